@@ -1,0 +1,75 @@
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { cors } from 'hono/cors';
+import { requestId } from 'hono/request-id';
+import { secureHeaders } from 'hono/secure-headers';
+import { createMiddleware } from 'hono/factory';
+import { authenticate } from './auth/middleware';
+import type { AppEnv } from './context';
+import { loadConfig } from './env';
+import { createRouter, handleError } from './lib/create-app';
+import { problem } from './lib/problem';
+import { adminRouter } from './routes/admin';
+import { authPublicRouter, authRouter } from './routes/auth';
+import { healthRouter } from './routes/health';
+import { organizationsRouter } from './routes/organizations';
+import { tenantsRouter } from './routes/tenants';
+import { usersRouter } from './routes/users';
+
+/** JSON bodies of the API are small; uploads (later) have their own routes and limits. */
+export const MAX_JSON_BODY_BYTES = 64 * 1024;
+
+const requireJson = createMiddleware<AppEnv>(async (c, next) => {
+  const method = c.req.method;
+  if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && c.req.header('content-length') !== '0') {
+    const type = c.req.header('content-type') ?? '';
+    if (!/^application\/(.+\+)?json\b/i.test(type)) {
+      return problem(c, 'unsupported-media-type', 'Send the body as application/json.');
+    }
+  }
+  await next();
+});
+
+export function buildApp() {
+  const app = createRouter();
+  app.use('*', requestId({ headerName: 'x-request-id' }));
+  app.use('*', secureHeaders());
+  app.use('*', async (c, next) => {
+    c.set('config', loadConfig(c.env));
+    await next();
+  });
+  app.use('/api/*', async (c, next) =>
+    cors({ origin: c.get('config').allowedOrigins, allowHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-request-id'], exposeHeaders: ['x-request-id'], maxAge: 600 })(c, next),
+  );
+  app.use('/api/*', bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`) }));
+  app.use('/api/*', requireJson);
+
+  app.route('/', healthRouter);
+  app.route('/api/auth', authPublicRouter);
+  app.use('/api/*', authenticate);
+  app.route('/api/auth', authRouter);
+  app.route('/api/tenants', tenantsRouter);
+  app.route('/api/organizations', organizationsRouter);
+  app.route('/api/users', usersRouter);
+  app.route('/api/admin', adminRouter);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'A Keycloak access token from the tenant realm (POST /api/auth/login returns one).',
+  });
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'QA Platform API',
+      version: '0.1.0',
+      description: 'Multi-tenant API for AI quality assurance of call-center calls. Errors are application/problem+json (RFC 9457).',
+    },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'QA Platform API' }));
+
+  app.notFound((c) => problem(c, 'not-found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
+  app.onError(handleError);
+  return app;
+}

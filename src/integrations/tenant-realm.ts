@@ -1,0 +1,68 @@
+import type { Config } from '../env';
+import { realmOf } from '../auth/verify-access-token';
+
+/**
+ * The Keycloak realm a new tenant gets: our three tenant roles, the API client (confidential,
+ * direct grants, an audience mapper so tokens name the API, and a hard-coded `tenant_id` claim),
+ * and its first tenant_admin. Same shape as keycloak/qa-acme.json, so the stand-in and a real
+ * Keycloak accept it alike.
+ */
+export function tenantRealmRepresentation(
+  config: Config,
+  tenantId: string,
+  displayName: string,
+  admin: { id: string; email: string; firstName: string; lastName: string; password: string },
+) {
+  const realm = realmOf(tenantId);
+  return {
+    realm,
+    displayName,
+    enabled: true,
+    accessTokenLifespan: 300,
+    ssoSessionIdleTimeout: 1800,
+    roles: {
+      realm: [
+        { name: 'tenant_admin', description: 'Administers the tenant' },
+        { name: 'manager', description: 'Manages teams, users and quality reviews' },
+        { name: 'agent', description: 'Handles calls' },
+      ],
+    },
+    clients: [
+      {
+        clientId: config.keycloak.clientId,
+        secret: config.keycloak.clientSecret,
+        publicClient: false,
+        directAccessGrantsEnabled: true,
+        standardFlowEnabled: true,
+        serviceAccountsEnabled: false,
+        protocolMappers: [
+          {
+            name: 'api-audience',
+            protocol: 'openid-connect',
+            protocolMapper: 'oidc-audience-mapper',
+            config: { 'included.client.audience': config.keycloak.audience ?? config.keycloak.clientId, 'access.token.claim': 'true', 'id.token.claim': 'false' },
+          },
+          {
+            name: 'tenant-id',
+            protocol: 'openid-connect',
+            protocolMapper: 'oidc-hardcoded-claim-mapper',
+            config: { 'claim.name': 'tenant_id', 'claim.value': tenantId, 'jsonType.label': 'String', 'access.token.claim': 'true', 'id.token.claim': 'false', 'userinfo.token.claim': 'false' },
+          },
+        ],
+      },
+    ],
+    users: [
+      {
+        id: admin.id,
+        username: admin.email,
+        email: admin.email,
+        firstName: admin.firstName,
+        lastName: admin.lastName,
+        enabled: true,
+        emailVerified: true,
+        credentials: [{ type: 'password', value: admin.password, temporary: false }],
+        realmRoles: ['tenant_admin'],
+      },
+    ],
+  };
+}

@@ -1,0 +1,51 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { HTTPException } from 'hono/http-exception';
+import type { ZodError } from 'zod';
+import type { AppEnv } from '../context';
+import { ConfigurationError } from '../env';
+import { DomainError, type FieldError } from './errors';
+import { problem } from './problem';
+
+/** Field-level messages from a zod failure: `{ field: "admin.email", message: "..." }`. */
+export function fieldErrors(error: ZodError, target?: string): FieldError[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return { field: [...path, ...issue.keys].join('.') || (target ?? 'body'), message: 'is not an accepted field' };
+    }
+    return { field: path.join('.') || (target ?? 'body'), message: issue.message };
+  });
+}
+
+/**
+ * Every router is made here, so all of them share one validation hook: a request that does not
+ * match its route's schema is answered 422 with the fields at fault, before the handler runs.
+ */
+export function createRouter() {
+  return new OpenAPIHono<AppEnv>({
+    strict: false,
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const where = result.target === 'json' ? 'body' : result.target;
+        return problem(c, 'validation-failed', `The request ${where} is not valid.`, fieldErrors(result.error, where));
+      }
+    },
+  });
+}
+
+/** The one place errors become responses. Nothing unexpected leaks: no stack, no SQL. */
+export function handleError(err: Error, c: Parameters<Parameters<OpenAPIHono<AppEnv>['onError']>[0]>[1]): Response {
+  if (err instanceof DomainError) {
+    const headers: Record<string, string> = err.code === 'unauthenticated' ? { 'www-authenticate': 'Bearer' } : {};
+    return problem(c, err.code, err.message, err.detail?.errors, headers);
+  }
+  if (err instanceof HTTPException) {
+    const status = err.status;
+    if (status === 400) return problem(c, 'malformed-json', 'The request body is not valid JSON.');
+    if (status === 413) return problem(c, 'payload-too-large', 'The request body is too large.');
+    if (status === 401) return problem(c, 'unauthenticated', 'A valid bearer token is required.');
+  }
+  if (err instanceof ConfigurationError) console.error(err.message);
+  else console.error(`[${c.get('requestId')}]`, err);
+  return problem(c, 'internal', 'Something went wrong on our side.');
+}

@@ -1,0 +1,56 @@
+/**
+ * The closed set of failures services may report. They know nothing of HTTP; `onError` maps
+ * each to a status and a problem+json body (src/lib/problem.ts).
+ */
+export type FieldError = { field: string; message: string };
+
+export abstract class DomainError extends Error {
+  abstract readonly code: DomainErrorCode;
+  constructor(message: string, readonly detail?: { errors?: FieldError[] }) {
+    super(message);
+  }
+}
+
+export type DomainErrorCode =
+  | 'unauthenticated'
+  | 'forbidden'
+  | 'not-found'
+  | 'conflict'
+  | 'invalid'
+  | 'payload-too-large'
+  | 'unavailable';
+
+export class Unauthenticated extends DomainError {
+  readonly code = 'unauthenticated';
+  constructor(message = 'A valid bearer token is required.') {
+    super(message);
+  }
+}
+export class Forbidden extends DomainError {
+  readonly code = 'forbidden';
+  constructor(message = 'You do not have permission to do this.') {
+    super(message);
+  }
+}
+export class NotFound extends DomainError {
+  readonly code = 'not-found';
+  constructor(what: string) {
+    super(`${what} was not found.`);
+  }
+}
+export class Conflict extends DomainError {
+  readonly code = 'conflict';
+}
+export class Invalid extends DomainError {
+  readonly code = 'invalid';
+  constructor(message: string, errors?: FieldError[]) {
+    super(message, { errors });
+  }
+}
+export class PayloadTooLarge extends DomainError {
+  readonly code = 'payload-too-large';
+}
+/** A dependency (database, identity provider) failed; the caller may retry. */
+export class Unavailable extends DomainError {
+  readonly code = 'unavailable';
+}

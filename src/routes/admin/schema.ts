@@ -1,0 +1,55 @@
+import { z } from '@hono/zod-openapi';
+import { JsonObject, Timestamp } from '../shared/schemas';
+
+const key = z.string().regex(/^[a-z][a-z0-9_.-]{1,63}$/, 'must be 2-64 lowercase letters, digits, dots, dashes or underscores');
+
+export const FeatureFlag = z
+  .object({
+    feature_key: z.string(),
+    description: z.string().nullable(),
+    enabled: z.boolean(),
+    rollout_percentage: z.number().int(),
+    target_roles: z.array(z.string()),
+    updated_at: Timestamp,
+  })
+  .openapi('FeatureFlag');
+
+export const PutFeatureFlag = z
+  .strictObject({
+    feature_key: key,
+    enabled: z.boolean(),
+    rollout_percentage: z.number().int().min(0).max(100).optional(),
+    target_roles: z.array(z.enum(['tenant_admin', 'manager', 'agent'])).max(3).optional(),
+    description: z.string().max(500).nullish(),
+  })
+  .openapi('PutFeatureFlag');
+
+export const SettingsCategory = z
+  .object({ category: z.string(), settings: z.record(z.string(), z.unknown()), updated_at: Timestamp })
+  .openapi('SettingsCategory');
+
+export const PutSettings = z.strictObject({ category: key, settings: JsonObject }).openapi('PutSettings');
+
+export const AuditLog = z
+  .object({
+    id: z.number().int(),
+    actor_id: z.string().nullable(),
+    actor_role: z.string().nullable(),
+    action: z.string(),
+    entity_type: z.string(),
+    entity_id: z.string().nullable(),
+    changes: z.record(z.string(), z.unknown()).nullable(),
+    request_id: z.string().nullable(),
+    created_at: Timestamp,
+  })
+  .openapi('AuditLog');
+
+const date = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).or(z.iso.date({ message: 'must be an ISO 8601 date' }));
+
+export const AuditQuery = z.object({
+  from_date: date.optional(),
+  to_date: date.optional(),
+  user_id: z.string().max(100).optional(),
+  action: z.string().max(100).optional().openapi({ example: 'users.update' }),
+  entity_type: z.string().max(100).optional(),
+});

@@ -1,0 +1,57 @@
+import { createRoute } from '@hono/zod-openapi';
+import { createRouter } from '../../lib/create-app';
+import * as service from '../../services/auth';
+import { bearer, jsonBody, jsonResponse, problemResponses } from '../shared/schemas';
+import { ChangePasswordBody, LoginBody, LogoutBody, ProfileResponse, RefreshBody, TokenResponse } from './schema';
+
+const tags = ['Auth'];
+
+/** Login and refresh come before authentication: they are how a caller gets a token. */
+export const authPublicRouter = createRouter()
+  .openapi(
+    createRoute({
+      method: 'post', path: '/login', tags, summary: 'Log in with username and password at a tenant',
+      request: { body: jsonBody(LoginBody) },
+      responses: { 200: jsonResponse(TokenResponse, 'Tokens for the user'), ...problemResponses },
+    }),
+    async (c) => c.json(await service.login(c.get('config'), c.req.valid('json')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post', path: '/refresh', tags, summary: 'Exchange a refresh token for new tokens',
+      request: { body: jsonBody(RefreshBody) },
+      responses: { 200: jsonResponse(TokenResponse, 'New tokens'), ...problemResponses },
+    }),
+    async (c) => c.json(await service.refresh(c.get('config'), c.req.valid('json').refresh_token), 200),
+  );
+
+export const authRouter = createRouter()
+  .openapi(
+    createRoute({
+      method: 'post', path: '/logout', tags, security: bearer, summary: 'End the session behind a refresh token',
+      request: { body: jsonBody(LogoutBody) },
+      responses: { 204: { description: 'Logged out' }, ...problemResponses },
+    }),
+    async (c) => {
+      await service.logout(c.get('ctx'), c.req.valid('json').refresh_token);
+      return c.body(null, 204);
+    },
+  )
+  .openapi(
+    createRoute({
+      method: 'get', path: '/profile', tags, security: bearer, summary: 'The caller, their permissions and tenant',
+      responses: { 200: jsonResponse(ProfileResponse, 'Profile'), ...problemResponses },
+    }),
+    async (c) => c.json(await service.profile(c.get('ctx')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'post', path: '/change-password', tags, security: bearer, summary: 'Change the caller\'s password',
+      request: { body: jsonBody(ChangePasswordBody) },
+      responses: { 204: { description: 'Password changed' }, ...problemResponses },
+    }),
+    async (c) => {
+      await service.changePassword(c.get('ctx'), c.req.valid('json'));
+      return c.body(null, 204);
+    },
+  );

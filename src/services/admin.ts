@@ -1,0 +1,119 @@
+import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import type { RequestContext } from '../context';
+import { auditLogs, featureFlags, settings, type JsonObject } from '../db/schema';
+import type { Role } from '../auth/roles';
+import type { Pagination } from '../routes/shared/schemas';
+import { iso, tenantOf } from './scope';
+
+function presentFlag(row: typeof featureFlags.$inferSelect) {
+  return {
+    feature_key: row.featureKey,
+    description: row.description,
+    enabled: row.enabled,
+    rollout_percentage: row.rolloutPercentage,
+    target_roles: row.targetRoles,
+    updated_at: iso(row.updatedAt),
+  };
+}
+
+export async function listFeatureFlags(ctx: RequestContext) {
+  tenantOf(ctx);
+  const [rows] = await ctx.db.run([ctx.db.q.select().from(featureFlags).orderBy(asc(featureFlags.featureKey))]);
+  return rows.map(presentFlag);
+}
+
+export interface FlagUpdate {
+  feature_key: string;
+  enabled: boolean;
+  rollout_percentage?: number;
+  target_roles?: Role[];
+  description?: string | null;
+}
+
+/** Upsert: the first PUT of a key creates the flag. Fields left out keep their value. */
+export async function putFeatureFlag(ctx: RequestContext, input: FlagUpdate) {
+  const tenantId = tenantOf(ctx);
+  const values = {
+    tenantId,
+    featureKey: input.feature_key,
+    enabled: input.enabled,
+    rolloutPercentage: input.rollout_percentage ?? 100,
+    targetRoles: input.target_roles ?? [],
+    description: input.description ?? null,
+  };
+  const set: Partial<typeof values> = { enabled: input.enabled };
+  if (input.rollout_percentage !== undefined) set.rolloutPercentage = input.rollout_percentage;
+  if (input.target_roles !== undefined) set.targetRoles = input.target_roles;
+  if (input.description !== undefined) set.description = input.description;
+  const [[row]] = await ctx.db.run([
+    ctx.db.q.insert(featureFlags).values(values).onConflictDoUpdate({ target: [featureFlags.tenantId, featureFlags.featureKey], set }).returning(),
+  ]);
+  return presentFlag(row!);
+}
+
+function presentSettings(row: typeof settings.$inferSelect) {
+  return { category: row.category, settings: row.values, updated_at: iso(row.updatedAt) };
+}
+
+export async function getSettings(ctx: RequestContext, category?: string) {
+  tenantOf(ctx);
+  const [rows] = await ctx.db.run([
+    ctx.db.q.select().from(settings).where(category ? eq(settings.category, category) : undefined).orderBy(asc(settings.category)),
+  ]);
+  return rows.map(presentSettings);
+}
+
+/** Merges the given keys into the category (jsonb ||); a key set to null is removed. */
+export async function putSettings(ctx: RequestContext, input: { category: string; settings: JsonObject }) {
+  const tenantId = tenantOf(ctx);
+  const removed = Object.entries(input.settings).filter(([, v]) => v === null).map(([k]) => k);
+  const kept = Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== null));
+  const [[row]] = await ctx.db.run([
+    ctx.db.q
+      .insert(settings)
+      .values({ tenantId, category: input.category, values: kept })
+      .onConflictDoUpdate({
+        target: [settings.tenantId, settings.category],
+        set: { values: sql`(${settings.values} || ${JSON.stringify(kept)}::jsonb) - ${removed}::text[]` },
+      })
+      .returning(),
+  ]);
+  return presentSettings(row!);
+}
+
+export interface AuditQuery extends Pagination {
+  from_date?: string;
+  to_date?: string;
+  user_id?: string;
+  action?: string;
+  entity_type?: string;
+}
+
+export async function listAuditLogs(ctx: RequestContext, q: AuditQuery) {
+  tenantOf(ctx);
+  const where = and(
+    q.from_date ? gte(auditLogs.createdAt, q.from_date) : undefined,
+    q.to_date ? lte(auditLogs.createdAt, q.to_date) : undefined,
+    q.user_id ? eq(auditLogs.actorId, q.user_id) : undefined,
+    q.action ? eq(auditLogs.action, q.action) : undefined,
+    q.entity_type ? eq(auditLogs.entityType, q.entity_type) : undefined,
+  );
+  const [rows, [counted]] = await ctx.db.run([
+    ctx.db.q.select().from(auditLogs).where(where).orderBy(desc(auditLogs.createdAt), desc(auditLogs.id)).limit(q.limit).offset((q.page - 1) * q.limit),
+    ctx.db.q.select({ n: count() }).from(auditLogs).where(where),
+  ]);
+  return {
+    rows: rows.map((r) => ({
+      id: r.id,
+      actor_id: r.actorId,
+      actor_role: r.actorRole,
+      action: r.action,
+      entity_type: r.entityType,
+      entity_id: r.entityId,
+      changes: r.changes,
+      request_id: r.requestId,
+      created_at: iso(r.createdAt),
+    })),
+    total: counted?.n ?? 0,
+  };
+}

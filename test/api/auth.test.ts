@@ -1,0 +1,129 @@
+import { describe, expect, it } from 'vitest';
+import { as, call, expectProblem, IDS, json, PASSWORD, passwordGrant, tokenOf } from './helpers';
+
+const login = (username: string, tenant_id: string, password = PASSWORD) =>
+  call('/api/auth/login', { method: 'POST', body: { username, password, tenant_id } });
+
+describe('POST /api/auth/login', () => {
+  it('logs a manager in at the tenant realm and returns tokens and user info', async () => {
+    const res = await login('manager@acme.test', 'acme');
+    expect(res.status).toBe(200);
+    const body = await json(res);
+    expect(body.token_type).toBe('Bearer');
+    expect(body.access_token.split('.')).toHaveLength(3);
+    expect(body.refresh_token).toBeTruthy();
+    expect(body.user_info).toMatchObject({ id: IDS['manager@acme.test'], email: 'manager@acme.test', role: 'manager', tenant_id: 'acme' });
+    // The token works against the API.
+    const profile = await call('/api/auth/profile', { headers: { authorization: `Bearer ${body.access_token}` } });
+    expect(profile.status).toBe(200);
+  });
+
+  it('logs a super admin in at the platform realm', async () => {
+    const body = await json(await login('root@platform.test', 'platform'));
+    expect(body.user_info).toMatchObject({ role: 'super_admin', tenant_id: null });
+  });
+
+  it.each([
+    ['wrong password', 'manager@acme.test', 'acme', 'not-the-password'],
+    ['user of another tenant', 'manager@globex.test', 'acme', PASSWORD],
+    ['unknown tenant', 'manager@acme.test', 'nosuchtenant', PASSWORD],
+  ])('refuses a %s with the same 401', async (_case, username, tenant, password) => {
+    const body = await expectProblem(await login(username, tenant, password), 401);
+    expect(body.detail).toBe('Invalid username, password or tenant.');
+  });
+
+  it('validates the body', async () => {
+    const body = await expectProblem(await call('/api/auth/login', { method: 'POST', body: { username: 'x', tenant_id: 'ACME!' } }), 422);
+    expect(body.errors?.map((e) => e.field).sort()).toEqual(['password', 'tenant_id']);
+  });
+});
+
+describe('POST /api/auth/refresh and /logout', () => {
+  it('refreshes, then logout ends the session so the refresh token stops working', async () => {
+    const first = await json(await login('agent@acme.test', 'acme'));
+    const refreshed = await call('/api/auth/refresh', { method: 'POST', body: { refresh_token: first.refresh_token } });
+    expect(refreshed.status).toBe(200);
+    const second = await json(refreshed);
+    expect(second.access_token).not.toBe(first.access_token);
+
+    const out = await call('/api/auth/logout', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${second.access_token}` },
+      body: { refresh_token: second.refresh_token },
+    });
+    expect(out.status).toBe(204);
+    await expectProblem(await call('/api/auth/refresh', { method: 'POST', body: { refresh_token: second.refresh_token } }), 401);
+  });
+
+  it('rejects a refresh token that is not a token of ours', async () => {
+    await expectProblem(await call('/api/auth/refresh', { method: 'POST', body: { refresh_token: 'garbage' } }), 401);
+  });
+
+  it('will not log out another realm\'s session', async () => {
+    const globex = await passwordGrant('agent@globex.test', 'globex');
+    const body = await expectProblem(
+      await as('acme_agent', '/api/auth/logout', { method: 'POST', body: { refresh_token: globex.refresh_token } }),
+      422,
+    );
+    expect(body.errors?.[0]?.field).toBe('refresh_token');
+  });
+});
+
+describe('GET /api/auth/profile', () => {
+  it('returns the profile row, permissions and tenant info', async () => {
+    const body = await json(await as('acme_agent', '/api/auth/profile'));
+    expect(body.user_profile).toMatchObject({ id: IDS['agent@acme.test'], role: 'agent', status: 'active' });
+    expect(body.user_profile.team_id, 'seeded placement').toBeTruthy();
+    expect(body.permissions).toContain('calls:upload');
+    expect(body.permissions).not.toContain('users:create');
+    expect(body.tenant_info).toMatchObject({ tenant_id: 'acme', tier: 'standard', status: 'active' });
+  });
+
+  it('creates the profile row of a user seen for the first time, from the token', async () => {
+    // agent2 has a row from the seed; a brand-new Keycloak user does not (covered in users tests).
+    const body = await json(await as('acme_manager', '/api/auth/profile'));
+    expect(body.user_profile.email).toBe('manager@acme.test');
+  });
+
+  it('gives a super admin a profile without a tenant', async () => {
+    const body = await json(await as('super_admin', '/api/auth/profile'));
+    expect(body.user_profile.role).toBe('super_admin');
+    expect(body.tenant_info).toBeNull();
+    expect(body.permissions).toContain('tenants:create');
+  });
+});
+
+describe('POST /api/auth/change-password', () => {
+  it('checks the current password, sets the new one, and audits it', async () => {
+    // A user of its own, so no other test file sees its password change.
+    const email = `pw-${crypto.randomUUID().slice(0, 8)}@acme.test`;
+    const created = await as('acme_manager', '/api/users', {
+      method: 'POST',
+      body: { email, first_name: 'Pat', last_name: 'Word', role: 'agent', password: 'first-password-1' },
+    });
+    expect(created.status).toBe(201);
+    const { id } = await json(created);
+    const token = (await passwordGrant(email, 'acme', 'first-password-1')).access_token;
+    const change = (current_password: string, new_password: string) =>
+      call('/api/auth/change-password', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: { current_password, new_password } });
+
+    const wrong = await change('nope-nope-nope', 'second-password-2');
+    expect((await expectProblem(wrong, 422)).errors?.[0]?.field).toBe('current_password');
+
+    expect((await change('first-password-1', 'second-password-2')).status).toBe(204);
+    await expectProblem(await login(email, 'acme', 'first-password-1'), 401);
+    expect((await login(email, 'acme', 'second-password-2')).status).toBe(200);
+
+    const audit = await json(await as('acme_admin', `/api/admin/audit-logs?action=users.password_change&user_id=${id}`));
+    expect(audit.data).toHaveLength(1);
+    expect(audit.data[0]).toMatchObject({ entity_id: id, actor_role: 'agent' });
+  });
+
+  it('rejects a short new password', async () => {
+    const body = await expectProblem(
+      await as('acme_agent', '/api/auth/change-password', { method: 'POST', body: { current_password: PASSWORD, new_password: 'short' } }),
+      422,
+    );
+    expect(body.errors?.[0]?.field).toBe('new_password');
+  });
+});

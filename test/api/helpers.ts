@@ -1,0 +1,128 @@
+/**
+ * What every API test needs: a way to call the Worker through its public fetch handler, real
+ * tokens from the Keycloak stand-in, forged ones signed with a realm's real key, and SQL as the
+ * runtime role. Runs inside workerd.
+ */
+import { env, exports } from 'cloudflare:workers';
+import { neon, neonConfig } from '@neondatabase/serverless';
+import { importJWK, SignJWT, type JWTPayload } from 'jose';
+import { inject } from 'vitest';
+import acmeRealm from '../../keycloak/qa-acme.json';
+import globexRealm from '../../keycloak/qa-globex.json';
+import platformRealm from '../../keycloak/qa-platform.json';
+
+export const KEYCLOAK = env.KEYCLOAK_URL;
+export const PASSWORD = 'dev-password';
+
+type RealmFile = { users?: { id: string; email?: string; realmRoles?: string[] }[] };
+function idsOf(realm: RealmFile): Record<string, string> {
+  return Object.fromEntries((realm.users ?? []).filter((u) => u.email).map((u) => [u.email!, u.id]));
+}
+/** Keycloak ids (token `sub`, users.id) of the demo identities, by email. */
+export const IDS: Record<string, string> = { ...idsOf(acmeRealm as RealmFile), ...idsOf(globexRealm as RealmFile), ...idsOf(platformRealm as RealmFile) };
+
+export type Who = 'super_admin' | 'acme_admin' | 'acme_manager' | 'acme_agent' | 'acme_agent2' | 'globex_admin' | 'globex_manager' | 'globex_agent';
+export const USERS: Record<Who, { email: string; tenant: string }> = {
+  super_admin: { email: 'root@platform.test', tenant: 'platform' },
+  acme_admin: { email: 'admin@acme.test', tenant: 'acme' },
+  acme_manager: { email: 'manager@acme.test', tenant: 'acme' },
+  acme_agent: { email: 'agent@acme.test', tenant: 'acme' },
+  acme_agent2: { email: 'agent2@acme.test', tenant: 'acme' },
+  globex_admin: { email: 'admin@globex.test', tenant: 'globex' },
+  globex_manager: { email: 'manager@globex.test', tenant: 'globex' },
+  globex_agent: { email: 'agent@globex.test', tenant: 'globex' },
+};
+
+export const realmOf = (tenant: string) => (tenant === 'platform' ? 'qa-platform' : `qa-${tenant}`);
+
+/** Password grant straight at the Keycloak stand-in, as a browser frontend would do. */
+export async function passwordGrant(email: string, tenant: string, password = PASSWORD) {
+  const res = await fetch(`${KEYCLOAK}/realms/${realmOf(tenant)}/protocol/openid-connect/token`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ grant_type: 'password', client_id: 'qa-api', client_secret: 'dev-secret', username: email, password, scope: 'openid' }),
+  });
+  if (!res.ok) throw new Error(`login of ${email} failed: ${res.status} ${await res.text()}`);
+  return (await res.json()) as { access_token: string; refresh_token: string; id_token: string };
+}
+
+const tokens = new Map<Who, Promise<string>>();
+/** An access token for a demo identity, one per test file (they live 5 minutes). */
+export function tokenOf(who: Who): Promise<string> {
+  let t = tokens.get(who);
+  if (!t) {
+    t = passwordGrant(USERS[who].email, USERS[who].tenant).then((r) => r.access_token);
+    tokens.set(who, t);
+  }
+  return t;
+}
+
+type Init = Omit<RequestInit, 'body'> & { body?: unknown; headers?: Record<string, string> };
+
+/** Calls the Worker's own fetch handler. Objects are sent as JSON. */
+export async function call(path: string, init: Init = {}): Promise<Response> {
+  const headers: Record<string, string> = { ...init.headers };
+  let body: BodyInit | undefined;
+  if (init.body !== undefined) {
+    if (typeof init.body === 'string' || init.body instanceof ArrayBuffer || init.body instanceof Uint8Array) body = init.body as BodyInit;
+    else {
+      body = JSON.stringify(init.body);
+      headers['content-type'] ??= 'application/json';
+    }
+  }
+  return exports.default.fetch(new Request(`http://api.test${path}`, { ...init, headers, body }));
+}
+
+/** `call` as a demo identity. */
+export async function as(who: Who, path: string, init: Init = {}): Promise<Response> {
+  return call(path, { ...init, headers: { authorization: `Bearer ${await tokenOf(who)}`, ...init.headers } });
+}
+
+export async function json<T = any>(res: Response): Promise<T> {
+  const text = await res.text();
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    throw new Error(`expected JSON, got ${res.status}: ${text.slice(0, 200)}`);
+  }
+}
+
+/** Asserts a problem+json answer and returns its body. */
+export async function expectProblem(res: Response, status: number) {
+  const body = await json(res);
+  if (res.status !== status) throw new Error(`expected ${status}, got ${res.status}: ${JSON.stringify(body)}`);
+  if (!res.headers.get('content-type')?.startsWith('application/problem+json')) {
+    throw new Error(`expected application/problem+json, got ${res.headers.get('content-type')}`);
+  }
+  return body as { type: string; title: string; status: number; detail?: string; request_id?: string; errors?: { field: string; message: string }[] };
+}
+
+/** A token signed with the realm's real private key, with whatever claims and header a test needs. */
+export async function forgeToken(realm: string, claims: JWTPayload & Record<string, unknown>, header: { kid?: string; alg?: string } = {}) {
+  const key = inject('signingKeys')[realm];
+  if (!key) throw new Error(`no signing key for ${realm}`);
+  const privateKey = await importJWK(key.privateJwk, 'RS256');
+  const now = Math.floor(Date.now() / 1000);
+  return new SignJWT({ iat: now, exp: now + 300, typ: 'Bearer', azp: 'qa-api', aud: 'qa-api', iss: `${KEYCLOAK}/realms/${realm}`, ...claims })
+    .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: header.kid ?? key.kid })
+    .sign(privateKey);
+}
+
+/**
+ * SQL as the runtime role through the same Neon driver and stand-in the Worker uses: what the
+ * database itself allows, with no API code in between.
+ */
+export function runtimeSql() {
+  neonConfig.fetchEndpoint = env.NEON_HTTP_ENDPOINT!;
+  return neon(env.DATABASE_URL);
+}
+
+/** Statements in one transaction, the first setting the tenant context as the API does. */
+export async function asTenant(tenant: string, userId: string, role: string, queries: { query: string; params?: unknown[] }[]) {
+  const sql = runtimeSql();
+  const results = await sql.transaction([
+    sql.query('select set_tenant_context($1, $2, $3)', [tenant, userId, role]),
+    ...queries.map((q) => sql.query(q.query, q.params ?? [])),
+  ]);
+  return results.slice(1) as Record<string, unknown>[][];
+}

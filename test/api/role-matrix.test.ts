@@ -1,0 +1,97 @@
+/** Every endpoint against the four roles: allowed roles get their 2xx, the others 403. */
+import { describe, expect, it } from 'vitest';
+import { atLeast, type Role } from '../../src/auth/roles';
+import { DEMO } from '../../dev/db/demo-ids';
+import { as, IDS, json, type Who } from './helpers';
+
+const uniq = () => crypto.randomUUID().slice(0, 8);
+const org = DEMO.acme.organization;
+const agentId = IDS['agent@acme.test']!;
+const agent2Id = IDS['agent2@acme.test']!;
+
+interface Endpoint {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  min: Role;
+  body?: () => unknown;
+  ok: number;
+}
+
+const ENDPOINTS: Endpoint[] = [
+  { method: 'GET', path: '/api/auth/profile', min: 'agent', ok: 200 },
+  { method: 'GET', path: '/api/tenants', min: 'super_admin', ok: 200 },
+  {
+    method: 'POST', path: '/api/tenants', min: 'super_admin', ok: 201,
+    body: () => { const id = `rm${uniq()}`; return { tenant_id: id, display_name: 'Matrix', subdomain: id, admin: { email: `admin@${id}.test`, first_name: 'A', last_name: 'B', password: 'a-long-password-1' } }; },
+  },
+  { method: 'GET', path: '/api/tenants/acme', min: 'tenant_admin', ok: 200 },
+  { method: 'PUT', path: '/api/tenants/acme', min: 'tenant_admin', ok: 200, body: () => ({ branding: { matrix: uniq() } }) },
+  { method: 'GET', path: '/api/tenants/acme/usage', min: 'tenant_admin', ok: 200 },
+  { method: 'GET', path: '/api/organizations', min: 'agent', ok: 200 },
+  { method: 'POST', path: '/api/organizations', min: 'tenant_admin', ok: 201, body: () => ({ name: `Org ${uniq()}` }) },
+  { method: 'GET', path: `/api/organizations/${org}`, min: 'agent', ok: 200 },
+  { method: 'GET', path: `/api/organizations/${org}/departments`, min: 'agent', ok: 200 },
+  { method: 'POST', path: `/api/organizations/${org}/departments`, min: 'manager', ok: 201, body: () => ({ name: `Dept ${uniq()}` }) },
+  { method: 'GET', path: `/api/organizations/${org}/teams`, min: 'agent', ok: 200 },
+  { method: 'POST', path: `/api/organizations/${org}/teams`, min: 'manager', ok: 201, body: () => ({ name: `Team ${uniq()}` }) },
+  { method: 'GET', path: '/api/users', min: 'manager', ok: 200 },
+  { method: 'POST', path: '/api/users', min: 'manager', ok: 201, body: () => ({ email: `rm-${uniq()}@acme.test`, first_name: 'R', last_name: 'M', role: 'agent' }) },
+  // The agent reads itself; everyone above reads anyone.
+  { method: 'GET', path: `/api/users/${agentId}`, min: 'agent', ok: 200 },
+  { method: 'GET', path: `/api/users/${agentId}/permissions`, min: 'agent', ok: 200 },
+  { method: 'PUT', path: `/api/users/${agent2Id}`, min: 'manager', ok: 200, body: () => ({ last_name: `Two-${uniq()}` }) },
+  { method: 'GET', path: '/api/admin/feature-flags', min: 'tenant_admin', ok: 200 },
+  { method: 'PUT', path: '/api/admin/feature-flags', min: 'tenant_admin', ok: 200, body: () => ({ feature_key: 'matrix_flag', enabled: true }) },
+  { method: 'GET', path: '/api/admin/settings', min: 'tenant_admin', ok: 200 },
+  { method: 'PUT', path: '/api/admin/settings', min: 'tenant_admin', ok: 200, body: () => ({ category: 'matrix', settings: { n: uniq() } }) },
+  { method: 'GET', path: '/api/admin/audit-logs', min: 'tenant_admin', ok: 200 },
+];
+
+const CALLERS: { who: Who; role: Role }[] = [
+  { who: 'super_admin', role: 'super_admin' },
+  { who: 'acme_admin', role: 'tenant_admin' },
+  { who: 'acme_manager', role: 'manager' },
+  { who: 'acme_agent', role: 'agent' },
+];
+
+const cases = ENDPOINTS.flatMap((e) => CALLERS.map((c) => ({ ...e, ...c, allowed: atLeast(c.role, e.min) })));
+
+describe('role matrix', () => {
+  it.each(cases)('$method $path as $role → allowed: $allowed', async ({ method, path, body, who, allowed, ok }) => {
+    // A super admin names the tenant it acts on.
+    const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
+    const res = await as(who, path, { method, headers, ...(body ? { body: body() } : {}) });
+    const text = await res.text();
+    expect(res.status, `${method} ${path} as ${who}: ${text.slice(0, 300)}`).toBe(allowed ? ok : 403);
+    if (!allowed) expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it('lets an agent read only its own user record and permissions', async () => {
+    expect((await as('acme_agent', `/api/users/${agent2Id}`)).status).toBe(403);
+    expect((await as('acme_agent', `/api/users/${agent2Id}/permissions`)).status).toBe(403);
+  });
+
+  it('does not let a manager create or change a user above its own role', async () => {
+    const res = await as('acme_manager', '/api/users', { method: 'POST', body: { email: `up-${uniq()}@acme.test`, first_name: 'U', last_name: 'P', role: 'tenant_admin' } });
+    expect(res.status).toBe(403);
+    const admin = IDS['admin@acme.test']!;
+    const put = await as('acme_manager', `/api/users/${admin}`, { method: 'PUT', body: { last_name: 'Demoted' } });
+    expect(put.status).toBe(403);
+    const check = await json(await as('acme_admin', `/api/users/${admin}`));
+    expect(check.last_name, 'nothing changed').not.toBe('Demoted');
+  });
+
+  it('lets a tenant admin create a tenant admin but never a super admin', async () => {
+    const ok = await as('acme_admin', '/api/users', { method: 'POST', body: { email: `ta-${uniq()}@acme.test`, first_name: 'T', last_name: 'A', role: 'tenant_admin' } });
+    expect(ok.status).toBe(201);
+    const no = await as('acme_admin', '/api/users', { method: 'POST', body: { email: `sa-${uniq()}@acme.test`, first_name: 'S', last_name: 'A', role: 'super_admin' } });
+    expect(no.status, 'super_admin is not a tenant role at all').toBe(422);
+  });
+
+  it('only lets a super admin change tier, status and limits', async () => {
+    expect((await as('acme_admin', '/api/tenants/acme', { method: 'PUT', body: { tier: 'enterprise' } })).status).toBe(403);
+    const ok = await as('super_admin', '/api/tenants/acme', { method: 'PUT', body: { limits: { max_users: 300 } } });
+    expect(ok.status).toBe(200);
+    expect((await json(ok)).limits.max_users).toBe(300);
+  });
+});

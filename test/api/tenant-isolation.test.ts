@@ -1,0 +1,87 @@
+/**
+ * Users of acme go after globex's objects through every endpoint: each attempt is a 404 (or an
+ * empty list) and globex's data is the same afterwards.
+ */
+import { describe, expect, it, beforeAll } from 'vitest';
+import { DEMO } from '../../dev/db/demo-ids';
+import { as, IDS, json, type Who } from './helpers';
+
+const G = DEMO.globex;
+const globexAgent = IDS['agent@globex.test']!;
+const globexManager = IDS['manager@globex.test']!;
+
+/** What globex looks like, read by globex's own admin. */
+async function globexSnapshot() {
+  const get = async (path: string) => json(await as('globex_admin', path));
+  return {
+    tenant: await get('/api/tenants/globex'),
+    orgs: await get('/api/organizations'),
+    departments: await get(`/api/organizations/${G.organization}/departments`),
+    teams: await get(`/api/organizations/${G.organization}/teams`),
+    users: await get('/api/users?limit=100'),
+    flags: await get('/api/admin/feature-flags'),
+    settings: await get('/api/admin/settings'),
+  };
+}
+
+const ATTACKERS: Who[] = ['acme_admin', 'acme_manager', 'acme_agent'];
+
+const ATTEMPTS: { name: string; method: 'GET' | 'POST' | 'PUT'; path: string; body?: unknown }[] = [
+  { name: 'read the tenant', method: 'GET', path: '/api/tenants/globex' },
+  { name: 'update the tenant', method: 'PUT', path: '/api/tenants/globex', body: { branding: { hacked: true } } },
+  { name: 'read the usage', method: 'GET', path: '/api/tenants/globex/usage' },
+  { name: 'read an organization', method: 'GET', path: `/api/organizations/${G.organization}` },
+  { name: 'list its departments', method: 'GET', path: `/api/organizations/${G.organization}/departments` },
+  { name: 'add a department', method: 'POST', path: `/api/organizations/${G.organization}/departments`, body: { name: 'Smuggled' } },
+  { name: 'list its teams', method: 'GET', path: `/api/organizations/${G.organization}/teams` },
+  { name: 'add a team', method: 'POST', path: `/api/organizations/${G.organization}/teams`, body: { name: 'Smuggled' } },
+  { name: 'read a user', method: 'GET', path: `/api/users/${globexAgent}` },
+  { name: 'update a user', method: 'PUT', path: `/api/users/${globexAgent}`, body: { status: 'inactive' } },
+  { name: 'read permissions', method: 'GET', path: `/api/users/${globexManager}/permissions` },
+];
+
+describe('tenant isolation through the API', () => {
+  let before: Awaited<ReturnType<typeof globexSnapshot>>;
+  beforeAll(async () => {
+    before = await globexSnapshot();
+  });
+
+  const cases = ATTEMPTS.flatMap((a) => ATTACKERS.map((who) => ({ ...a, who })));
+  it.each(cases)('$who cannot $name of globex', async ({ who, method, path, body }) => {
+    const res = await as(who, path, { method, ...(body ? { body } : {}) });
+    const text = await res.text();
+    // Agents are stopped by their role before the lookup (403) on manager-only routes;
+    // everyone else learns only that the object does not exist in their tenant.
+    expect([403, 404], `${method} ${path} as ${who}: ${text.slice(0, 200)}`).toContain(res.status);
+    if (who !== 'acme_agent') expect(res.status, `${method} ${path} as ${who}`).toBe(404);
+  });
+
+  it('never lists globex rows to acme, even when asked with X-Tenant-Id', async () => {
+    const headers = { 'x-tenant-id': 'globex' };
+    const users = await json(await as('acme_admin', '/api/users?limit=100', { headers }));
+    expect(users.data.length).toBeGreaterThan(0);
+    expect(users.data.every((u: { email: string }) => u.email.endsWith('@acme.test') || !u.email.endsWith('@globex.test'))).toBe(true);
+    const orgs = await json(await as('acme_admin', '/api/organizations', { headers }));
+    expect(orgs.data.map((o: { id: string }) => o.id)).not.toContain(G.organization);
+    const audit = await json(await as('acme_admin', '/api/admin/audit-logs?limit=100', { headers }));
+    expect(audit.data.every((e: { entity_id: string | null }) => e.entity_id !== G.organization && e.entity_id !== 'globex')).toBe(true);
+    const flags = await json(await as('acme_admin', '/api/admin/feature-flags', { headers }));
+    expect(flags.data.find((f: { feature_key: string }) => f.feature_key === 'ai_coach')?.enabled, 'acme\'s flag, not globex\'s').toBe(true);
+  });
+
+  it('refuses references to another tenant\'s objects in a body', async () => {
+    const team = await as('acme_manager', `/api/organizations/${DEMO.acme.organization}/teams`, {
+      method: 'POST',
+      body: { name: 'Cross', department_id: G.departments.sales },
+    });
+    expect(team.status).toBe(422);
+    expect((await json(team)).errors?.[0]?.field).toBe('department_id');
+    const user = await as('acme_manager', `/api/users/${IDS['agent@acme.test']}`, { method: 'PUT', body: { team_id: G.teams.outbound } });
+    expect([404, 422]).toContain(user.status);
+  });
+
+  it('leaves globex exactly as it was', async () => {
+    const after = await globexSnapshot();
+    expect(after).toEqual(before);
+  });
+});
