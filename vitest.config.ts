@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { runtimeDatabaseUrl, TEST_KEYCLOAK_URL, TEST_NEON_ENDPOINT } from './test/stack';
+import { runtimeDatabaseUrl, TEST_KEYCLOAK_URL, TEST_NEON_ENDPOINT } from './test/stack.ts';
 
 export default defineConfig({
   test: {

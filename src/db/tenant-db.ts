@@ -1,6 +1,6 @@
 import { sql } from 'drizzle-orm';
 import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
-import { Conflict, DomainError, Forbidden, Invalid, Unauthenticated, Unavailable } from '../lib/errors';
+import { Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated, Unavailable } from '../lib/errors';
 import type { Database } from './client';
 import { users } from './schema';
 import type { Role } from '../auth/roles';
@@ -49,7 +49,10 @@ export class TenantDb {
       const results = await this.q.batch([...prelude, ...statements] as unknown as Statements);
       return results.slice(prelude.length) as unknown as BatchResponse<T>;
     } catch (err) {
-      throw translateDatabaseError(err);
+      const translated = translateDatabaseError(err);
+      // A super admin named a tenant that does not exist: that is a 404, not a bad token.
+      if (translated instanceof Unauthenticated && role === 'super_admin') throw new NotFound('Tenant');
+      throw translated;
     }
   }
 

@@ -74,7 +74,7 @@ export async function putSettings(ctx: RequestContext, input: { category: string
       .values({ tenantId, category: input.category, values: kept })
       .onConflictDoUpdate({
         target: [settings.tenantId, settings.category],
-        set: { values: sql`(${settings.values} || ${JSON.stringify(kept)}::jsonb) - ${removed}::text[]` },
+        set: { values: sql`(${settings.values} || ${JSON.stringify(kept)}::jsonb) - ${sql.param(removed)}::text[]` },
       })
       .returning(),
   ]);

@@ -11,7 +11,8 @@ export interface NewOrganization {
   timezone?: string;
 }
 
-const usersCount = sql<number>`(select count(*)::int from ${users} where ${users.organizationId} = ${organizations.id})`;
+// Correlated subqueries spell out the outer table: drizzle renders a bare column unqualified here.
+const usersCount = sql<number>`(select count(*)::int from ${users} u where u.organization_id = ${organizations}.id)`;
 
 function present(row: typeof organizations.$inferSelect & { usersCount?: number }) {
   return {
@@ -118,7 +119,7 @@ export interface NewTeam {
   team_lead_id?: string | null;
 }
 
-const membersCount = sql<number>`(select count(*)::int from ${users} where ${users.teamId} = ${teams.id})`;
+const membersCount = sql<number>`(select count(*)::int from ${users} u where u.team_id = ${teams}.id)`;
 
 export async function listTeams(ctx: RequestContext, orgId: string, filter: { department_id?: string }) {
   tenantOf(ctx);

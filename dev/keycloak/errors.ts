@@ -1,0 +1,25 @@
+/** An error that carries the exact HTTP answer Keycloak would give, so handlers can simply throw it. */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown> | undefined,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(body ? JSON.stringify(body) : `HTTP ${status}`);
+  }
+}
+
+/** OAuth 2.0 error body (`error`, `error_description`) used by the protocol endpoints. */
+export function oauthError(status: number, error: string, description?: string): HttpError {
+  return new HttpError(status, description === undefined ? { error } : { error, error_description: description });
+}
+
+/** Keycloak's admin API answers JAX-RS errors as `{"error": …}` … */
+export function adminError(status: number, message: string): HttpError {
+  return new HttpError(status, { error: message });
+}
+
+/** … and model/validation errors as `{"errorMessage": …}`. */
+export function adminErrorMessage(status: number, message: string, extra: Record<string, unknown> = {}): HttpError {
+  return new HttpError(status, { ...extra, errorMessage: message });
+}
