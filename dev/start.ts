@@ -5,47 +5,21 @@
  *  3. the Worker under `wrangler dev` on :8787, with R2, Queues and Durable Objects local.
  * Ctrl-C stops all of it.
  */
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { openBackend } from './db/backend.ts';
-import { DEFAULT_DATA_DIR, migrateDatabase } from './db/migrate.ts';
-import { seedDatabase } from './db/seed.ts';
-import { startKeycloak } from './keycloak/server.ts';
-import { startNeonHttp } from './neon/index.ts';
-import { runtimeDatabaseUrl } from './db/runtime-url.ts';
+import { ROOT, startStack } from './stack.ts';
 
-const root = fileURLToPath(new URL('..', import.meta.url));
-const PORTS = { api: Number(process.env.PORT ?? 8787), keycloak: 8080, neon: 4444 };
+const port = Number(process.env.PORT ?? 8787);
+const stack = await startStack({
+  ports: { api: port, keycloak: 8080, neon: 4444 },
+  databaseUrl: process.env.DATABASE_URL,
+  dataDir: `${ROOT}.data`,
+  verbose: true,
+});
 
-const backend = await openBackend({ databaseUrl: process.env.DATABASE_URL, dataDir: DEFAULT_DATA_DIR });
-await migrateDatabase(backend);
-await seedDatabase(backend);
-const neon = await startNeonHttp({ port: PORTS.neon, backend });
-const keycloak = await startKeycloak({ port: PORTS.keycloak, realmsDir: `${root}keycloak`, dataDir: `${root}.data/keycloak` });
-
-const vars: Record<string, string> = {
-  DATABASE_URL: runtimeDatabaseUrl(process.env.DATABASE_URL),
-  NEON_HTTP_ENDPOINT: neon.url,
-  KEYCLOAK_URL: keycloak.url,
-  KEYCLOAK_CLIENT_SECRET: 'dev-secret',
-  KEYCLOAK_ADMIN_CLIENT_SECRET: 'dev-admin-secret',
-};
-const wrangler = spawn(
-  'wrangler',
-  ['dev', '--port', String(PORTS.api), '--ip', '127.0.0.1', '--persist-to', `${root}.data/wrangler`, ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])],
-  { cwd: root, stdio: ['inherit', 'pipe', 'inherit'], env: process.env },
-);
-
-let announced = false;
-wrangler.stdout.on('data', (chunk: Buffer) => {
-  process.stdout.write(chunk);
-  if (!announced && chunk.toString().includes('Ready on')) {
-    announced = true;
-    console.log(`
+console.log(`
   QA Platform is running
-    API            http://127.0.0.1:${PORTS.api}   (docs: http://127.0.0.1:${PORTS.api}/docs)
-    Keycloak       ${keycloak.url}   (stand-in; realms qa-platform, qa-acme, qa-globex)
-    Neon SQL/HTTP  ${neon.url}   (stand-in over ${backend.kind === 'pglite' ? 'PGlite in .data/pglite' : 'DATABASE_URL'})
+    API            ${stack.apiUrl}   (docs: ${stack.apiUrl}/docs)
+    Keycloak       ${stack.keycloak.url}   (stand-in; realms qa-platform, qa-acme, qa-globex)
+    Neon SQL/HTTP  ${stack.neon.url}   (stand-in over ${stack.backend.kind === 'pglite' ? 'PGlite in .data/pglite' : 'DATABASE_URL'})
 
   Demo logins (password dev-password), tenant_id in brackets:
     root@platform.test (platform)     super_admin
@@ -53,21 +27,17 @@ wrangler.stdout.on('data', (chunk: Buffer) => {
     manager@acme.test  (acme)         manager           manager@globex.test (globex)
     agent@acme.test, agent2@acme.test (acme)  agent     agent@globex.test   (globex)
 
-  Try: curl -s -X POST http://127.0.0.1:${PORTS.api}/api/auth/login -H 'content-type: application/json' \\
+  Try: curl -s -X POST ${stack.apiUrl}/api/auth/login -H 'content-type: application/json' \\
          -d '{"username":"manager@acme.test","password":"dev-password","tenant_id":"acme"}'
+  Ctrl-C stops everything.
 `);
-  }
-});
 
 let stopping = false;
-async function stop(code = 0) {
+const shutdown = (code: number) => {
   if (stopping) return;
   stopping = true;
-  wrangler.kill('SIGINT');
-  await Promise.allSettled([keycloak.close(), neon.close()]);
-  await backend.close();
-  process.exit(code);
-}
-process.on('SIGINT', () => void stop(0));
-process.on('SIGTERM', () => void stop(0));
-wrangler.on('exit', (code) => void stop(code ?? 0));
+  void stack.stop().then(() => process.exit(code));
+};
+process.on('SIGINT', () => shutdown(0));
+process.on('SIGTERM', () => shutdown(0));
+stack.wrangler.on('exit', (code) => shutdown(code ?? 0));

@@ -74,15 +74,18 @@ export function readBody(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       size += chunk.length;
-      if (size > MAX_BODY) {
-        reject(new HttpError(413, { error: 'Request entity too large' }));
-        req.destroy();
+      if (size <= MAX_BODY) {
+        chunks.push(chunk);
         return;
       }
-      chunks.push(chunk);
-    });
+      // Drain the rest instead of resetting the socket, so the client still receives the 413.
+      req.off('data', onData);
+      req.resume();
+      reject(new HttpError(413, { error: 'Request entity too large' }, { connection: 'close' }));
+    };
+    req.on('data', onData);
     req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });

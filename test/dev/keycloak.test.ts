@@ -73,7 +73,7 @@ async function admin(method: string, path: string, body?: unknown, token?: strin
       authorization: `Bearer ${token ?? (await adminToken())}`,
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     },
-    body: body === undefined ? undefined : JSON.stringify(body),
+    body: body === undefined ? null : JSON.stringify(body),
   });
   const text = await res.text();
   return { status: res.status, location: res.headers.get('location'), json: text ? (JSON.parse(text) as unknown) : undefined };
@@ -340,6 +340,21 @@ describe('admin REST API', () => {
     expect(created.status).toBe(201);
     expect(await login('qa-globex', 'temp@globex.test', 'tmp')).toMatchObject({ status: 400, body: { error: 'invalid_grant', error_description: 'Account is not fully set up' } });
     await admin('DELETE', `/qa-globex/users/${created.location?.split('/').pop() ?? ''}`, undefined, token);
+  });
+
+  it('logs a user out of every session', async () => {
+    const tokens = (await login('qa-platform', 'root@platform.test')).body;
+    const id = 'f0000000-0000-4000-8000-000000000001';
+    const sessions = (await admin('GET', `/qa-platform/users/${id}/sessions`)).json as { id: string }[];
+    expect(sessions.map((s) => s.id)).toContain(tokens.session_state);
+    const introspect = (token: string) => post(oidc('qa-platform', 'token/introspect'), { client_id: 'qa-api', client_secret: 'dev-secret', token });
+    expect((await introspect(tokens.access_token)).body).toMatchObject({ active: true, sub: id });
+
+    expect((await admin('POST', `/qa-platform/users/${id}/logout`)).status).toBe(204);
+    expect((await admin('GET', `/qa-platform/users/${id}/sessions`)).json).toEqual([]);
+    expect((await introspect(tokens.access_token)).body).toEqual({ active: false });
+    const refresh = await post(oidc('qa-platform', 'token'), { grant_type: 'refresh_token', client_id: 'qa-api', client_secret: 'dev-secret', refresh_token: tokens.refresh_token ?? '' });
+    expect(refresh.status).toBe(400);
   });
 
   it('rejects malformed bodies with 400', async () => {

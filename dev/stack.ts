@@ -1,0 +1,87 @@
+/**
+ * The whole local stack as one object: database (migrated and seeded), the Neon and Keycloak
+ * stand-ins, and the Worker under `wrangler dev`. Used by `npm run dev` and by the benchmark.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { openBackend, type DatabaseBackend } from './db/backend.ts';
+import { migrateDatabase } from './db/migrate.ts';
+import { runtimeDatabaseUrl } from './db/runtime-url.ts';
+import { seedDatabase } from './db/seed.ts';
+import { startKeycloak, type KeycloakStandIn } from './keycloak/server.ts';
+import { startNeonHttp, type NeonHttpStandIn } from './neon/index.ts';
+
+export const ROOT = fileURLToPath(new URL('..', import.meta.url));
+
+export interface StackOptions {
+  ports: { api: number; keycloak: number; neon: number };
+  /** Postgres owner URL; unset → PGlite. */
+  databaseUrl?: string;
+  /** PGlite and Keycloak state directory; unset → in memory. */
+  dataDir?: string;
+  /** Extra Worker variables. */
+  vars?: Record<string, string>;
+  /** Echo wrangler's output. */
+  verbose?: boolean;
+}
+
+export interface Stack {
+  apiUrl: string;
+  backend: DatabaseBackend;
+  neon: NeonHttpStandIn;
+  keycloak: KeycloakStandIn;
+  wrangler: ChildProcess;
+  stop(): Promise<void>;
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const backend = await openBackend({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir && `${opts.dataDir}/pglite` });
+  await migrateDatabase(backend);
+  await seedDatabase(backend);
+  const neon = await startNeonHttp({ port: opts.ports.neon, backend });
+  const keycloak = await startKeycloak({
+    port: opts.ports.keycloak,
+    realmsDir: `${ROOT}keycloak`,
+    ...(opts.dataDir ? { dataDir: `${opts.dataDir}/keycloak` } : {}),
+  });
+
+  const vars: Record<string, string> = {
+    DATABASE_URL: runtimeDatabaseUrl(opts.databaseUrl),
+    NEON_HTTP_ENDPOINT: neon.url,
+    KEYCLOAK_URL: keycloak.url,
+    KEYCLOAK_CLIENT_SECRET: 'dev-secret',
+    KEYCLOAK_ADMIN_CLIENT_SECRET: 'dev-admin-secret',
+    ...opts.vars,
+  };
+  const args = ['dev', '--port', String(opts.ports.api), '--ip', '127.0.0.1', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
+  if (opts.dataDir) args.push('--persist-to', `${opts.dataDir}/wrangler`);
+  const wrangler = spawn('wrangler', args, {
+    cwd: ROOT,
+    stdio: ['inherit', 'pipe', opts.verbose ? 'inherit' : 'pipe'],
+    env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
+  });
+
+  const stop = async () => {
+    if (wrangler.exitCode === null) {
+      const exited = new Promise((r) => wrangler.once('exit', r));
+      wrangler.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+    }
+    await Promise.allSettled([keycloak.close(), neon.close()]);
+    await backend.close();
+  };
+
+  await new Promise<void>((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      if (opts.verbose) process.stdout.write(chunk);
+      if (chunk.toString().includes('Ready on')) resolve();
+    };
+    wrangler.stdout!.on('data', onData);
+    wrangler.once('exit', (code) => reject(new Error(`wrangler dev exited with ${code} before it was ready`)));
+  }).catch(async (err) => {
+    await stop();
+    throw err;
+  });
+
+  return { apiUrl: `http://127.0.0.1:${opts.ports.api}`, backend, neon, keycloak, wrangler, stop };
+}
