@@ -7,6 +7,7 @@
 import { sql } from 'drizzle-orm';
 import {
   type AnyPgColumn,
+  type PgTableExtraConfigValue,
   bigint,
   bigserial,
   date,
@@ -125,7 +126,7 @@ export const users = pgTable(
     status: text('status', { enum: USER_STATUSES }).notNull().default('active'),
     ...timestamps,
   },
-  (t) => [
+  (t): PgTableExtraConfigValue[] => [
     unique('users_tenant_id_id').on(t.tenantId, t.id),
     unique('users_tenant_email').on(t.tenantId, t.email),
     foreignKey({ name: 'users_organization_fk', columns: [t.tenantId, t.organizationId], foreignColumns: [organizations.tenantId, organizations.id] }),
@@ -149,7 +150,7 @@ export const teams = pgTable(
     name: text('name').notNull(),
     ...timestamps,
   },
-  (t) => [
+  (t): PgTableExtraConfigValue[] => [
     unique('teams_tenant_id_id').on(t.tenantId, t.id),
     unique('teams_org_name').on(t.tenantId, t.organizationId, t.name),
     foreignKey({ name: 'teams_organization_fk', columns: [t.tenantId, t.organizationId], foreignColumns: [organizations.tenantId, organizations.id] }).onDelete('cascade'),

@@ -70,7 +70,8 @@ export async function call(path: string, init: Init = {}): Promise<Response> {
       headers['content-type'] ??= 'application/json';
     }
   }
-  return exports.default.fetch(new Request(`http://api.test${path}`, { ...init, headers, body }));
+  const worker = (exports as unknown as { default: Fetcher }).default;
+  return worker.fetch(new Request(`http://api.test${path}`, { ...init, headers, body }));
 }
 
 /** `call` as a demo identity. */

@@ -80,9 +80,9 @@ describe('row-level security as the runtime role', () => {
       { query: "select u, is_feature_enabled('acme', 'ai_coach', u, 'agent') as on from unnest($1::text[]) as u", params: [users] },
     ]);
     expect(again, 'the same users get the same answer').toEqual(rows);
-    const [[targeted]] = await asTenant('acme', acmeManager, 'manager', [
+    const [targetedRows] = await asTenant('acme', acmeManager, 'manager', [
       { query: "select is_feature_enabled('acme', 'live_command_center', $1, 'agent') as agent, is_feature_enabled('acme', 'live_command_center', $1, 'manager') as manager, is_feature_enabled('globex', 'ai_coach', $1, 'manager') as foreign", params: [acmeManager] },
     ]);
-    expect(targeted).toEqual({ agent: false, manager: true, foreign: false });
+    expect(targetedRows![0]).toEqual({ agent: false, manager: true, foreign: false });
   });
 });
