@@ -1,6 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
-import { runtimeDatabaseUrl, TEST_KEYCLOAK_URL, TEST_NEON_ENDPOINT } from './test/stack.ts';
+import { testWorkerVars } from './test/stack.ts';
 
 export default defineConfig({
   test: {
@@ -14,14 +14,11 @@ export default defineConfig({
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: {
+                ...testWorkerVars(process.env.DATABASE_URL),
                 ENVIRONMENT: 'test',
-                DATABASE_URL: runtimeDatabaseUrl(process.env.DATABASE_URL),
-                NEON_HTTP_ENDPOINT: TEST_NEON_ENDPOINT,
-                KEYCLOAK_URL: TEST_KEYCLOAK_URL,
-                KEYCLOAK_CLIENT_SECRET: 'dev-secret',
-                KEYCLOAK_ADMIN_CLIENT_SECRET: 'dev-admin-secret',
                 // Rotation and unknown-kid tests must not wait out jose's 30 s cooldown.
                 JWKS_COOLDOWN_MS: '0',
+                PIPELINE_POLL_DELAY_SECONDS: '1',
               },
             },
           }),
@@ -32,6 +29,16 @@ export default defineConfig({
           globalSetup: ['./test/global-setup.ts'],
           testTimeout: 30_000,
           hookTimeout: 60_000,
+        },
+      },
+      {
+        // The pipeline end to end under `wrangler dev`, with the stand-ins calling back.
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          testTimeout: 240_000,
+          hookTimeout: 120_000,
         },
       },
       {

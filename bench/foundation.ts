@@ -14,7 +14,7 @@ import { machine, writeSection } from './results.ts';
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const COUNTED = 500;
-const ports = { api: 9787, keycloak: 19080, neon: 14445 };
+const ports = { api: 9787, keycloak: 19080, neon: 14445, assemblyai: 19081, openai: 19082, twilio: 19083 };
 
 interface Row { name: string; rps: number; p50: number; p99: number; requests: number; non2xx: number; dbPerRequest: number }
 

@@ -10,11 +10,16 @@ import { runtimeDatabaseUrl } from './db/runtime-url.ts';
 import { seedDatabase } from './db/seed.ts';
 import { startKeycloak, type KeycloakStandIn } from './keycloak/server.ts';
 import { startNeonHttp, type NeonHttpStandIn } from './neon/index.ts';
+import { startAssemblyAI, type AssemblyAIStandIn } from './assemblyai/index.ts';
+import { startOpenAI, type OpenAIStandIn } from './openai/index.ts';
+import { startTwilio, type TwilioStandIn } from './twilio/index.ts';
+import { DEV_SECRETS } from './dev-secrets.ts';
+import { workerVars } from './worker-vars.ts';
 
 export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 
 export interface StackOptions {
-  ports: { api: number; keycloak: number; neon: number };
+  ports: StackPorts;
   /** Postgres owner URL; unset → PGlite. */
   databaseUrl?: string;
   /** PGlite and Keycloak state directory; unset → in memory. */
@@ -25,11 +30,25 @@ export interface StackOptions {
   verbose?: boolean;
 }
 
+export interface StackPorts {
+  api: number;
+  keycloak: number;
+  neon: number;
+  assemblyai: number;
+  openai: number;
+  twilio: number;
+}
+
+export const DEV_PORTS: StackPorts = { api: 8787, keycloak: 8080, neon: 4444, assemblyai: 8081, openai: 8082, twilio: 8083 };
+
 export interface Stack {
   apiUrl: string;
   backend: DatabaseBackend;
   neon: NeonHttpStandIn;
   keycloak: KeycloakStandIn;
+  assemblyai: AssemblyAIStandIn;
+  openai: OpenAIStandIn;
+  twilio: TwilioStandIn;
   wrangler: ChildProcess;
   stop(): Promise<void>;
 }
@@ -45,12 +64,13 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...(opts.dataDir ? { dataDir: `${opts.dataDir}/keycloak` } : {}),
   });
 
+  const assemblyai = await startAssemblyAI({ port: opts.ports.assemblyai, behaviour: { apiKey: DEV_SECRETS.ASSEMBLYAI_API_KEY } });
+  const openai = await startOpenAI({ port: opts.ports.openai, behaviour: { apiKey: DEV_SECRETS.OPENAI_API_KEY } });
+  const twilio = await startTwilio({ port: opts.ports.twilio });
+
+  const apiUrl = `http://127.0.0.1:${opts.ports.api}`;
   const vars: Record<string, string> = {
-    DATABASE_URL: runtimeDatabaseUrl(opts.databaseUrl),
-    NEON_HTTP_ENDPOINT: neon.url,
-    KEYCLOAK_URL: keycloak.url,
-    KEYCLOAK_CLIENT_SECRET: 'dev-secret',
-    KEYCLOAK_ADMIN_CLIENT_SECRET: 'dev-admin-secret',
+    ...workerVars({ apiUrl, neonUrl: neon.url, keycloakUrl: keycloak.url, assemblyaiUrl: assemblyai.url, openaiUrl: openai.url, twilioUrl: twilio.url, databaseUrl: opts.databaseUrl }),
     ...opts.vars,
   };
   const args = ['dev', '--port', String(opts.ports.api), '--ip', '127.0.0.1', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
@@ -67,7 +87,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       wrangler.kill('SIGINT');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
     }
-    await Promise.allSettled([keycloak.close(), neon.close()]);
+    await Promise.allSettled([keycloak.close(), neon.close(), assemblyai.close(), openai.close(), twilio.close()]);
     await backend.close();
   };
 
@@ -83,5 +103,5 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     throw err;
   });
 
-  return { apiUrl: `http://127.0.0.1:${opts.ports.api}`, backend, neon, keycloak, wrangler, stop };
+  return { apiUrl, backend, neon, keycloak, assemblyai, openai, twilio, wrangler, stop };
 }

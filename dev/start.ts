@@ -5,11 +5,11 @@
  *  3. the Worker under `wrangler dev` on :8787, with R2, Queues and Durable Objects local.
  * Ctrl-C stops all of it.
  */
-import { ROOT, startStack } from './stack.ts';
+import { DEV_PORTS, ROOT, startStack } from './stack.ts';
 
 const port = Number(process.env.PORT ?? 8787);
 const stack = await startStack({
-  ports: { api: port, keycloak: 8080, neon: 4444 },
+  ports: { ...DEV_PORTS, api: port },
   databaseUrl: process.env.DATABASE_URL,
   dataDir: `${ROOT}.data`,
   verbose: true,
@@ -20,12 +20,15 @@ console.log(`
     API            ${stack.apiUrl}   (docs: ${stack.apiUrl}/docs)
     Keycloak       ${stack.keycloak.url}   (stand-in; realms qa-platform, qa-acme, qa-globex)
     Neon SQL/HTTP  ${stack.neon.url}   (stand-in over ${stack.backend.kind === 'pglite' ? 'PGlite in .data/pglite' : 'DATABASE_URL'})
+    AssemblyAI     ${stack.assemblyai.url}   OpenAI ${stack.openai.url}   Twilio media ${stack.twilio.url}   (stand-ins)
 
   Demo logins (password dev-password), tenant_id in brackets:
     root@platform.test (platform)     super_admin
     admin@acme.test    (acme)         tenant_admin      admin@globex.test   (globex)
     manager@acme.test  (acme)         manager           manager@globex.test (globex)
     agent@acme.test, agent2@acme.test (acme)  agent     agent@globex.test   (globex)
+
+  Sample recordings to upload: dev/samples/*.wav (walk-through in the README).
 
   Try: curl -s -X POST ${stack.apiUrl}/api/auth/login -H 'content-type: application/json' \\
          -d '{"username":"manager@acme.test","password":"dev-password","tenant_id":"acme"}'

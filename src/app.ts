@@ -9,7 +9,14 @@ import type { AppEnv } from './context';
 import { loadConfig } from './env';
 import { createRouter, handleError } from './lib/create-app';
 import { problem } from './lib/problem';
+import { r2Gateway } from '../dev/r2/gateway';
 import { adminRouter } from './routes/admin';
+import { callsRouter } from './routes/calls';
+import { criteriaRouter } from './routes/criteria';
+import { integrationsRouter } from './routes/integrations';
+import { assemblyaiWebhook } from './routes/webhooks/assemblyai';
+import { genericWebhook } from './routes/webhooks/generic';
+import { twilioWebhook } from './routes/webhooks/twilio';
 import { authPublicRouter, authRouter } from './routes/auth';
 import { healthRouter } from './routes/health';
 import { organizationsRouter } from './routes/organizations';
@@ -19,9 +26,14 @@ import { usersRouter } from './routes/users';
 /** JSON bodies of the API are small; uploads (later) have their own routes and limits. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
+/** The call upload streams a multipart body of up to the tier's limit; it has its own checks. */
+const isStreamingUpload = (c: { req: { method: string; path: string } }) => c.req.method === 'POST' && c.req.path.replace(/\/+$/, '') === '/api/calls';
+
 const requireJson = createMiddleware<AppEnv>(async (c, next) => {
   const method = c.req.method;
-  if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && c.req.header('content-length') !== '0') {
+  if (isStreamingUpload(c)) return next();
+  const hasBody = Number(c.req.header('content-length') ?? 0) > 0 || c.req.header('transfer-encoding') !== undefined;
+  if ((method === 'POST' || method === 'PUT' || method === 'PATCH') && hasBody) {
     const type = c.req.header('content-type') ?? '';
     if (!/^application\/(.+\+)?json\b/i.test(type)) {
       return problem(c, 'unsupported-media-type', 'Send the body as application/json.');
@@ -41,10 +53,16 @@ export function buildApp() {
   app.use('/api/*', async (c, next) =>
     cors({ origin: c.get('config').allowedOrigins, allowHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-request-id'], exposeHeaders: ['x-request-id'], maxAge: 600 })(c, next),
   );
-  app.use('/api/*', bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`) }));
+  const jsonLimit = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`) });
+  app.use('/api/*', async (c, next) => (isStreamingUpload(c) ? next() : jsonLimit(c, next)));
+  app.use('/webhooks/*', bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', 'Webhook bodies are limited to 64 KB.') }));
   app.use('/api/*', requireJson);
 
   app.route('/', healthRouter);
+  app.route('/webhooks/assemblyai', assemblyaiWebhook);
+  app.route('/webhooks/twilio', twilioWebhook);
+  app.route('/webhooks/generic', genericWebhook);
+  app.route('/__r2', r2Gateway);
   app.route('/api/auth', authPublicRouter);
   app.use('/api/*', authenticate);
   app.route('/api/auth', authRouter);
@@ -52,6 +70,9 @@ export function buildApp() {
   app.route('/api/organizations', organizationsRouter);
   app.route('/api/users', usersRouter);
   app.route('/api/admin', adminRouter);
+  app.route('/api/evaluation-criteria', criteriaRouter);
+  app.route('/api/calls', callsRouter);
+  app.route('/api/integrations', integrationsRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

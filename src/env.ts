@@ -17,6 +17,31 @@ export interface Bindings {
   ALLOWED_ORIGINS?: string;
   /** Test hook: how long an unknown `kid` waits before the JWKS is fetched again (ms). */
   JWKS_COOLDOWN_MS?: string;
+
+  AUDIO: R2Bucket;
+  PIPELINE: Queue<import('./pipeline/messages').PipelineMessage>;
+  /** Public base URL of this API, as providers call it (webhook URLs and Twilio signatures). */
+  PUBLIC_URL: string;
+  ASSEMBLYAI_API_KEY: string;
+  ASSEMBLYAI_BASE_URL?: string;
+  ASSEMBLYAI_SPEECH_MODEL?: string;
+  /** Value AssemblyAI sends back in the webhook auth header. */
+  ASSEMBLYAI_WEBHOOK_SECRET: string;
+  OPENAI_API_KEY: string;
+  OPENAI_BASE_URL?: string;
+  OPENAI_MODEL?: string;
+  TWILIO_MEDIA_BASE_URL?: string;
+  R2_S3_ENDPOINT: string;
+  R2_BUCKET_NAME: string;
+  R2_ACCESS_KEY_ID: string;
+  R2_SECRET_ACCESS_KEY: string;
+  /** Local only: the Worker answers presigned R2 requests itself on /__r2. */
+  R2_LOCAL_GATEWAY?: string;
+  /** 32 random bytes, base64: encrypts tenants' integration secrets. */
+  SECRETS_ENCRYPTION_KEY: string;
+  PIPELINE_POLL_DELAY_SECONDS?: string;
+  PIPELINE_STUCK_AFTER_MINUTES?: string;
+  PIPELINE_RETRY_BASE_SECONDS?: string;
 }
 
 const csv = z
@@ -39,6 +64,32 @@ const ConfigSchema = z.object({
   }),
   allowedOrigins: csv,
   jwksCooldownMs: z.coerce.number().int().min(0).default(30_000),
+  publicUrl: z.url().transform((u) => u.replace(/\/+$/, '')),
+  assemblyai: z.object({
+    apiKey: z.string().min(1),
+    baseUrl: z.url().default('https://api.assemblyai.com'),
+    speechModel: z.string().min(1).default('universal'),
+    webhookSecret: z.string().min(16, 'must be at least 16 characters'),
+  }),
+  openai: z.object({
+    apiKey: z.string().min(1),
+    baseUrl: z.url().default('https://api.openai.com/v1'),
+    model: z.string().min(1).default('gpt-4o-2024-08-06'),
+  }),
+  twilioMediaBaseUrl: z.url().default('https://api.twilio.com').transform((u) => u.replace(/\/+$/, '')),
+  r2: z.object({
+    endpoint: z.url().transform((u) => u.replace(/\/+$/, '')),
+    bucket: z.string().min(1),
+    accessKeyId: z.string().min(1),
+    secretAccessKey: z.string().min(1),
+    localGateway: z.boolean(),
+  }),
+  secretsKey: z.string().refine((k) => { try { return atob(k).length === 32; } catch { return false; } }, 'must be 32 bytes, base64'),
+  pipeline: z.object({
+    pollDelaySeconds: z.coerce.number().int().min(1).default(30),
+    stuckAfterMinutes: z.coerce.number().int().min(1).default(30),
+    retryBaseSeconds: z.coerce.number().int().min(1).default(10),
+  }),
 });
 
 export type Config = z.infer<typeof ConfigSchema>;
@@ -67,6 +118,24 @@ export function loadConfig(env: Bindings): Config {
     },
     allowedOrigins: env.ALLOWED_ORIGINS,
     jwksCooldownMs: env.JWKS_COOLDOWN_MS,
+    publicUrl: env.PUBLIC_URL,
+    assemblyai: {
+      apiKey: env.ASSEMBLYAI_API_KEY,
+      baseUrl: env.ASSEMBLYAI_BASE_URL || undefined,
+      speechModel: env.ASSEMBLYAI_SPEECH_MODEL || undefined,
+      webhookSecret: env.ASSEMBLYAI_WEBHOOK_SECRET,
+    },
+    openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL || undefined, model: env.OPENAI_MODEL || undefined },
+    twilioMediaBaseUrl: env.TWILIO_MEDIA_BASE_URL || undefined,
+    r2: {
+      endpoint: env.R2_S3_ENDPOINT,
+      bucket: env.R2_BUCKET_NAME,
+      accessKeyId: env.R2_ACCESS_KEY_ID,
+      secretAccessKey: env.R2_SECRET_ACCESS_KEY,
+      localGateway: env.R2_LOCAL_GATEWAY === 'true',
+    },
+    secretsKey: env.SECRETS_ENCRYPTION_KEY,
+    pipeline: { pollDelaySeconds: env.PIPELINE_POLL_DELAY_SECONDS, stuckAfterMinutes: env.PIPELINE_STUCK_AFTER_MINUTES, retryBaseSeconds: env.PIPELINE_RETRY_BASE_SECONDS },
   });
   if (!result.success) {
     const fields = result.error.issues.map((i) => i.path.join('.')).join(', ');

@@ -1,8 +1,14 @@
 import { buildApp } from './app';
 import type { Bindings } from './env';
+import { handlePipelineBatch, sweepStuckCalls } from './pipeline/consumer';
+import type { PipelineMessage } from './pipeline/messages';
 
 const app = buildApp();
 
 export default {
   fetch: app.fetch,
-} satisfies ExportedHandler<Bindings>;
+  queue: (batch, env) => handlePipelineBatch(batch, env),
+  scheduled: async (_controller, env, ctx) => {
+    ctx.waitUntil(sweepStuckCalls(env).then((r) => console.log('stuck-call sweep', r)));
+  },
+} satisfies ExportedHandler<Bindings, PipelineMessage>;

@@ -1,10 +1,22 @@
 /**
- * The local stand-ins and database, started once for the API tests (Node side, in global
- * setup). Ports are fixed and apart from `npm run dev`'s, so tests can run while it does.
+ * Ports of the stand-ins the API tests run against (started in global setup), apart from
+ * `npm run dev`'s so tests can run while it does.
  */
-export const TEST_PORTS = { keycloak: 18080, neon: 14444 } as const;
+import { workerVars } from '../dev/worker-vars.ts';
 
-export const TEST_KEYCLOAK_URL = `http://127.0.0.1:${TEST_PORTS.keycloak}`;
-export const TEST_NEON_ENDPOINT = `http://127.0.0.1:${TEST_PORTS.neon}/sql`;
+export const TEST_PORTS = { keycloak: 18080, neon: 14444, assemblyai: 18081, openai: 18082, twilio: 18083 } as const;
 
-export { runtimeDatabaseUrl } from '../dev/db/runtime-url.ts';
+/** Inside the test runner the Worker has no listening socket; this is only the name it answers to. */
+export const TEST_API_URL = 'http://api.test';
+
+export function testWorkerVars(databaseUrl: string | undefined): Record<string, string> {
+  return workerVars({
+    apiUrl: TEST_API_URL,
+    neonUrl: `http://127.0.0.1:${TEST_PORTS.neon}/sql`,
+    keycloakUrl: `http://127.0.0.1:${TEST_PORTS.keycloak}`,
+    assemblyaiUrl: `http://127.0.0.1:${TEST_PORTS.assemblyai}`,
+    openaiUrl: `http://127.0.0.1:${TEST_PORTS.openai}/v1`,
+    twilioUrl: `http://127.0.0.1:${TEST_PORTS.twilio}`,
+    databaseUrl,
+  });
+}

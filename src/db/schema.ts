@@ -25,6 +25,7 @@ import {
   timestamp,
   unique,
   uuid,
+  uniqueIndex,
 } from 'drizzle-orm/pg-core';
 
 /** The runtime role: NOBYPASSRLS, owns nothing; created in migrations/ by hand. */
@@ -233,4 +234,239 @@ export const auditLogs = pgTable(
       withCheck: sql`${t.tenantId} = ${currentTenant} or ${isSuperAdmin}`,
     }),
   ],
+);
+
+// ---- evaluation criteria ---------------------------------------------------------------------
+
+export const CALL_STATUSES = ['uploaded', 'queued', 'transcribing', 'transcribed', 'evaluating', 'completed', 'failed'] as const;
+export type CallStatus = (typeof CALL_STATUSES)[number];
+
+/**
+ * A tenant's criteria. `version` goes up on every change and each version is kept in
+ * `criterion_versions` (trigger), so an evaluation can always show what it was scored against.
+ */
+export const evaluationCriteria = pgTable(
+  'evaluation_criteria',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    category: text('category').notNull(),
+    maxPoints: integer('max_points').notNull(),
+    evaluationPrompts: text('evaluation_prompts').array().notNull().default(sql`'{}'::text[]`),
+    autoFail: boolean('auto_fail').notNull().default(false),
+    templateKey: text('template_key'),
+    isActive: boolean('is_active').notNull().default(true),
+    version: integer('version').notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    unique('evaluation_criteria_tenant_id_id').on(t.tenantId, t.id),
+    unique('evaluation_criteria_tenant_name').on(t.tenantId, t.name),
+    check('evaluation_criteria_points', sql`${t.maxPoints} between 1 and 100`),
+    isolatedBy(t.tenantId),
+  ],
+);
+
+export const criterionVersions = pgTable(
+  'criterion_versions',
+  {
+    tenantId: text('tenant_id').notNull(),
+    criterionId: uuid('criterion_id').notNull(),
+    version: integer('version').notNull(),
+    snapshot: jsonb('snapshot').$type<JsonObject>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.criterionId, t.version] }), isolatedBy(t.tenantId)],
+);
+
+/** An ordered list of criteria; one default per tenant. Changing it creates a new version. */
+export const criteriaSets = pgTable(
+  'criteria_sets',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    criteriaIds: uuid('criteria_ids').array().notNull(),
+    isDefault: boolean('is_default').notNull().default(false),
+    version: integer('version').notNull().default(1),
+    ...timestamps,
+  },
+  (t) => [
+    unique('criteria_sets_tenant_id_id').on(t.tenantId, t.id),
+    unique('criteria_sets_tenant_name').on(t.tenantId, t.name),
+    uniqueIndex('criteria_sets_one_default').on(t.tenantId).where(sql`${t.isDefault}`),
+    isolatedBy(t.tenantId),
+  ],
+);
+
+// ---- calls and what the pipeline derives from them --------------------------------------------
+
+export const calls = pgTable(
+  'calls',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    agentId: uuid('agent_id'),
+    uploadedBy: text('uploaded_by'),
+    source: text('source', { enum: ['upload', 'presigned', 'twilio', 'webhook'] }).notNull(),
+    direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull().default('inbound'),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'string' }),
+    externalId: text('external_id'),
+    customerNumber: text('customer_number'),
+    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    status: text('status', { enum: CALL_STATUSES }).notNull(),
+    failureReason: text('failure_reason'),
+    audioKey: text('audio_key').notNull(),
+    audioContentType: text('audio_content_type'),
+    audioBytes: bigint('audio_bytes', { mode: 'number' }),
+    /** 2 for dual-channel recordings (agent and customer on their own channel). */
+    audioChannels: integer('audio_channels').notNull().default(1),
+    durationSeconds: integer('duration_seconds'),
+    criteriaSetId: uuid('criteria_set_id'),
+    transcriptId: text('transcript_id'),
+    overallScore: integer('overall_score'),
+    statusChangedAt: timestamp('status_changed_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'string' }),
+    ...timestamps,
+  },
+  (t) => [
+    unique('calls_tenant_id_id').on(t.tenantId, t.id),
+    uniqueIndex('calls_tenant_external').on(t.tenantId, t.source, t.externalId).where(sql`${t.externalId} is not null`),
+    index('calls_tenant_started').on(t.tenantId, t.createdAt.desc()),
+    index('calls_tenant_agent').on(t.tenantId, t.agentId),
+    index('calls_status_changed').on(t.status, t.statusChangedAt),
+    foreignKey({ name: 'calls_agent_fk', columns: [t.tenantId, t.agentId], foreignColumns: [users.tenantId, users.id] }),
+    foreignKey({ name: 'calls_criteria_set_fk', columns: [t.tenantId, t.criteriaSetId], foreignColumns: [criteriaSets.tenantId, criteriaSets.id] }),
+    isolatedBy(t.tenantId),
+    // Agents see only their own calls; the database says so, not only the WHERE clause.
+    pgPolicy('agents_own_calls', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`current_setting('app.user_role', true) is distinct from 'agent' or ${t.agentId}::text = current_setting('app.user_id', true)`,
+    }),
+  ],
+);
+
+export type Utterance = { speaker: string; role: 'agent' | 'customer' | 'unknown'; text: string; start_ms: number; end_ms: number; confidence: number; sentiment?: string | null };
+
+export const transcripts = pgTable(
+  'transcripts',
+  {
+    callId: uuid('call_id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    providerId: text('provider_id').notNull(),
+    languageCode: text('language_code'),
+    text: text('text').notNull(),
+    utterances: jsonb('utterances').$type<Utterance[]>().notNull(),
+    durationSeconds: integer('duration_seconds'),
+    confidence: text('confidence'),
+    speakerRoles: jsonb('speaker_roles').$type<Record<string, 'agent' | 'customer'>>().notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    foreignKey({ name: 'transcripts_call_fk', columns: [t.tenantId, t.callId], foreignColumns: [calls.tenantId, calls.id] }).onDelete('cascade'),
+    isolatedBy(t.tenantId),
+  ],
+);
+
+/**
+ * One row per scoring of a call. `run_key` makes a pipeline step's evaluation unique however often
+ * the step is retried ('pipeline'), and each re-analysis its own ('reanalysis:<uuid>'). The AI
+ * result is kept as scored; a human override would sit beside it, never over it.
+ */
+export const evaluations = pgTable(
+  'evaluations',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    runKey: text('run_key').notNull(),
+    criteriaSetId: uuid('criteria_set_id'),
+    criteriaSetVersion: integer('criteria_set_version'),
+    criteriaSnapshot: jsonb('criteria_snapshot').$type<JsonObject[]>().notNull(),
+    overallScore: integer('overall_score').notNull(),
+    autoFailed: boolean('auto_failed').notNull(),
+    results: jsonb('results').$type<JsonObject[]>().notNull(),
+    compliance: jsonb('compliance').$type<JsonObject[]>().notNull(),
+    sentiment: jsonb('sentiment').$type<JsonObject>().notNull(),
+    customerBehavior: jsonb('customer_behavior').$type<JsonObject>().notNull(),
+    summary: text('summary').notNull(),
+    model: text('model').notNull(),
+    transcriptTruncated: boolean('transcript_truncated').notNull().default(false),
+    requestedBy: text('requested_by'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique('evaluations_tenant_id_id').on(t.tenantId, t.id),
+    unique('evaluations_call_run').on(t.tenantId, t.callId, t.runKey),
+    foreignKey({ name: 'evaluations_call_fk', columns: [t.tenantId, t.callId], foreignColumns: [calls.tenantId, calls.id] }).onDelete('cascade'),
+    isolatedBy(t.tenantId),
+  ],
+);
+
+export const insights = pgTable(
+  'insights',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    evaluationId: uuid('evaluation_id').notNull(),
+    type: text('type').notNull(),
+    category: text('category').notNull(),
+    title: text('title').notNull(),
+    severity: text('severity', { enum: ['info', 'low', 'medium', 'high', 'critical'] }).notNull(),
+    suggestions: text('suggestions').array().notNull().default(sql`'{}'::text[]`),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    index('insights_call').on(t.tenantId, t.callId),
+    foreignKey({ name: 'insights_evaluation_fk', columns: [t.tenantId, t.evaluationId], foreignColumns: [evaluations.tenantId, evaluations.id] }).onDelete('cascade'),
+    isolatedBy(t.tenantId),
+  ],
+);
+
+/** First answer to a request made with an `Idempotency-Key`, replayed on retries (24 h). */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    tenantId: text('tenant_id').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    status: integer('status').notNull(),
+    response: jsonb('response').$type<JsonObject>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.key] }), isolatedBy(t.tenantId)],
+);
+
+/** Provider event ids already processed, so a replayed webhook is ignored. */
+export const webhookEvents = pgTable(
+  'webhook_events',
+  {
+    tenantId: text('tenant_id').notNull(),
+    provider: text('provider').notNull(),
+    eventId: text('event_id').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.provider, t.eventId] }), isolatedBy(t.tenantId)],
+);
+
+/**
+ * A tenant's telephony integrations. `config` is public (Twilio account SID, agent mapping);
+ * `secret` is encrypted with the platform key (AES-GCM) before it reaches the database.
+ */
+export const tenantIntegrations = pgTable(
+  'tenant_integrations',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    provider: text('provider', { enum: ['twilio', 'generic'] }).notNull(),
+    config: jsonb('config').$type<JsonObject>().notNull().default({}),
+    secretCiphertext: text('secret_ciphertext').notNull(),
+    enabled: boolean('enabled').notNull().default(true),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.provider] }), isolatedBy(t.tenantId)],
 );

@@ -8,7 +8,8 @@ import type { Role } from '../auth/roles';
 export interface TenantScope {
   tenantId: string | null;
   userId: string;
-  role: Role;
+  /** 'system' is the platform's own work (the pipeline, the sweeper), never a caller. */
+  role: Role | 'system';
   requestId: string;
 }
 
@@ -59,12 +60,14 @@ export class TenantDb {
   /** Creates the caller's row on first sight and keeps name, email and role in step with the token. */
   private syncProfile(tenantId: string) {
     const p = this.profile!;
+    // Only callers with a token have a profile, and their role is always a tenant role.
+    const role = this.scope.role as Role;
     return this.q
       .insert(users)
-      .values({ id: this.scope.userId, tenantId, email: p.email, firstName: p.firstName, lastName: p.lastName, role: this.scope.role })
+      .values({ id: this.scope.userId, tenantId, email: p.email, firstName: p.firstName, lastName: p.lastName, role })
       .onConflictDoUpdate({
         target: users.id,
-        set: { email: p.email, firstName: p.firstName, lastName: p.lastName, role: this.scope.role },
+        set: { email: p.email, firstName: p.firstName, lastName: p.lastName, role },
         setWhere: sql`(${users.email}, ${users.firstName}, ${users.lastName}, ${users.role}) is distinct from (excluded.email, excluded.first_name, excluded.last_name, excluded.role)`,
       });
   }

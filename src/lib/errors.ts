@@ -18,6 +18,8 @@ export type DomainErrorCode =
   | 'conflict'
   | 'invalid'
   | 'payload-too-large'
+  | 'unsupported-media-type'
+  | 'too-many-requests'
   | 'unavailable';
 
 export class Unauthenticated extends DomainError {
@@ -49,6 +51,13 @@ export class Invalid extends DomainError {
 }
 export class PayloadTooLarge extends DomainError {
   readonly code = 'payload-too-large';
+}
+export class UnsupportedMediaType extends DomainError {
+  readonly code = 'unsupported-media-type';
+}
+/** A quota is used up (calls per day); `retryAfter` in seconds. */
+export class TooManyRequests extends DomainError {
+  readonly code = 'too-many-requests';
 }
 /** A dependency (database, identity provider) failed; the caller may retry. */
 export class Unavailable extends DomainError {

@@ -19,7 +19,6 @@ export type ProblemType =
   | DomainErrorCode
   | 'validation-failed'
   | 'malformed-json'
-  | 'unsupported-media-type'
   | 'method-not-allowed'
   | 'internal';
 
@@ -34,6 +33,7 @@ const STATUS: Record<ProblemType, ContentfulStatusCode> = {
   'unsupported-media-type': 415,
   'method-not-allowed': 405,
   'payload-too-large': 413,
+  'too-many-requests': 429,
   unavailable: 503,
   internal: 500,
 };
@@ -49,6 +49,7 @@ const TITLE: Record<ProblemType, string> = {
   'unsupported-media-type': 'Unsupported media type',
   'method-not-allowed': 'Method not allowed',
   'payload-too-large': 'Payload too large',
+  'too-many-requests': 'Too many requests',
   unavailable: 'Service unavailable',
   internal: 'Internal server error',
 };

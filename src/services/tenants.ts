@@ -173,6 +173,7 @@ export async function tenantUsageReport(ctx: RequestContext, tenantId: string) {
     users: { total, active, by_role: users_by_role },
     calls: { total: metered?.callsTotal ?? 0, this_month: metered?.callsThisMonth ?? 0, today: metered?.callsToday ?? 0 },
     storage_gb: Math.round((storageBytes / 1024 ** 3) * 1000) / 1000,
+    storage_bytes: storageBytes,
     limits: tenant.limits,
   };
 }

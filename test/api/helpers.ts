@@ -64,7 +64,7 @@ export async function call(path: string, init: Init = {}): Promise<Response> {
   const headers: Record<string, string> = { ...init.headers };
   let body: BodyInit | undefined;
   if (init.body !== undefined) {
-    if (typeof init.body === 'string' || init.body instanceof ArrayBuffer || init.body instanceof Uint8Array) body = init.body as BodyInit;
+    if (typeof init.body === 'string' || init.body instanceof ArrayBuffer || init.body instanceof Uint8Array || init.body instanceof FormData) body = init.body as BodyInit;
     else {
       body = JSON.stringify(init.body);
       headers['content-type'] ??= 'application/json';
@@ -126,4 +126,61 @@ export async function asTenant(tenant: string, userId: string, role: string, que
     ...queries.map((q) => sql.query(q.query, q.params ?? [])),
   ]);
   return results.slice(1) as Record<string, unknown>[][];
+}
+
+/** A small valid PCM WAV (silence), `seconds` long at 8 kHz mono. */
+export function wavBytes(seconds = 0.5): Uint8Array {
+  const samples = Math.round(8000 * seconds);
+  const bytes = new Uint8Array(44 + samples * 2);
+  const view = new DataView(bytes.buffer);
+  const ascii = (at: number, s: string) => [...s].forEach((ch, i) => (bytes[at + i] = ch.charCodeAt(0)));
+  ascii(0, 'RIFF');
+  view.setUint32(4, 36 + samples * 2, true);
+  ascii(8, 'WAVE');
+  ascii(12, 'fmt ');
+  view.setUint32(16, 16, true);
+  view.setUint16(20, 1, true);
+  view.setUint16(22, 1, true);
+  view.setUint32(24, 8000, true);
+  view.setUint32(28, 16000, true);
+  view.setUint16(32, 2, true);
+  view.setUint16(34, 16, true);
+  ascii(36, 'data');
+  view.setUint32(40, samples * 2, true);
+  for (let i = 0; i < samples; i++) view.setInt16(44 + i * 2, Math.round(Math.sin(i / 8) * 3000), true);
+  return bytes;
+}
+
+/** multipart/form-data with the parts in the given order; `audio` as a file part. */
+export function callForm(parts: { metadata?: unknown; audio?: Uint8Array; audioName?: string }, order: ('metadata' | 'audio')[] = ['metadata', 'audio']): FormData {
+  const form = new FormData();
+  for (const p of order) {
+    if (p === 'metadata' && parts.metadata !== undefined) form.append('metadata', typeof parts.metadata === 'string' ? parts.metadata : JSON.stringify(parts.metadata));
+    if (p === 'audio' && parts.audio) form.append('audio_file', new File([parts.audio], parts.audioName ?? 'call.wav', { type: 'audio/wav' }));
+  }
+  return form;
+}
+
+/** Uploads a call as `who` through POST /api/calls. */
+export async function uploadCall(who: Who, form: FormData, headers: Record<string, string> = {}): Promise<Response> {
+  const token = await tokenOf(who);
+  const worker = (exports as unknown as { default: Fetcher }).default;
+  return worker.fetch(new Request('http://api.test/api/calls', { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: form }));
+}
+
+/** Objects stored under a tenant's prefix in the AUDIO bucket. */
+export async function storedObjects(tenant: string): Promise<string[]> {
+  const listed = await env.AUDIO.list({ prefix: `${tenant}/` });
+  return listed.objects.map((o) => o.key);
+}
+
+/** Polls until `check` returns a value (or the time runs out). */
+export async function eventually<T>(check: () => Promise<T | undefined | null | false>, ms = 20_000, every = 200): Promise<T> {
+  const until = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
+    await new Promise((r) => setTimeout(r, every));
+  }
 }

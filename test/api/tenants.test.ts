@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { as, call, expectProblem, json, KEYCLOAK } from './helpers';
+import { as, call, callForm, expectProblem, json, KEYCLOAK, wavBytes } from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 
@@ -65,8 +65,26 @@ describe('tenants', () => {
     const usage = await json(await as('acme_admin', '/api/tenants/acme/usage'));
     expect(usage.users.by_role.agent).toBeGreaterThanOrEqual(2);
     expect(usage.users.total).toBeGreaterThanOrEqual(4);
-    expect(usage.calls).toEqual({ total: 0, this_month: 0, today: 0 });
+    expect(usage.calls.today).toBeLessThanOrEqual(usage.calls.this_month);
+    expect(usage.calls.this_month).toBeLessThanOrEqual(usage.calls.total);
     expect(usage.limits.max_calls_per_day).toBeGreaterThan(0);
+  });
+
+  it('counts uploaded calls and their storage in the usage of a fresh tenant', async () => {
+    const id = `u${uniq()}`;
+    await as('super_admin', '/api/tenants', {
+      method: 'POST',
+      body: { tenant_id: id, display_name: 'Usage', subdomain: id, admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' } },
+    });
+    const login = await json(await call('/api/auth/login', { method: 'POST', body: { username: `a@${id}.test`, password: 'long-enough-pass', tenant_id: id } }));
+    const auth = { authorization: `Bearer ${login.access_token}` };
+    const before = await json(await call(`/api/tenants/${id}/usage`, { headers: auth }));
+    expect(before.calls).toEqual({ total: 0, this_month: 0, today: 0 });
+    const upload = await call('/api/calls', { method: 'POST', headers: auth, body: callForm({ metadata: { direction: 'inbound' }, audio: wavBytes(1) }) });
+    expect(upload.status).toBe(202);
+    const after = await json(await call(`/api/tenants/${id}/usage`, { headers: auth }));
+    expect(after.calls).toEqual({ total: 1, this_month: 1, today: 1 });
+    expect(after.storage_bytes).toBe(wavBytes(1).byteLength);
   });
 
   it('suspends a tenant: its users are refused, the super admin still reaches it', async () => {

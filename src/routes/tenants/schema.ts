@@ -61,6 +61,7 @@ export const TenantUsage = z
     users: z.object({ total: z.number().int(), active: z.number().int(), by_role: z.record(z.string(), z.number().int()) }),
     calls: z.object({ total: z.number().int(), this_month: z.number().int(), today: z.number().int() }),
     storage_gb: z.number(),
+    storage_bytes: z.number().int(),
     limits: Limits,
   })
   .openapi('TenantUsage');

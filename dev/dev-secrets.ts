@@ -1,0 +1,15 @@
+/**
+ * The secrets the Worker gets locally (`npm run dev`, `npm test`, `npm run bench`). Development
+ * values only: production sets each with `wrangler secret put`.
+ */
+export const DEV_SECRETS = {
+  KEYCLOAK_CLIENT_SECRET: 'dev-secret',
+  KEYCLOAK_ADMIN_CLIENT_SECRET: 'dev-admin-secret',
+  ASSEMBLYAI_API_KEY: 'dev-assemblyai-key',
+  ASSEMBLYAI_WEBHOOK_SECRET: 'dev-assemblyai-webhook-secret',
+  OPENAI_API_KEY: 'dev-openai-key',
+  R2_ACCESS_KEY_ID: 'devr2accesskey000000',
+  R2_SECRET_ACCESS_KEY: 'dev-r2-secret-access-key-0000000000000000',
+  // 32 bytes, base64.
+  SECRETS_ENCRYPTION_KEY: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhISE=',
+} as const;

@@ -1,0 +1,86 @@
+import { sql } from 'drizzle-orm';
+import type { Bindings } from '../env';
+import { loadConfig } from '../env';
+import { calls } from '../db/schema';
+import type { PipelineMessage } from './messages';
+import { markFailed, PermanentFailure, runStep, stepContext } from './steps';
+
+export const DEAD_LETTER_QUEUE = 'qa-pipeline-dlq';
+
+/** Exponential backoff with a cap: base, 2×base, 4×base ... 5 min (base 10 s by default). */
+export function backoffSeconds(attempts: number, baseSeconds = 10): number {
+  return Math.min(300, baseSeconds * 2 ** Math.max(0, attempts - 1));
+}
+
+/**
+ * One message at a time, explicit ack or retry. A permanent failure marks the call failed with
+ * its reason; anything else is retried with backoff until the queue's max_retries sends it to the
+ * dead-letter queue, whose consumer marks the call failed.
+ */
+export async function handlePipelineBatch(batch: MessageBatch<PipelineMessage>, env: Bindings): Promise<void> {
+  const config = loadConfig(env);
+  for (const message of batch.messages) {
+    const body = message.body;
+    const ctx = stepContext(env, config, body.tenant_id, message.id);
+    if (batch.queue === DEAD_LETTER_QUEUE) {
+      if ('call_id' in body) await markFailed(ctx, body.call_id, `pipeline gave up at step "${body.step}" after repeated errors`).catch((e) => console.error(e));
+      message.ack();
+      continue;
+    }
+    try {
+      await runStep(ctx, body);
+      message.ack();
+    } catch (err) {
+      if (err instanceof PermanentFailure && 'call_id' in body) {
+        await markFailed(ctx, body.call_id, err.message);
+        message.ack();
+      } else {
+        console.error(`pipeline step ${body.step} failed (attempt ${message.attempts})`, err instanceof Error ? err.message : err);
+        message.retry({ delaySeconds: backoffSeconds(message.attempts, config.pipeline.retryBaseSeconds) });
+      }
+    }
+  }
+}
+
+/** Which step a call stuck in a state needs again. */
+const NEXT_STEP: Partial<Record<string, (tenantId: string, callId: string) => PipelineMessage>> = {
+  queued: (t, c) => ({ step: 'transcribe', tenant_id: t, call_id: c }),
+  transcribing: (t, c) => ({ step: 'collect', tenant_id: t, call_id: c, via: 'poll', poll: 1 }),
+  transcribed: (t, c) => ({ step: 'evaluate', tenant_id: t, call_id: c, run_key: 'pipeline' }),
+  evaluating: (t, c) => ({ step: 'evaluate', tenant_id: t, call_id: c, run_key: 'pipeline' }),
+};
+
+/**
+ * Cron: calls that have sat in one state past the timeout (a lost message, a crashed step) are
+ * queued again at the step they need. Runs as the platform ('system', no tenant), which may read
+ * every tenant's calls and nothing else. A call past three timeouts is failed instead.
+ */
+export async function sweepStuckCalls(env: Bindings): Promise<{ requeued: number; failed: number }> {
+  const config = loadConfig(env);
+  const ctx = stepContext(env, config, null, `sweep-${Date.now()}`);
+  const minutes = config.pipeline.stuckAfterMinutes;
+  const [stuck] = await ctx.db.run([
+    ctx.db.q.execute(sql`
+      select tenant_id, id, status, status_changed_at < now() - make_interval(mins => ${minutes * 3}) as expired
+      from ${calls}
+      where status in ('queued', 'transcribing', 'transcribed', 'evaluating')
+        and status_changed_at < now() - make_interval(mins => ${minutes})
+      order by status_changed_at
+      limit 200`),
+  ]);
+  let requeued = 0;
+  let failed = 0;
+  for (const row of stuck.rows as { tenant_id: string; id: string; status: string; expired: boolean }[]) {
+    if (row.expired) {
+      await markFailed(stepContext(env, config, row.tenant_id, ctx.db.scope.requestId), row.id, `stuck in "${row.status}" for more than ${minutes * 3} minutes`);
+      failed++;
+      continue;
+    }
+    const next = NEXT_STEP[row.status]?.(row.tenant_id, row.id);
+    if (next) {
+      await env.PIPELINE.send(next);
+      requeued++;
+    }
+  }
+  return { requeued, failed };
+}

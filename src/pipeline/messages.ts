@@ -1,0 +1,16 @@
+/** What travels on the PIPELINE queue. Every step is keyed by call id and step, and idempotent. */
+export type PipelineMessage =
+  | { step: 'transcribe'; tenant_id: string; call_id: string }
+  /** Fetch the transcript: after AssemblyAI's webhook, or as the delayed poll that covers a lost one. */
+  | { step: 'collect'; tenant_id: string; call_id: string; via: 'webhook' | 'poll'; poll?: number }
+  /** `run_key` 'pipeline' for the first scoring; 'reanalysis:<id>' for each requested one. */
+  | { step: 'evaluate'; tenant_id: string; call_id: string; run_key: string; criteria_set_id?: string | null; requested_by?: string | null }
+  /** Remove an object whose row is gone (a delete whose storage cleanup failed). */
+  | { step: 'purge'; tenant_id: string; key: string };
+
+export const MAX_POLLS = 20;
+
+export function estimatedCompletion(now = Date.now()): string {
+  // Transcription runs at a fraction of real time; a few minutes covers typical calls.
+  return new Date(now + 3 * 60_000).toISOString();
+}

@@ -1,0 +1,211 @@
+import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { calls, criteriaSets, evaluationCriteria, transcripts, type Utterance } from '../db/schema';
+import { database } from '../db/client';
+import { TenantDb } from '../db/tenant-db';
+import type { Bindings, Config } from '../env';
+import { fetchTranscript, submitTranscription, type Transcript } from '../integrations/assemblyai';
+import { evaluateTranscript, EvaluationRejected, overallScore, type CriterionForScoring } from '../integrations/openai-evaluator';
+import { presignR2 } from '../integrations/r2-presign';
+import { CRITERIA_TEMPLATES } from '../services/criteria-templates';
+import { MAX_POLLS, type PipelineMessage } from './messages';
+
+/** A failure no retry can fix: the call is marked `failed` with this reason. */
+export class PermanentFailure extends Error {
+  override name = 'PermanentFailure';
+}
+
+export interface StepContext {
+  env: Bindings;
+  config: Config;
+  db: TenantDb;
+}
+
+export function stepContext(env: Bindings, config: Config, tenantId: string | null, requestId: string): StepContext {
+  return { env, config, db: new TenantDb(database(config), { tenantId, userId: 'pipeline', role: 'system', requestId }, null) };
+}
+
+/** AssemblyAI fetches the audio itself; the URL outlives a busy queue at their end. */
+const AUDIO_URL_TTL_SECONDS = 6 * 3600;
+
+export async function runStep(ctx: StepContext, msg: PipelineMessage): Promise<void> {
+  switch (msg.step) {
+    case 'transcribe':
+      return transcribe(ctx, msg.tenant_id, msg.call_id);
+    case 'collect':
+      return collect(ctx, msg);
+    case 'evaluate':
+      return evaluate(ctx, msg);
+    case 'purge':
+      await ctx.env.AUDIO.delete(msg.key);
+      return;
+  }
+}
+
+/**
+ * queued → transcribing, then submit. A retry after a crash between the two finds the call
+ * `transcribing` without a transcript id and submits again; a call already past this step is
+ * left alone.
+ */
+async function transcribe(ctx: StepContext, tenantId: string, callId: string) {
+  const [[call]] = await ctx.db.run([
+    ctx.db.q
+      .update(calls)
+      .set({ status: 'transcribing' })
+      .where(and(eq(calls.id, callId), or(eq(calls.status, 'queued'), and(eq(calls.status, 'transcribing'), sql`${calls.transcriptId} is null`))))
+      .returning({ key: calls.audioKey, channels: calls.audioChannels }),
+  ]);
+  if (!call) return;
+  const audioUrl = await presignR2(ctx.config, 'GET', call.key, AUDIO_URL_TTL_SECONDS);
+  const webhookUrl = `${ctx.config.publicUrl}/webhooks/assemblyai?tenant=${encodeURIComponent(tenantId)}&call=${encodeURIComponent(callId)}`;
+  const transcriptId = await submitTranscription(ctx.config, { audioUrl, webhookUrl, dualChannel: call.channels === 2 });
+  await ctx.db.run([
+    ctx.db.q.update(calls).set({ transcriptId }).where(and(eq(calls.id, callId), eq(calls.status, 'transcribing'), sql`${calls.transcriptId} is null`)),
+  ]);
+  await ctx.env.PIPELINE.send({ step: 'collect', tenant_id: tenantId, call_id: callId, via: 'poll', poll: 1 }, { delaySeconds: ctx.config.pipeline.pollDelaySeconds });
+}
+
+/** transcribing → transcribed, from AssemblyAI's webhook or the poll, whichever comes first. */
+async function collect(ctx: StepContext, msg: Extract<PipelineMessage, { step: 'collect' }>) {
+  const [[call]] = await ctx.db.run([
+    ctx.db.q.select({ status: calls.status, transcriptId: calls.transcriptId, channels: calls.audioChannels }).from(calls).where(eq(calls.id, msg.call_id)),
+  ]);
+  if (!call || call.status !== 'transcribing') return;
+  if (!call.transcriptId) throw new Error('transcription not submitted yet');
+
+  const transcript = await fetchTranscript(ctx.config, call.transcriptId);
+  if (transcript.status === 'error') throw new PermanentFailure(`transcription failed: ${transcript.error ?? 'unknown error'}`);
+  if (transcript.status !== 'completed') {
+    const poll = msg.poll ?? 0;
+    if (msg.via === 'poll') {
+      if (poll >= MAX_POLLS) throw new PermanentFailure(`transcription did not complete after ${MAX_POLLS} polls`);
+      await ctx.env.PIPELINE.send({ ...msg, poll: poll + 1 }, { delaySeconds: ctx.config.pipeline.pollDelaySeconds });
+    }
+    return;
+  }
+
+  const { utterances, roles } = toUtterances(transcript, call.channels === 2);
+  const [, moved] = await ctx.db.run([
+    ctx.db.q
+      .insert(transcripts)
+      .values({
+        callId: msg.call_id,
+        tenantId: msg.tenant_id,
+        providerId: transcript.id,
+        languageCode: transcript.language_code ?? null,
+        text: transcript.text ?? '',
+        utterances,
+        durationSeconds: transcript.audio_duration ? Math.round(transcript.audio_duration) : null,
+        confidence: transcript.confidence?.toString() ?? null,
+        speakerRoles: roles,
+      })
+      .onConflictDoNothing(),
+    ctx.db.q
+      .update(calls)
+      .set({ status: 'transcribed', durationSeconds: transcript.audio_duration ? Math.round(transcript.audio_duration) : null })
+      .where(and(eq(calls.id, msg.call_id), eq(calls.status, 'transcribing')))
+      .returning({ id: calls.id }),
+  ]);
+  if (moved.length) await ctx.env.PIPELINE.send({ step: 'evaluate', tenant_id: msg.tenant_id, call_id: msg.call_id, run_key: 'pipeline' });
+}
+
+/**
+ * Dual-channel recordings put the agent on channel 1 and the customer on channel 2 (Twilio's
+ * and most dialers' convention); otherwise the first speaker is taken for the agent, who
+ * answers the call. Managers can correct labels later (PUT .../transcription).
+ */
+export function toUtterances(t: Transcript, dualChannel: boolean): { utterances: Utterance[]; roles: Record<string, 'agent' | 'customer'> } {
+  const list = t.utterances ?? [];
+  const sentiments = t.sentiment_analysis_results ?? [];
+  const roles: Record<string, 'agent' | 'customer'> = {};
+  const firstSpeaker = list[0]?.speaker;
+  const utterances = list.map((u) => {
+    const channel = (u as { channel?: string | null }).channel;
+    const speaker = dualChannel && channel ? channel : u.speaker;
+    const role: 'agent' | 'customer' = dualChannel && channel ? (channel === '1' ? 'agent' : 'customer') : speaker === firstSpeaker ? 'agent' : 'customer';
+    roles[speaker] = role;
+    const sentiment = sentiments.find((s) => s.start >= u.start && s.start < u.end)?.sentiment ?? null;
+    return { speaker, role, text: u.text, start_ms: u.start, end_ms: u.end, confidence: u.confidence, sentiment };
+  });
+  return { utterances, roles };
+}
+
+/**
+ * transcribed → evaluating → completed. The evaluation, its insights and the call's new state
+ * are written by one statement keyed by (call, run_key): a retried step or a duplicated message
+ * cannot score a call twice.
+ */
+async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 'evaluate' }>) {
+  const initial = msg.run_key === 'pipeline';
+  const [claimed, [call], [transcript], sets, criteria, existing] = await ctx.db.run([
+    initial
+      ? ctx.db.q.update(calls).set({ status: 'evaluating' }).where(and(eq(calls.id, msg.call_id), inArray(calls.status, ['transcribed', 'evaluating']))).returning({ id: calls.id })
+      : ctx.db.q.select({ id: calls.id }).from(calls).where(eq(calls.id, msg.call_id)),
+    ctx.db.q.select({ criteriaSetId: calls.criteriaSetId }).from(calls).where(eq(calls.id, msg.call_id)),
+    ctx.db.q.select({ utterances: transcripts.utterances }).from(transcripts).where(eq(transcripts.callId, msg.call_id)),
+    ctx.db.q.select().from(criteriaSets),
+    ctx.db.q.select().from(evaluationCriteria).orderBy(asc(evaluationCriteria.name)),
+    ctx.db.q.execute(sql`select 1 from evaluations where call_id = ${msg.call_id} and run_key = ${msg.run_key}`),
+  ]);
+  if (!claimed.length || !call || !transcript) return;
+  if (existing.rows.length) return;
+
+  const { setId, setVersion, scoring } = criteriaFor(msg.criteria_set_id ?? call.criteriaSetId, sets, criteria);
+  let evaluation;
+  try {
+    evaluation = await evaluateTranscript(ctx.config, scoring, transcript.utterances);
+  } catch (err) {
+    if (err instanceof EvaluationRejected) throw new PermanentFailure(`evaluation failed: ${err.message}`);
+    throw err;
+  }
+  const { result, truncated, model } = evaluation;
+  const { score, autoFailed } = overallScore(scoring, result);
+  const results = scoring.map((c) => ({ criterion_id: c.id, name: c.name, version: c.version, max_points: c.max_points, auto_fail: c.auto_fail, ...result.criteria[c.id] }));
+  const evaluationId = crypto.randomUUID();
+  await ctx.db.run([
+    ctx.db.q.execute(sql`
+      with ev as (
+        insert into evaluations (id, tenant_id, call_id, run_key, criteria_set_id, criteria_set_version, criteria_snapshot, overall_score, auto_failed,
+                                 results, compliance, sentiment, customer_behavior, summary, model, transcript_truncated, requested_by)
+        values (${evaluationId}, ${msg.tenant_id}, ${msg.call_id}, ${msg.run_key}, ${setId}::uuid, ${setVersion}::int, ${JSON.stringify(scoring)}::jsonb, ${score}, ${autoFailed},
+                ${JSON.stringify(results)}::jsonb, ${JSON.stringify(result.compliance)}::jsonb, ${JSON.stringify(result.sentiment)}::jsonb,
+                ${JSON.stringify(result.customer_behavior)}::jsonb, ${result.summary}, ${model}, ${truncated}, ${msg.requested_by ?? null})
+        on conflict (tenant_id, call_id, run_key) do nothing
+        returning id
+      ),
+      added as (
+        insert into insights (tenant_id, call_id, evaluation_id, type, category, title, severity, suggestions)
+        select ${msg.tenant_id}, ${msg.call_id}, ev.id, x.type, x.category, x.title, x.severity, x.suggestions
+        from ev, jsonb_to_recordset(${JSON.stringify(result.insights)}::jsonb) as x(type text, category text, title text, severity text, suggestions text[])
+        returning 1
+      )
+      update calls set status = 'completed', overall_score = ${score}, failure_reason = null
+      where id = ${msg.call_id} and exists (select 1 from ev) and (status = 'evaluating' or ${!initial})`),
+  ]);
+}
+
+type SetRow = { id: string; criteriaIds: string[]; isDefault: boolean; version: number };
+type CriterionRow = typeof evaluationCriteria.$inferSelect;
+
+/**
+ * The criteria a call is scored on: the set named for it, else the tenant's default set, else all
+ * its active criteria, else the platform templates. The versions scored with are kept.
+ */
+export function criteriaFor(setId: string | null | undefined, sets: SetRow[], criteria: CriterionRow[]) {
+  const set = (setId ? sets.find((s) => s.id === setId) : undefined) ?? sets.find((s) => s.isDefault);
+  const byId = new Map(criteria.map((c) => [c.id, c]));
+  const chosen = set ? set.criteriaIds.map((id) => byId.get(id)).filter((c): c is CriterionRow => !!c) : criteria.filter((c) => c.isActive);
+  const scoring: CriterionForScoring[] = chosen.length
+    ? chosen.map((c) => ({ id: c.id, name: c.name, description: c.description, category: c.category, max_points: c.maxPoints, auto_fail: c.autoFail, evaluation_prompts: c.evaluationPrompts, version: c.version }))
+    : CRITERIA_TEMPLATES.map((t) => ({ id: t.key, name: t.name, description: t.description, category: t.category, max_points: t.default_points, auto_fail: t.auto_fail, evaluation_prompts: [...t.evaluation_prompts], version: 1 }));
+  return { setId: set?.id ?? null, setVersion: set?.version ?? null, scoring };
+}
+
+/** Moves a call to `failed` unless it already finished. */
+export async function markFailed(ctx: StepContext, callId: string, reason: string) {
+  await ctx.db.run([
+    ctx.db.q
+      .update(calls)
+      .set({ status: 'failed', failureReason: reason.slice(0, 500) })
+      .where(and(eq(calls.id, callId), sql`${calls.status} not in ('completed', 'failed')`)),
+  ]);
+}

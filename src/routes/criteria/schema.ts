@@ -1,0 +1,77 @@
+import { z } from '@hono/zod-openapi';
+import { Timestamp } from '../shared/schemas';
+
+const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const prompts = z.array(text(1000)).max(10, 'at most 10 prompts');
+
+export const Template = z
+  .object({ id: z.string(), name: z.string(), category: z.string(), default_points: z.number().int(), auto_fail: z.boolean(), description: z.string(), evaluation_prompts: z.array(z.string()) })
+  .openapi('CriterionTemplate');
+
+export const Criterion = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    category: z.string(),
+    max_points: z.number().int(),
+    evaluation_prompts: z.array(z.string()),
+    auto_fail: z.boolean(),
+    is_custom: z.boolean(),
+    template_id: z.string().nullable(),
+    is_active: z.boolean(),
+    version: z.number().int(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi('Criterion');
+
+export const CriterionWithVersions = Criterion.extend({
+  versions: z.array(z.record(z.string(), z.unknown())),
+}).openapi('CriterionWithVersions');
+
+export const CreateCriterion = z
+  .strictObject({
+    template_id: z.string().max(64).optional().openapi({ description: 'Start from a system template; other fields override it' }),
+    name: text(200).optional(),
+    description: z.string().trim().max(2000).nullish(),
+    category: text(64).optional(),
+    max_points: z.number().int().min(1).max(100).optional(),
+    evaluation_prompts: prompts.optional(),
+    auto_fail: z.boolean().optional(),
+  })
+  .openapi('CreateCriterion');
+
+export const UpdateCriterion = z
+  .strictObject({
+    name: text(200).optional(),
+    description: z.string().trim().max(2000).nullish(),
+    category: text(64).optional(),
+    max_points: z.number().int().min(1).max(100).optional(),
+    evaluation_prompts: prompts.optional(),
+    auto_fail: z.boolean().optional(),
+    is_active: z.boolean().optional(),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field')
+  .openapi('UpdateCriterion');
+
+export const CriteriaSet = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    criteria_ids: z.array(z.uuid()),
+    criteria_count: z.number().int(),
+    is_default: z.boolean(),
+    version: z.number().int(),
+    created_at: Timestamp,
+    updated_at: Timestamp,
+  })
+  .openapi('CriteriaSet');
+
+export const CreateCriteriaSet = z
+  .strictObject({
+    name: text(200),
+    criteria_ids: z.array(z.uuid('must be UUIDs')).min(1, 'must list at least one criterion').max(50),
+    is_default: z.boolean().optional(),
+  })
+  .openapi('CreateCriteriaSet');

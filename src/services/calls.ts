@@ -1,0 +1,216 @@
+import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
+import type { RequestContext } from '../context';
+import { calls, criteriaSets, evaluations, insights, transcripts, type CallStatus } from '../db/schema';
+import type { Bindings } from '../env';
+import { presignR2 } from '../integrations/r2-presign';
+import { Conflict, Invalid, NotFound } from '../lib/errors';
+import type { Pagination } from '../routes/shared/schemas';
+import { enqueue } from './call-upload';
+import { iso, tenantOf } from './scope';
+
+type CallRow = typeof calls.$inferSelect;
+
+export function presentCall(row: CallRow) {
+  return {
+    id: row.id,
+    agent_id: row.agentId,
+    source: row.source,
+    direction: row.direction,
+    started_at: iso(row.startedAt),
+    external_id: row.externalId,
+    customer_number: row.customerNumber,
+    tags: row.tags,
+    status: row.status,
+    failure_reason: row.failureReason,
+    audio: { content_type: row.audioContentType, bytes: row.audioBytes, channels: row.audioChannels },
+    duration_seconds: row.durationSeconds,
+    criteria_set_id: row.criteriaSetId,
+    overall_score: row.overallScore,
+    created_at: iso(row.createdAt),
+    completed_at: iso(row.completedAt),
+  };
+}
+
+export interface CallFilter extends Pagination {
+  agent_id?: string;
+  date_from?: string;
+  date_to?: string;
+  status?: CallStatus;
+  min_score?: number;
+  max_score?: number;
+}
+
+/** Agents get their own calls only: the `agents_own_calls` policy filters them in the database. */
+export async function listCalls(ctx: RequestContext, f: CallFilter) {
+  tenantOf(ctx);
+  const where = and(
+    f.agent_id ? eq(calls.agentId, f.agent_id) : undefined,
+    f.date_from ? gte(calls.createdAt, f.date_from) : undefined,
+    f.date_to ? lte(calls.createdAt, f.date_to) : undefined,
+    f.status ? eq(calls.status, f.status) : undefined,
+    f.min_score !== undefined ? gte(calls.overallScore, f.min_score) : undefined,
+    f.max_score !== undefined ? lte(calls.overallScore, f.max_score) : undefined,
+  );
+  const [rows, [counted]] = await ctx.db.run([
+    ctx.db.q.select().from(calls).where(where).orderBy(desc(calls.createdAt), desc(calls.id)).limit(f.limit).offset((f.page - 1) * f.limit),
+    ctx.db.q.select({ n: count() }).from(calls).where(where),
+  ]);
+  return { rows: rows.map(presentCall), total: counted?.n ?? 0 };
+}
+
+const currentEvaluation = (ctx: RequestContext, callId: string) =>
+  ctx.db.q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(desc(evaluations.createdAt)).limit(1);
+
+function presentEvaluation(e: typeof evaluations.$inferSelect) {
+  return {
+    id: e.id,
+    run: e.runKey === 'pipeline' ? 'initial' : 're-analysis',
+    overall_score: e.overallScore,
+    auto_failed: e.autoFailed,
+    criteria_set: { id: e.criteriaSetId, version: e.criteriaSetVersion },
+    criteria: e.results,
+    model: e.model,
+    transcript_truncated: e.transcriptTruncated,
+    requested_by: e.requestedBy,
+    created_at: iso(e.createdAt),
+  };
+}
+
+export async function getCall(ctx: RequestContext, callId: string) {
+  tenantOf(ctx);
+  const [[call], [transcript], [evaluation]] = await ctx.db.run([
+    ctx.db.q.select().from(calls).where(eq(calls.id, callId)),
+    ctx.db.q.select().from(transcripts).where(eq(transcripts.callId, callId)),
+    currentEvaluation(ctx, callId),
+  ]);
+  if (!call) throw new NotFound('Call');
+  return {
+    call_info: presentCall(call),
+    transcription: transcript ? presentTranscript(transcript) : null,
+    qa_evaluation: evaluation ? presentEvaluation(evaluation) : null,
+    sentiment_analysis: evaluation?.sentiment ?? null,
+    customer_behavior: evaluation?.customerBehavior ?? null,
+    compliance_status: evaluation
+      ? { compliant: evaluation.compliance.every((c) => (c as { met?: boolean }).met !== false), items: evaluation.compliance }
+      : null,
+    summary: evaluation?.summary ?? null,
+  };
+}
+
+function presentTranscript(t: typeof transcripts.$inferSelect) {
+  return {
+    provider_id: t.providerId,
+    language_code: t.languageCode,
+    duration_seconds: t.durationSeconds,
+    speaker_roles: t.speakerRoles,
+    text: t.text,
+    segments: t.utterances.map((u, index) => ({ index, ...u })),
+    updated_at: iso(t.updatedAt),
+  };
+}
+
+/** Deletes the call and all derived from it (cascade), then its audio; audited by trigger. */
+export async function deleteCall(ctx: RequestContext, env: Bindings, callId: string) {
+  const tenantId = tenantOf(ctx);
+  const [[deleted]] = await ctx.db.run([ctx.db.q.delete(calls).where(eq(calls.id, callId)).returning({ key: calls.audioKey })]);
+  if (!deleted) throw new NotFound('Call');
+  await env.AUDIO.delete(deleted.key).catch(async (err) => {
+    console.error('audio delete failed; queued for purge', err);
+    await enqueue(env, { step: 'purge', tenant_id: tenantId, key: deleted.key });
+  });
+}
+
+export async function getTranscription(ctx: RequestContext, callId: string) {
+  tenantOf(ctx);
+  const [[call], [transcript]] = await ctx.db.run([
+    ctx.db.q.select({ status: calls.status, failureReason: calls.failureReason }).from(calls).where(eq(calls.id, callId)),
+    ctx.db.q.select().from(transcripts).where(eq(transcripts.callId, callId)),
+  ]);
+  if (!call) throw new NotFound('Call');
+  const status: 'completed' | 'failed' | 'pending' = transcript ? 'completed' : call.status === 'failed' ? 'failed' : 'pending';
+  return { call_id: callId, status, call_status: call.status, failure_reason: call.failureReason, transcript: transcript ? presentTranscript(transcript) : null };
+}
+
+/**
+ * Relabels segments (`{index, speaker}` with speaker 'agent' | 'customer'). Every index must exist
+ * in the transcript; the check and the write are one statement, so a bad index writes nothing.
+ */
+export async function updateSpeakers(ctx: RequestContext, callId: string, segments: { index: number; speaker: 'agent' | 'customer' }[]) {
+  tenantOf(ctx);
+  const patch = JSON.stringify(segments);
+  const [[call], updated] = await ctx.db.run([
+    ctx.db.q.select({ id: transcripts.callId, n: sql<number>`jsonb_array_length(${transcripts.utterances})` }).from(transcripts).where(eq(transcripts.callId, callId)),
+    ctx.db.q.execute(sql`
+      update ${transcripts} t set utterances = (
+        select jsonb_agg(case when p.speaker is null then u.value else jsonb_set(u.value, '{role}', to_jsonb(p.speaker)) end order by u.ordinality)
+        from jsonb_array_elements(t.utterances) with ordinality u
+        left join jsonb_to_recordset(${patch}::jsonb) as p("index" int, speaker text) on p."index" = u.ordinality - 1
+      )
+      where t.call_id = ${callId}
+        and (select coalesce(max(p."index"), -1) from jsonb_to_recordset(${patch}::jsonb) as p("index" int, speaker text)) < jsonb_array_length(t.utterances)
+      returning t.call_id`),
+  ]);
+  if (!call) throw new NotFound('Transcript');
+  if (updated.rows.length === 0) {
+    throw new Invalid('A segment index is outside the transcript.', [{ field: 'segments', message: `indexes must be between 0 and ${Number(call.n) - 1}` }]);
+  }
+  return getTranscription(ctx, callId);
+}
+
+export async function getAnalysis(ctx: RequestContext, callId: string) {
+  tenantOf(ctx);
+  const [[call], history] = await ctx.db.run([
+    ctx.db.q.select({ status: calls.status }).from(calls).where(eq(calls.id, callId)),
+    ctx.db.q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(desc(evaluations.createdAt)),
+  ]);
+  if (!call) throw new NotFound('Call');
+  const [current, ...previous] = history;
+  return {
+    call_id: callId,
+    call_status: call.status,
+    current: current ? { ...presentEvaluation(current), compliance: current.compliance, sentiment: current.sentiment, customer_behavior: current.customerBehavior, summary: current.summary, criteria_snapshot: current.criteriaSnapshot } : null,
+    history: previous.map(presentEvaluation),
+  };
+}
+
+/** Queues a new evaluation of a transcribed call; earlier ones are kept as history. */
+export async function requestReanalysis(ctx: RequestContext, env: Bindings, callId: string, criteriaSetId: string | null) {
+  const tenantId = tenantOf(ctx);
+  const [[row], sets] = await ctx.db.run([
+    ctx.db.q
+      .select({ status: calls.status, transcribed: sql<boolean>`exists (select 1 from ${transcripts} t where t.call_id = ${calls.id})` })
+      .from(calls)
+      .where(eq(calls.id, callId)),
+    ctx.db.q.select({ id: criteriaSets.id }).from(criteriaSets).where(eq(criteriaSets.id, criteriaSetId ?? '00000000-0000-0000-0000-000000000000')),
+  ]);
+  if (!row) throw new NotFound('Call');
+  if (criteriaSetId && !sets.length) throw new Invalid('No such criteria set in this tenant.', [{ field: 'criteria_set_id', message: 'does not exist' }]);
+  if (!row.transcribed) throw new Conflict(`The call has no transcript yet (status ${row.status}); it is scored when transcription completes.`);
+  const runKey = `reanalysis:${crypto.randomUUID()}`;
+  await enqueue(env, { step: 'evaluate', tenant_id: tenantId, call_id: callId, run_key: runKey, criteria_set_id: criteriaSetId, requested_by: ctx.actor.userId });
+  return { call_id: callId, run_key: runKey, status: 'queued' as const };
+}
+
+export async function listInsights(ctx: RequestContext, callId: string) {
+  tenantOf(ctx);
+  const [[call], rows] = await ctx.db.run([
+    ctx.db.q.select({ id: calls.id }).from(calls).where(eq(calls.id, callId)),
+    ctx.db.q
+      .select()
+      .from(insights)
+      .where(and(eq(insights.callId, callId), sql`${insights.evaluationId} = (select e.id from ${evaluations} e where e.call_id = ${callId} order by e.created_at desc limit 1)`))
+      .orderBy(asc(insights.createdAt)),
+  ]);
+  if (!call) throw new NotFound('Call');
+  return rows.map((r) => ({ id: r.id, type: r.type, category: r.category, title: r.title, severity: r.severity, suggestions: r.suggestions }));
+}
+
+export const AUDIO_URL_TTL_SECONDS = 300;
+
+export async function audioUrl(ctx: RequestContext, callId: string) {
+  tenantOf(ctx);
+  const [[call]] = await ctx.db.run([ctx.db.q.select({ key: calls.audioKey, type: calls.audioContentType, status: calls.status }).from(calls).where(eq(calls.id, callId))]);
+  if (!call) throw new NotFound('Call');
+  if (call.status === 'uploaded') throw new Conflict('The upload of this call has not been completed.');
+  return { url: await presignR2(ctx.config, 'GET', call.key, AUDIO_URL_TTL_SECONDS), content_type: call.type, expires_in: AUDIO_URL_TTL_SECONDS };
+}

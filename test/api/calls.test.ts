@@ -1,0 +1,188 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { as, call, callForm, eventually, expectProblem, IDS, json, storedObjects, uploadCall, wavBytes } from './helpers';
+
+const uniq = () => crypto.randomUUID().slice(0, 8);
+const meta = { direction: 'inbound', tags: ['billing'] };
+
+/** A tenant of its own with small limits, so quota and size tests do not touch acme. */
+async function smallTenant(limits: { max_upload_mb?: number; max_calls_per_day?: number }) {
+  const id = `c${uniq()}`;
+  const created = await as('super_admin', '/api/tenants', {
+    method: 'POST',
+    body: { tenant_id: id, display_name: 'Small', subdomain: id, admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' } },
+  });
+  expect(created.status).toBe(201);
+  expect((await as('super_admin', `/api/tenants/${id}`, { method: 'PUT', body: { limits } })).status).toBe(200);
+  const login = await json(await call('/api/auth/login', { method: 'POST', body: { username: `a@${id}.test`, password: 'long-enough-pass', tenant_id: id } }));
+  const upload = (form: FormData, headers: Record<string, string> = {}) =>
+    call('/api/calls', { method: 'POST', headers: { authorization: `Bearer ${login.access_token}`, ...headers }, body: form });
+  return { id, token: login.access_token as string, upload };
+}
+
+describe('POST /api/calls', () => {
+  it('accepts a recording, stores it and queues it (202)', async () => {
+    const res = await uploadCall('acme_agent', callForm({ metadata: { ...meta, external_id: `ext-${uniq()}` }, audio: wavBytes() }));
+    expect(res.status).toBe(202);
+    const body = await json(res);
+    expect(body).toMatchObject({ status: 'queued' });
+    expect(Date.parse(body.estimated_completion)).toBeGreaterThan(Date.now());
+    const detail = await json(await as('acme_agent', `/api/calls/${body.call_id}`));
+    expect(detail.call_info).toMatchObject({ id: body.call_id, agent_id: IDS['agent@acme.test'], source: 'upload', tags: ['billing'] });
+    expect(detail.call_info.audio).toMatchObject({ content_type: 'audio/wav', bytes: wavBytes().byteLength });
+    expect(await storedObjects('acme')).toContain(`acme/calls/${body.call_id}/audio`);
+  });
+
+  it('returns the first answer for a retried Idempotency-Key and creates nothing twice', async () => {
+    const key = `idem-${uniq()}`;
+    const first = await json(await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() }), { 'idempotency-key': key }));
+    const before = (await storedObjects('acme')).length;
+    const second = await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() }), { 'idempotency-key': key });
+    expect(second.status).toBe(202);
+    expect((await json(second)).call_id).toBe(first.call_id);
+    expect((await storedObjects('acme')).length, 'the retry stored no second recording').toBe(before);
+  });
+
+  it.each([
+    ['empty file', { audio: new Uint8Array(0) }, 422, 'audio_file'],
+    ['truncated file', { audio: wavBytes().subarray(0, 8) }, 415, undefined],
+    ['not audio', { audio: new TextEncoder().encode('%PDF-1.7 not a recording at all') }, 415, undefined],
+    ['missing audio', { audio: undefined }, 422, 'audio_file'],
+  ])('rejects an upload with %s and stores nothing', async (_case, parts, status, field) => {
+    const before = await storedObjects('acme');
+    const res = await uploadCall('acme_agent', callForm({ metadata: meta, ...parts }));
+    const body = await expectProblem(res, status);
+    if (field) expect(body.errors?.[0]?.field).toBe(field);
+    expect(await storedObjects('acme')).toEqual(before);
+  });
+
+  it('rejects missing or invalid metadata even when it comes after the audio, and removes the audio', async () => {
+    const before = await storedObjects('acme');
+    const missing = await uploadCall('acme_agent', callForm({ audio: wavBytes() }));
+    expect((await expectProblem(missing, 422)).errors?.[0]?.field).toBe('metadata');
+    const bad = await uploadCall('acme_agent', callForm({ metadata: { direction: 'sideways', tenant_id: 'globex' }, audio: wavBytes() }, ['audio', 'metadata']));
+    const body = await expectProblem(bad, 422);
+    expect(body.errors?.map((e) => e.field).sort()).toEqual(['metadata.direction', 'metadata.tenant_id']);
+    expect(await storedObjects('acme')).toEqual(before);
+  });
+
+  it('rejects a body that is not multipart with 415', async () => {
+    await expectProblem(await as('acme_agent', '/api/calls', { method: 'POST', body: { audio: 'x' } }), 415);
+  });
+
+  it('will not let an agent upload a call for another agent', async () => {
+    await expectProblem(await uploadCall('acme_agent', callForm({ metadata: { ...meta, agent_id: IDS['agent2@acme.test'] }, audio: wavBytes() })), 403);
+  });
+
+  it('enforces the tier size limit with 413 and stores nothing', async () => {
+    const t = await smallTenant({ max_upload_mb: 1 });
+    const big = wavBytes(80); // ~1.3 MB
+    const res = await t.upload(callForm({ metadata: meta, audio: big }));
+    await expectProblem(res, 413);
+    expect(await storedObjects(t.id)).toEqual([]);
+  });
+
+  it('enforces the daily call quota with 429 and stores nothing more', async () => {
+    const t = await smallTenant({ max_calls_per_day: 1 });
+    expect((await t.upload(callForm({ metadata: meta, audio: wavBytes() }))).status).toBe(202);
+    const stored = await storedObjects(t.id);
+    await expectProblem(await t.upload(callForm({ metadata: meta, audio: wavBytes() })), 429);
+    expect(await storedObjects(t.id)).toEqual(stored);
+  });
+});
+
+describe('reading and deleting calls', () => {
+  let agentCall: string;
+  let agent2Call: string;
+  beforeAll(async () => {
+    agentCall = (await json(await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() })))).call_id;
+    agent2Call = (await json(await uploadCall('acme_agent2', callForm({ metadata: meta, audio: wavBytes() })))).call_id;
+  });
+
+  it('shows agents only their own calls, enforced by the database', async () => {
+    const mine = await json(await as('acme_agent', '/api/calls?limit=100'));
+    expect(mine.data.every((c: { agent_id: string }) => c.agent_id === IDS['agent@acme.test'])).toBe(true);
+    expect(mine.data.map((c: { id: string }) => c.id)).toContain(agentCall);
+    await expectProblem(await as('acme_agent', `/api/calls/${agent2Call}`), 404);
+    const all = await json(await as('acme_manager', `/api/calls?agent_id=${IDS['agent2@acme.test']}&limit=100`));
+    expect(all.data.map((c: { id: string }) => c.id)).toContain(agent2Call);
+  });
+
+  it('filters by status and date and validates the filters', async () => {
+    const queuedOrLater = await json(await as('acme_manager', `/api/calls?date_from=2000-01-01&limit=5`));
+    expect(queuedOrLater.pagination.total).toBeGreaterThan(0);
+    const none = await json(await as('acme_manager', '/api/calls?date_from=2999-01-01'));
+    expect(none.data).toEqual([]);
+    await expectProblem(await as('acme_manager', '/api/calls?min_score=200'), 422);
+  });
+
+  it('never shows another tenant\'s calls', async () => {
+    await expectProblem(await as('globex_manager', `/api/calls/${agentCall}`), 404);
+    await expectProblem(await as('globex_manager', `/api/calls/${agentCall}`, { method: 'DELETE' }), 404);
+    const list = await json(await as('globex_manager', '/api/calls?limit=100'));
+    expect(list.data.map((c: { id: string }) => c.id)).not.toContain(agentCall);
+  });
+
+  it('gives a short-lived playback URL that serves the recording', async () => {
+    const { url, expires_in } = await json(await as('acme_agent', `/api/calls/${agentCall}/audio`));
+    expect(expires_in).toBeLessThanOrEqual(300);
+    expect(url).toContain('X-Amz-Signature=');
+    const audio = await call(new URL(url).pathname + new URL(url).search);
+    expect(audio.status).toBe(200);
+    expect(new Uint8Array(await audio.arrayBuffer())).toEqual(wavBytes());
+    const tampered = url.replace(/X-Amz-Signature=[0-9a-f]{4}/, 'X-Amz-Signature=0000');
+    expect((await call(new URL(tampered).pathname + new URL(tampered).search)).status).toBe(403);
+  });
+
+  it('lets a manager delete a call with its audio, audited; an agent may not', async () => {
+    const id = (await json(await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() })))).call_id;
+    await expectProblem(await as('acme_agent', `/api/calls/${id}`, { method: 'DELETE' }), 403);
+    expect((await as('acme_manager', `/api/calls/${id}`, { method: 'DELETE' })).status).toBe(204);
+    await expectProblem(await as('acme_manager', `/api/calls/${id}`), 404);
+    expect(await storedObjects('acme')).not.toContain(`acme/calls/${id}/audio`);
+    const audit = await json(await as('acme_admin', `/api/admin/audit-logs?action=calls.delete&limit=100`));
+    expect(audit.data.map((e: { entity_id: string }) => e.entity_id)).toContain(id);
+  });
+});
+
+describe('pipeline failure handling inside the test runner', () => {
+  it('ends a call the transcription service cannot fetch as failed with a reason', async () => {
+    // In the test runner the Worker has no address the AssemblyAI stand-in can reach, so the
+    // download fails: the call must end `failed` with the vendor's reason, not hang.
+    const id = (await json(await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() })))).call_id;
+    const failed = await eventually(async () => {
+      const d = await json(await as('acme_agent', `/api/calls/${id}`));
+      return d.call_info.status === 'failed' ? d.call_info : null;
+    });
+    expect(failed.failure_reason).toMatch(/^transcription failed: /);
+  });
+});
+
+describe('direct uploads for large files', () => {
+  it('hands out a presigned PUT, checks the object, and queues the call', async () => {
+    const audio = wavBytes(1);
+    const created = await as('acme_agent', '/api/calls/uploads', { method: 'POST', body: { content_type: 'audio/wav', content_length: audio.byteLength, metadata: meta } });
+    expect(created.status).toBe(201);
+    const up = await json(created);
+    expect(up).toMatchObject({ status: 'uploaded', method: 'PUT', expires_in: 900 });
+    await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' }), 409);
+    const path = new URL(up.upload_url).pathname + new URL(up.upload_url).search;
+    const wrongType = await call(path, { method: 'PUT', headers: { 'content-type': 'audio/mpeg' }, body: audio });
+    expect(wrongType.status, 'the content type is part of the signature').toBe(403);
+    const put = await call(path, { method: 'PUT', headers: up.headers, body: audio });
+    expect(put.status).toBe(200);
+    const done = await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' });
+    expect(done.status).toBe(202);
+    expect((await json(done)).status).toBe('queued');
+  });
+
+  it('refuses a declared size over the tier limit, and an object that is not audio', async () => {
+    await expectProblem(await as('acme_agent', '/api/calls/uploads', { method: 'POST', body: { content_type: 'audio/wav', content_length: 10 * 1024 ** 3 } }), 413);
+    const bogus = new TextEncoder().encode('this is not audio, only text pretending');
+    const up = await json(await as('acme_agent', '/api/calls/uploads', { method: 'POST', body: { content_type: 'audio/wav', content_length: bogus.byteLength } }));
+    const path = new URL(up.upload_url).pathname + new URL(up.upload_url).search;
+    expect((await call(path, { method: 'PUT', headers: up.headers, body: bogus })).status).toBe(200);
+    await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' }), 415);
+    expect(await storedObjects('acme')).not.toContain(`acme/calls/${up.call_id}/audio`);
+    await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}`), 404);
+  });
+});
