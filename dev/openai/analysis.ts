@@ -43,6 +43,8 @@ export interface ComplianceResult {
 export interface Insight {
   kind: 'strength' | 'improvement' | 'risk';
   priority: 'low' | 'medium' | 'high';
+  /** What to do about it, for suggestion lists inside an insight. */
+  suggestion: string;
   /** The skill or topic it is about (a criterion name, "Compliance", "Escalation"). */
   area: string;
   title: string;
@@ -68,6 +70,9 @@ export interface CallAnalysis {
   sentimentTrend: 'improving' | 'stable' | 'declining';
   /** Agent's share of speaking time, 0..1. */
   agentTalkRatio: number;
+  /** Emotions the customer voiced, most telling first. */
+  emotions: string[];
+  churnRisk: 'low' | 'medium' | 'high';
   topic: string;
   summary: string;
   resolved: boolean;
@@ -125,6 +130,8 @@ export function analyse(prompt: CallPrompt, seed: number): CallAnalysis {
     agentSentimentScore: Math.tanh(agentSentimentScore / 4),
     sentimentTrend: trend(customer),
     agentTalkRatio: talkRatio(utterances),
+    emotions: emotions(customer),
+    churnRisk: churnRisk(customer, resolved, label(sentimentScore)),
     topic,
     summary: '',
     resolved,
@@ -142,7 +149,7 @@ export function analyse(prompt: CallPrompt, seed: number): CallAnalysis {
 }
 
 function toCriterion(c: (typeof SAMPLE_CRITERIA)[number]): Criterion {
-  return { id: c.id, name: c.name, maxPoints: c.max_points, description: c.description, weight: undefined, compliance: false };
+  return { id: c.id, name: c.name, maxPoints: c.max_points, description: c.description, weight: undefined, compliance: false, autoFail: false };
 }
 
 interface KindEvaluation {
@@ -189,7 +196,11 @@ function scoreCriterion(criterion: Criterion, utterances: Utterance[], quality: 
   } else {
     const agent = utterances.filter((u) => u.role === 'agent');
     const picks = agent.length ? [agent[Math.floor(random() * agent.length)]!] : [];
-    evaluation = { ratio: clamp(0.7 * quality + 0.3 * random() + (utterances.length ? 0 : 0.3), 0, 1), evidence: picks.map((u) => ({ quote: u.text, utterance: u })), negative: [] };
+    evaluation = {
+      ratio: clamp(0.7 * quality + 0.3 * random() + (utterances.length ? 0 : 0.3), 0, 1),
+      evidence: picks.map((u) => ({ quote: u.text, utterance: u })),
+      negative: [],
+    };
   }
   const max = criterion.maxPoints;
   const score = Number.isInteger(max) ? Math.round(evaluation.ratio * max) : round(evaluation.ratio * max);
@@ -198,7 +209,10 @@ function scoreCriterion(criterion: Criterion, utterances: Utterance[], quality: 
   const cited = (passed ? evaluation.evidence : evaluation.negative[0] ? evaluation.negative : evaluation.evidence)[0];
   // A failed criterion is best shown by what went wrong; a passed one by what went right.
   const ranked = passed ? evaluation.evidence : [...evaluation.negative, ...evaluation.evidence.filter((e) => !evaluation.negative.includes(e))];
-  const verdict = rubric ? `The agent ${passed ? rubric.pass : rubric.fail}` : `The agent ${passed ? 'met' : 'fell short of'} the "${criterion.name}" expectation`;
+  const verdict = rubric
+    ? `The agent ${passed ? rubric.pass : rubric.fail}`
+    : `The agent ${passed ? 'met' : 'fell short of'} the "${criterion.name}" expectation`;
+  const role = (e: Evidence) => (evaluation.negative.includes(e) ? 'counts against' : passed ? 'supports' : 'falls short of');
   return {
     criterion,
     kind,
@@ -207,14 +221,20 @@ function scoreCriterion(criterion: Criterion, utterances: Utterance[], quality: 
     passed,
     evidence: ranked
       .slice(0, MAX_EVIDENCE)
-      .map((e) => ({ ...e, note: `${criterion.name}: ${evaluation.negative.includes(e) ? 'counts against' : passed ? 'supports' : 'falls short of'} the criterion` }))
+      .map((e) => ({ ...e, note: `${criterion.name}: ${role(e)} the criterion` }))
       .sort((a, b) => a.utterance.startSeconds - b.utterance.startSeconds),
     reasoning: cited ? `${verdict}: ${quoted(cited.quote)}` : `${verdict}.`,
     coaching: rubric?.coaching ?? `Review what "${criterion.name}" asks for and apply it on every call.`,
   };
 }
 
-function checkCompliance(rules: ComplianceRule[], criteria: CriterionResult[], utterances: Utterance[], quality: number, seed: number): ComplianceResult[] {
+function checkCompliance(
+  rules: ComplianceRule[],
+  criteria: CriterionResult[],
+  utterances: Utterance[],
+  quality: number,
+  seed: number,
+): ComplianceResult[] {
   const fromCriteria = criteria
     .filter((r) => r.criterion.compliance || r.kind === 'disclosure' || r.kind === 'verification' || r.kind === 'compliance')
     .map((r) => ({ id: r.criterion.id, name: r.criterion.name, description: r.criterion.description }));
@@ -262,9 +282,32 @@ function lexiconScore(utterances: Utterance[], positive: RegExp[], negative: Reg
 
 function trend(customer: Utterance[]): CallAnalysis['sentimentTrend'] {
   const half = Math.ceil(customer.length / 2);
-  const diff =
-    lexiconScore(customer.slice(half), CUSTOMER_POSITIVE, CUSTOMER_NEGATIVE) - lexiconScore(customer.slice(0, half), CUSTOMER_POSITIVE, CUSTOMER_NEGATIVE);
+  const mood = (part: Utterance[]) => lexiconScore(part, CUSTOMER_POSITIVE, CUSTOMER_NEGATIVE);
+  const diff = mood(customer.slice(half)) - mood(customer.slice(0, half));
   return diff >= 1.5 ? 'improving' : diff <= -1.5 ? 'declining' : 'stable';
+}
+
+const EMOTIONS: [string, RegExp][] = [
+  ['angry', /\bridiculous\b|\bunacceptable\b|\bunbelievable\b|\bangry\b|\bterrible\b/i],
+  ['frustrated', /\bfrustrat|\bthird time\b|\bhaven't helped\b/i],
+  ['worried', /\bworried\b|\bconcerned\b|\banxious\b/i],
+  ['confused', /\bconfus|\bdon't understand\b|\bwhat's the catch\b/i],
+  ['relieved', /\brelief\b|\brelieved\b/i],
+  ['grateful', /\bthank|\bappreciate\b/i],
+  ['satisfied', /\bgreat\b|\bperfect\b|\beas(y|ier)\b|\bhelpful\b/i],
+];
+
+function emotions(customer: Utterance[]): string[] {
+  const text = customer.map((u) => u.text).join(' ');
+  const found = EMOTIONS.filter(([, p]) => p.test(text)).map(([e]) => e);
+  return found.length ? found : ['calm'];
+}
+
+/** Talk of leaving that the call did not resolve is high risk; leaving talk or a negative mood alone is medium. */
+function churnRisk(customer: Utterance[], resolved: boolean, sentiment: Sentiment): CallAnalysis['churnRisk'] {
+  const leaving = customer.some((u) => /\bcancel|switch providers|close my account/i.test(u.text));
+  if (leaving && !resolved) return 'high';
+  return leaving || sentiment === 'negative' ? 'medium' : 'low';
 }
 
 function talkRatio(utterances: Utterance[]): number {
@@ -305,7 +348,8 @@ function detectTopic(utterances: Utterance[]): string {
 function problemStatement(customer: Utterance[]): Evidence | undefined {
   for (const u of customer) {
     for (const sentence of sentences(u.text)) {
-      if (sentence.split(/\s+/).length >= 6 && TOPICS.some(([, p]) => new RegExp(p.source, 'i').test(sentence))) return { quote: sentence, utterance: u };
+      const namesTopic = TOPICS.some(([, p]) => new RegExp(p.source, 'i').test(sentence));
+      if (namesTopic && sentence.split(/\s+/).length >= 6) return { quote: sentence, utterance: u };
     }
   }
   const first = customer.find((u) => u.text.split(/\s+/).length >= 6);
@@ -329,7 +373,8 @@ function summarise(a: CallAnalysis, profile: Map<CriterionKind, KindEvaluation>,
     ? `${agent} ${joinList(did)}${missed.length ? `, but ${joinList(missed)}` : ''}.`
     : `${agent} ${joinList(missed)}.`;
   const opening = `The customer called${a.company ? ` ${a.company}` : ''} about ${a.topic}${problem ? `: ${quoted(problem.quote)}` : '.'}`;
-  const outcome = `The call ended ${a.resolved ? 'with the issue resolved' : 'without a resolution'}${a.escalation ? ` after the customer ${a.escalation}` : ''}; customer sentiment was ${a.sentiment}.`;
+  const ending = a.resolved ? 'with the issue resolved' : 'without a resolution';
+  const outcome = `The call ended ${ending}${a.escalation ? ` after the customer ${a.escalation}` : ''}; customer sentiment was ${a.sentiment}.`;
   return `${opening} ${actions} ${outcome}`;
 }
 
@@ -340,23 +385,41 @@ function insights(a: CallAnalysis): Insight[] {
     risks.push({
       kind: 'risk',
       priority: 'high',
+      suggestion:
+        a.escalation === 'asked for a supervisor'
+          ? 'Offer a supervisor or a callback when a customer asks to escalate, and follow up on this customer.'
+          : 'Follow up with a retention offer before the customer cancels.',
       area: a.escalation === 'asked for a supervisor' ? 'Escalation' : 'Retention',
       title: a.escalation === 'asked for a supervisor' ? 'Escalation requested' : 'Churn risk',
-      text: quote ? `The customer ${a.escalation}: ${quoted(sentenceMatching(quote.text, /supervisor|manager|cancel|switch providers/i))}` : `The customer ${a.escalation}.`,
+      text: quote
+        ? `The customer ${a.escalation}: ${quoted(sentenceMatching(quote.text, /supervisor|manager|cancel|switch providers/i))}`
+        : `The customer ${a.escalation}.`,
       criterionId: undefined,
       evidence: quote ? [{ quote: quote.text, utterance: quote }] : [],
     });
   }
   for (const c of a.compliance.filter((x) => !x.met)) {
-    risks.push({ kind: 'risk', priority: 'high', area: 'Compliance', title: `Compliance: ${c.name}`, text: c.reasoning, criterionId: c.id, evidence: c.evidence });
+    risks.push({
+      kind: 'risk',
+      priority: 'high',
+      suggestion: a.criteria.find((r) => r.criterion.id === c.id)?.coaching ?? `Review the "${c.name}" requirement with the agent.`,
+      area: 'Compliance',
+      title: `Compliance: ${c.name}`,
+      text: c.reasoning,
+      criterionId: c.id,
+      evidence: c.evidence,
+    });
   }
+  // A failed compliance criterion is already a risk; coaching it again would repeat the same point.
+  const flagged = new Set(risks.map((r) => r.criterionId));
   const improvements = a.criteria
-    .filter((r) => !r.passed)
+    .filter((r) => !r.passed && !flagged.has(r.criterion.id))
     .sort((x, y) => y.criterion.maxPoints - y.score - (x.criterion.maxPoints - x.score))
     .map<Insight>((r) => ({
       kind: 'improvement',
       // The points lost, against the whole form, decide how urgent the coaching is.
       priority: (r.criterion.maxPoints - r.score) / Math.max(1, a.maxPoints) >= 0.15 ? 'high' : 'medium',
+      suggestion: r.coaching,
       area: r.criterion.name,
       title: `Improve ${r.criterion.name.toLowerCase()}`,
       text: r.coaching,
@@ -369,6 +432,7 @@ function insights(a: CallAnalysis): Insight[] {
     .map<Insight>((r) => ({
       kind: 'strength',
       priority: 'low',
+      suggestion: `Keep it up: share this call as an example of ${r.criterion.name.toLowerCase()}.`,
       area: r.criterion.name,
       title: `Strong ${r.criterion.name.toLowerCase()}`,
       text: r.reasoning,

@@ -107,9 +107,11 @@ class Generator {
     const extra = s['additionalProperties'];
     if (names.length === 0 && typeof extra === 'object' && extra !== null) {
       const valueSchema = asSchema(extra);
-      const keys = this.a.criteria.length && /criteri|score|result/i.test(ctx.key) ? this.a.criteria.map((r) => r.criterion.id) : ['item_1', 'item_2'];
+      const perCriterion = this.a.criteria.length > 0 && /criteri|score|result/i.test(ctx.key);
+      const keys = perCriterion ? this.a.criteria.map((r) => r.criterion.id) : ['item_1', 'item_2'];
       for (const key of keys) {
-        out[key] = this.value(valueSchema, { key, parentKey: ctx.key, path: `${ctx.path}.${key}`, subject: propertySubject(key, this.a), depth: ctx.depth + 1 });
+        const subject = propertySubject(key, this.a);
+        out[key] = this.value(valueSchema, { key, parentKey: ctx.key, path: `${ctx.path}.${key}`, subject, depth: ctx.depth + 1 });
       }
     }
     return out;
@@ -156,7 +158,14 @@ class Generator {
     }
 
     const out = subjects.map((subject, i) =>
-      this.value(itemSchema, { key: ctx.key, parentKey: ctx.parentKey, path: `${ctx.path}[${i}]`, subject: subject ?? (listed ? undefined : ctx.subject), depth: ctx.depth + 1 }),
+      this.value(itemSchema, {
+        key: ctx.key,
+        parentKey: ctx.parentKey,
+        path: `${ctx.path}[${i}]`,
+        // Filler items keep describing the parent; padded meaningful lists do not.
+        subject: subject ?? (listed ? undefined : ctx.subject),
+        depth: ctx.depth + 1,
+      }),
     );
     return s['uniqueItems'] === true ? this.unique(out, itemSchema, ctx, min) : out;
   }
@@ -225,7 +234,9 @@ class Generator {
     const format = typeof s['format'] === 'string' ? s['format'] : undefined;
     let text = (format && formatted(format, random)) ?? this.hint(ctx, (k) => stringHint(k, ctx.subject, this.a)) ?? filler(random);
     const pattern = typeof s['pattern'] === 'string' ? safeRegExp(s['pattern']) : undefined;
-    if (pattern && !pattern.test(text)) text = [uuid(random), slugLike(random), String(Math.floor(random() * 1e6))].find((c) => pattern.test(c)) ?? text;
+    if (pattern && !pattern.test(text)) {
+      text = [uuid(random), slugLike(random), String(Math.floor(random() * 1e6))].find((c) => pattern.test(c)) ?? text;
+    }
     const minLength = typeof s['minLength'] === 'number' ? s['minLength'] : 0;
     const maxLength = typeof s['maxLength'] === 'number' ? s['maxLength'] : Number.POSITIVE_INFINITY;
     while (text.length < minLength) text = `${text}${text ? ' ' : ''}${filler(random)}`;

@@ -42,6 +42,8 @@ export interface Criterion {
   description: string;
   weight: number | undefined;
   compliance: boolean;
+  /** Failing it fails the whole call (`auto_fail: true`). */
+  autoFail: boolean;
 }
 
 export interface ComplianceRule {
@@ -285,6 +287,7 @@ function toCriterion(o: Obj): Criterion {
     description: (pick(o, DESCRIPTION_KEYS, 'string') as string | undefined) ?? '',
     weight,
     compliance: /complian/i.test(category) || o['compliance'] === true || o['is_compliance'] === true,
+    autoFail: o['auto_fail'] === true || o['autoFail'] === true,
   };
 }
 
@@ -295,7 +298,7 @@ function findComplianceRules(value: unknown): ComplianceRule[] {
     for (const item of items) {
       if (typeof item === 'string') out.push({ id: slug(item), name: item, description: item });
       else if (isObj(item)) {
-        const name = (pick(item, [...NAME_KEYS, 'rule', 'requirement'], 'string') as string | undefined) ?? (pick(item, ID_KEYS, 'string') as string | undefined);
+        const name = (pick(item, [...NAME_KEYS, 'rule', 'requirement'], 'string') ?? pick(item, ID_KEYS, 'string')) as string | undefined;
         if (!name) continue;
         out.push({
           id: (pick(item, ID_KEYS, 'string') as string | undefined) ?? slug(name),
@@ -321,15 +324,18 @@ function parseCriteriaBullets(text: string): Criterion[] {
     const maxPoints = Number(points[1] ?? points[2]);
     const explicitId = /\bid\s*[:=]\s*`?([\w.-]+)`?/i.exec(body)?.[1] ?? /\[([\w.-]+)\]/.exec(body)?.[1] ?? /`([\w.-]+)`/.exec(body)?.[1];
     const explicitName = /\bname\s*[:=]\s*([^,;|)]+)/i.exec(body)?.[1]?.trim();
+    // "description: ...", else the text after "): ", " - 15 pts - " or ": ".
     const description =
-      /\bdescription\s*[:=]\s*(.+)$/i.exec(body)?.[1]?.trim() ?? /(?:\)\s*[:\-–—]|\s[-–—]\s[^-–—]*\s[-–—]\s|:\s)\s*([^:]+)$/.exec(body)?.[1]?.trim() ?? '';
+      /\bdescription\s*[:=]\s*(.+)$/i.exec(body)?.[1]?.trim() ??
+      /(?:\)\s*[:\-–—]|\s[-–—]\s[^-–—]*\s[-–—]\s|:\s)\s*([^:]+)$/.exec(body)?.[1]?.trim() ??
+      '';
     // "greeting (Greeting, max 10 points): ..." → id before the parenthesis, name inside it.
     const lead = body.replace(/\[[\w.-]+\]|`[\w.-]+`/g, '').split(/[(:–—]|\s-\s/)[0]!.trim();
     const inParens = /\(([^,)]+),/.exec(body)?.[1]?.trim();
     const name = explicitName ?? (inParens && !POINTS_IN_LINE.test(inParens) ? inParens : lead) ?? lead;
     const id = explicitId ?? (inParens && /^[\w.-]+$/.test(lead) ? lead : slug(name));
     if (!name) continue;
-    out.push({ id, name, maxPoints, description, weight: undefined, compliance: /complian/i.test(body) });
+    out.push({ id, name, maxPoints, description, weight: undefined, compliance: /complian/i.test(body), autoFail: /auto[_ -]?fail/i.test(body) });
   }
   return out;
 }

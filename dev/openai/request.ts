@@ -132,6 +132,9 @@ function optionalPositiveInt(b: Record<string, unknown>, key: string): number | 
   const v = b[key];
   if (v === undefined || v === null) return undefined;
   if (typeof v !== 'number' || !Number.isInteger(v)) throw invalidType(key, 'an integer');
-  if (v < 1) throw new OpenAIError(400, `Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${v} instead.`, 'invalid_request_error', key, 'integer_below_min_value');
+  if (v < 1) {
+    const message = `Invalid '${key}': integer below minimum value. Expected a value >= 1, but got ${v} instead.`;
+    throw new OpenAIError(400, message, 'invalid_request_error', key, 'integer_below_min_value');
+  }
   return v;
 }

@@ -35,6 +35,12 @@ export function isCriterionLike(props: string[]): boolean {
 }
 
 const TIME_KEY = /start|begin|time|timestamp|offset|^at$|_at$|second|^ts$|position|^ms$/;
+/** The quoted moments a subject carries, if it is something that quotes the call. */
+function evidenceOf(subject: Subject | undefined): Evidence[] | undefined {
+  if (subject?.kind === 'criterion' || subject?.kind === 'compliance') return subject.result.evidence;
+  return subject?.kind === 'insight' ? subject.insight.evidence : undefined;
+}
+
 const timeUnitIsMs = (key: string) => /ms\b|_ms|millis/i.test(key);
 const toUnit = (key: string, seconds: number) => (timeUnitIsMs(key) ? Math.round(seconds * 1000) : Math.round(seconds * 1000) / 1000);
 
@@ -42,7 +48,7 @@ const toUnit = (key: string, seconds: number) => (timeUnitIsMs(key) ? Math.round
 export function numberHint(key: string, subject: Subject | undefined, a: CallAnalysis, bounds: { min?: number; max?: number }): number | undefined {
   const k = key.toLowerCase();
   // A quote's time sitting directly on a criterion, check or insight (no nested evidence object).
-  const own = subject?.kind === 'criterion' || subject?.kind === 'compliance' ? subject.result.evidence : subject?.kind === 'insight' ? subject.insight.evidence : undefined;
+  const own = evidenceOf(subject);
   if (own && (TIME_KEY.test(k) || /end/.test(k)) && !/score|point/.test(k)) {
     const u = own[0]?.utterance;
     return u ? toUnit(k, /end|stop|until/.test(k) ? u.endSeconds : u.startSeconds) : 0;
@@ -89,7 +95,9 @@ export function numberHint(key: string, subject: Subject | undefined, a: CallAna
     return lo + ((score + 1) / 2) * (hi - lo);
   }
   if (/duration|length_?s/.test(k)) return toUnit(k, a.durationSeconds);
-  if (/talk|speaking|speech_?share/.test(k)) return /percent|pct/.test(k) || (bounds.max ?? 1) > 1 ? Math.round(a.agentTalkRatio * 100) : a.agentTalkRatio;
+  if (/talk|speaking|speech_?share/.test(k)) {
+    return /percent|pct/.test(k) || (bounds.max ?? 1) > 1 ? Math.round(a.agentTalkRatio * 100) : a.agentTalkRatio;
+  }
   if (/confidence/.test(k)) return 0.86;
   if (/max_?(points|score)|possible/.test(k)) return a.maxPoints;
   if (/overall|total|final|call_?score|quality|weighted|^score$|percent|grade|rating|qa_?score|^points$/.test(k)) {
@@ -105,6 +113,7 @@ export function numberHint(key: string, subject: Subject | undefined, a: CallAna
 
 export function booleanHint(key: string, subject: Subject | undefined, a: CallAnalysis): boolean | undefined {
   const k = key.toLowerCase();
+  if (subject?.kind === 'criterion' && /auto_?fail/.test(k)) return subject.result.criterion.autoFail && !subject.result.passed;
   if (subject?.kind === 'criterion' || subject?.kind === 'compliance') {
     const ok = subject.kind === 'criterion' ? subject.result.passed : subject.result.met;
     if (FAIL_KEY.test(k)) return !ok;
@@ -159,14 +168,17 @@ export function stringHint(key: string, subject: Subject | undefined, a: CallAna
       if (/end/.test(k)) return clock(e.utterance.endSeconds);
       if (/time|timestamp|start|^at$/.test(k)) return clock(e.utterance.startSeconds);
       if (/quote|text|excerpt|utterance|snippet|content|statement|transcript|line|said|words/.test(k)) return e.quote;
-      if (REASON_KEY.test(k) || /context|relevance|label|title/.test(k)) return e.note ?? `The ${e.utterance.role} said this at ${clock(e.utterance.startSeconds)}.`;
+      if (REASON_KEY.test(k) || /context|relevance|label|title/.test(k)) {
+        return e.note ?? `The ${e.utterance.role} said this at ${clock(e.utterance.startSeconds)}.`;
+      }
       return e.quote;
     }
     case 'insight': {
       const i = subject.insight;
       if (/title|headline|label|heading|^name$/.test(k)) return i.title;
-      if (/area|skill|focus|competenc|dimension|topic/.test(k)) return i.area;
-      if (/categor|type|kind/.test(k)) return i.kind;
+      if (/area|skill|focus|competenc|dimension|topic|categor/.test(k)) return i.area;
+      if (/type|kind/.test(k)) return i.kind;
+      if (/suggest|recommend|action|tip|next/.test(k)) return i.suggestion;
       if (/criteri/.test(k)) return i.criterionId ?? '';
       if (/priority|severity|impact|importance/.test(k)) return i.priority;
       if (EVIDENCE_KEY.test(k)) return i.evidence[0]?.quote ?? '';
@@ -184,10 +196,14 @@ export function stringHint(key: string, subject: Subject | undefined, a: CallAna
   if (/company|organi[sz]ation|brand/.test(k)) return a.company ?? '';
   if (/language|^lang/.test(k)) return 'en';
   if (/title|headline/.test(k)) return `${capitalise(topicNoun(a.topic))}: ${a.resolved ? 'resolved' : 'unresolved'}`;
-  if (/resolution|outcome|disposition|status/.test(k)) return a.resolved ? 'Resolved on the call' : a.escalation ? `Unresolved; the customer ${a.escalation}` : 'Not resolved';
+  if (/resolution|outcome|disposition|status/.test(k)) {
+    return a.resolved ? 'Resolved on the call' : a.escalation ? `Unresolved; the customer ${a.escalation}` : 'Not resolved';
+  }
   if (/topic|reason|intent|purpose|subject|issue|call_?type|categor|driver/.test(k)) return topicNoun(a.topic);
   if (/coach|recommend|improve|suggest|tip/.test(k)) return top('improvement') ?? 'Keep following the current approach; no coaching needed.';
-  if (/next_?step|follow_?up|action/.test(k)) return a.resolved && !a.escalation ? 'No follow-up needed.' : (top('improvement') ?? 'Follow up with the customer.');
+  if (/next_?step|follow_?up|action/.test(k)) {
+    return a.resolved && !a.escalation ? 'No follow-up needed.' : (top('improvement') ?? 'Follow up with the customer.');
+  }
   if (/strength|did_?well|positive/.test(k)) return top('strength') ?? 'No notable strengths.';
   if (/risk|concern|problem/.test(k)) return top('risk') ?? 'No significant risks identified.';
   if (EVIDENCE_KEY.test(k)) return a.highlights[0]?.quote ?? '';
@@ -204,11 +220,19 @@ function overallVerdict(a: CallAnalysis): string {
 }
 
 /** Which list an array of this name should describe, or undefined for plain filler. */
-export function listSubjects(key: string, itemProps: string[], itemIsObject: boolean, parent: Subject | undefined, a: CallAnalysis): Subject[] | undefined {
+export function listSubjects(
+  key: string,
+  itemProps: string[],
+  itemIsObject: boolean,
+  parent: Subject | undefined,
+  a: CallAnalysis,
+): Subject[] | undefined {
   const k = key.toLowerCase();
-  const criteria = (filter: (r: CriterionResult) => boolean) => a.criteria.filter(filter).map<Subject>((result) => ({ kind: 'criterion', result }));
-  const compliance = (filter: (r: ComplianceResult) => boolean) => a.compliance.filter(filter).map<Subject>((result) => ({ kind: 'compliance', result }));
-  const insights = (filter: (i: Insight) => boolean) => a.insights.filter(filter).map<Subject>((insight) => ({ kind: 'insight', insight }));
+  const criteria = (keep: (r: CriterionResult) => boolean) =>
+    a.criteria.filter(keep).map<Subject>((result) => ({ kind: 'criterion', result }));
+  const compliance = (keep: (r: ComplianceResult) => boolean) =>
+    a.compliance.filter(keep).map<Subject>((result) => ({ kind: 'compliance', result }));
+  const insights = (keep: (i: Insight) => boolean) => a.insights.filter(keep).map<Subject>((insight) => ({ kind: 'insight', insight }));
 
   if (/violation|breach/.test(k) || (/complian|polic|disclos/.test(k) && /flag|issue|fail|miss|problem/.test(k))) return compliance((c) => !c.met);
   if (/complian|regulat|polic|disclos|checklist/.test(k)) return compliance(() => true);
@@ -217,11 +241,10 @@ export function listSubjects(key: string, itemProps: string[], itemIsObject: boo
   if (itemIsObject && (isCriterionLike(itemProps) || /criteri|rubric|scorecard|breakdown|evaluation|scores|assessment|ratings|dimensions/.test(k))) {
     return criteria(() => true);
   }
-  if (EVIDENCE_KEY.test(k)) {
-    const own =
-      parent?.kind === 'criterion' || parent?.kind === 'compliance' ? parent.result.evidence : parent?.kind === 'insight' ? parent.insight.evidence : a.highlights;
-    return own.map<Subject>((evidence) => ({ kind: 'evidence', evidence }));
-  }
+  if (EVIDENCE_KEY.test(k)) return (evidenceOf(parent) ?? a.highlights).map<Subject>((evidence) => ({ kind: 'evidence', evidence }));
+  // Suggestions inside one insight are about that insight, not the whole call.
+  if (parent?.kind === 'insight' && /suggest|recommend|action|step|tip/.test(k)) return [{ kind: 'text', text: parent.insight.suggestion }];
+  if (/emotion|feeling|mood/.test(k) && !itemIsObject) return a.emotions.map<Subject>((text) => ({ kind: 'text', text }));
   if (/strength|positive|did_?well|praise|compliment/.test(k)) return insights((i) => i.kind === 'strength');
   if (/risk|concern|red_?flag|alert|escalat|issue/.test(k)) return insights((i) => i.kind === 'risk');
   if (/improve|coach|weak|opportunit|suggest|recommend|development|negative|tip|action|area|lesson|next_?step/.test(k)) {
@@ -229,10 +252,8 @@ export function listSubjects(key: string, itemProps: string[], itemIsObject: boo
   }
   if (/insight|feedback|observation|finding|takeaway|note|highlight/.test(k)) return insights(() => true);
   if (/topic|tag|keyword|label|categor/.test(k) && !itemIsObject) {
-    return [topicNoun(a.topic), a.resolved ? 'resolved' : 'unresolved', ...(a.escalation ? ['escalation'] : []), `${a.sentiment} sentiment`].map<Subject>((text) => ({
-      kind: 'text',
-      text,
-    }));
+    const tags = [topicNoun(a.topic), a.resolved ? 'resolved' : 'unresolved', ...(a.escalation ? ['escalation'] : []), `${a.sentiment} sentiment`];
+    return tags.map<Subject>((text) => ({ kind: 'text', text }));
   }
   return undefined;
 }
@@ -249,17 +270,16 @@ export function propertySubject(key: string, a: CallAnalysis): Subject | undefin
 /** The first quoted moment of what is being described (or of the call), for a single evidence object. */
 export function evidenceSubject(key: string, parent: Subject | undefined, a: CallAnalysis): Subject | undefined {
   if (!EVIDENCE_KEY.test(key)) return undefined;
-  const own =
-    parent?.kind === 'criterion' || parent?.kind === 'compliance' ? parent.result.evidence : parent?.kind === 'insight' ? parent.insight.evidence : a.highlights;
-  return own[0] ? { kind: 'evidence', evidence: own[0] } : undefined;
+  const first = (evidenceOf(parent) ?? a.highlights)[0];
+  return first ? { kind: 'evidence', evidence: first } : undefined;
 }
 
 /** Whether a nullable property is better answered with null than with made-up content. */
 export function preferNull(key: string, subject: Subject | undefined, a: CallAnalysis): boolean {
   const k = key.toLowerCase();
   if (/error|warning|refusal/.test(k)) return true;
-  const evidenceOf = subject?.kind === 'criterion' || subject?.kind === 'compliance' ? subject.result.evidence : subject?.kind === 'insight' ? subject.insight.evidence : undefined;
-  if (evidenceOf && (EVIDENCE_KEY.test(k) || (TIME_KEY.test(k) && !/score|point/.test(k)))) return evidenceOf.length === 0;
+  const quotes = evidenceOf(subject);
+  if (quotes && (EVIDENCE_KEY.test(k) || (TIME_KEY.test(k) && !/score|point/.test(k)))) return quotes.length === 0;
   if (subject?.kind === 'criterion' && /suggest|improve|coach|recommend/.test(k)) return subject.result.passed;
   if (!subject && EVIDENCE_KEY.test(k)) return a.highlights.length === 0;
   if (/agent_?name/.test(k)) return !a.agentName;
@@ -305,23 +325,29 @@ export function enumHint(values: string[], key: string, subject: Subject | undef
           : find(/stable|flat|same|steady|unchanged|neutral/i);
   } else if (/sentiment|mood|tone|emotion|feeling/.test(k)) {
     chosen = /agent/.test(k) ? sentiment(a.agentSentiment, a.agentSentimentScore) : sentiment(a.sentiment, a.sentimentScore);
-  } else if ((subject?.kind === 'criterion' || subject?.kind === 'compliance') && /status|result|outcome|verdict|rating|grade|assessment|met|pass/.test(k)) {
-    chosen = subject.kind === 'criterion' ? passFail(subject.result.passed, subject.result.ratio) : passFail(subject.result.met, subject.result.met ? 1 : 0);
+  } else if (subject?.kind === 'criterion' && /status|result|outcome|verdict|rating|grade|assessment|met|pass/.test(k)) {
+    chosen = passFail(subject.result.passed, subject.result.ratio);
+  } else if (subject?.kind === 'compliance' && /status|result|outcome|verdict|rating|grade|assessment|met|pass/.test(k)) {
+    chosen = passFail(subject.result.met, subject.result.met ? 1 : 0);
+  } else if (/churn|retention|cancel/.test(k)) {
+    chosen = level(a.churnRisk);
   } else if (/severity|priority|risk|impact|urgency|level|importance/.test(k)) {
-    const need = subject?.kind === 'compliance' ? (subject.result.met ? 'low' : subject.result.severity) : subject?.kind === 'insight' ? subject.insight.priority : a.overallRatio < 0.5 ? 'high' : a.overallRatio < 0.8 ? 'medium' : 'low';
+    const overall = a.overallRatio < 0.5 ? 'high' : a.overallRatio < 0.8 ? 'medium' : 'low';
+    const need =
+      subject?.kind === 'compliance' ? (subject.result.met ? 'low' : subject.result.severity) : subject?.kind === 'insight' ? subject.insight.priority : overall;
     chosen = level(need);
   } else if (subject?.kind === 'insight' && /type|kind|categor/.test(k)) {
-    const kind = subject.insight.kind;
-    chosen =
-      kind === 'strength'
-        ? find(/strength|positive|praise|good|compliment|win/i)
-        : kind === 'risk'
-          ? find(/risk|compliance|alert|escalat|red|issue|concern/i, /improve|coach|opportunit|weak|negative/i)
-          : find(/improve|coach|opportunit|weak|development|suggest|negative|area/i);
+    const { kind, area } = subject.insight;
+    if (kind === 'strength') chosen = find(/strength|positive|praise|good|compliment|win/i, /coach/i);
+    else if (kind === 'improvement') chosen = find(/improve|coach|opportunit|weak|development|suggest|negative|area/i);
+    else if (area === 'Compliance') chosen = find(/complian/i, /risk|alert|issue|concern/i);
+    else chosen = find(/customer|churn|escalat|retention/i, /risk|alert|issue|concern/i);
   } else if (/speaker|role|party|who/.test(k) && subject?.kind === 'evidence') {
-    chosen = subject.evidence.utterance.role === 'agent' ? find(/agent|rep|employee|staff|^a$|speaker.?a/i) : find(/customer|caller|client|^b$|speaker.?b/i);
+    chosen =
+      subject.evidence.utterance.role === 'agent' ? find(/agent|rep|employee|staff|^a$|speaker.?a/i) : find(/customer|caller|client|^b$|speaker.?b/i);
   } else if (/resolution|outcome|disposition|status/.test(k)) {
-    chosen = a.resolved ? find(/^resolved|^yes|complete|success|^fixed/i) : a.escalation ? find(/escalat/i, /unresolved|not|pending|follow/i) : find(/unresolved|not|pending|follow|^no/i);
+    if (a.resolved) chosen = find(/^resolved|^yes|complete|success|^fixed/i);
+    else chosen = a.escalation ? find(/escalat/i, /unresolved|not|pending|follow/i) : find(/unresolved|not|pending|follow|^no/i);
   } else if (/topic|reason|intent|categor|call_?type|driver|issue/.test(k)) {
     const noun = topicNoun(a.topic);
     const word = noun.split(' ')[0]!.slice(0, 5);
@@ -331,7 +357,7 @@ export function enumHint(values: string[], key: string, subject: Subject | undef
   }
   if (chosen === undefined) {
     const hint = stringHint(key, subject, a);
-    if (hint) chosen = values.find((v) => v.toLowerCase() === hint.toLowerCase()) ?? values.find((v) => hint.toLowerCase().includes(v.toLowerCase()));
+    if (hint) chosen = values.find((v) => v.toLowerCase() === hint.toLowerCase());
   }
   return chosen;
 }

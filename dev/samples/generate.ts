@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { writeFile } from 'node:fs/promises';
 import { CONVERSATIONS } from './conversations.ts';
-import { SAMPLES, SAMPLES_DIR } from './index.ts';
+import { SAMPLES, samplesDir } from './index.ts';
 import { buildTranscript } from './transcript.ts';
 import { synthesizeCall } from './wav.ts';
 
@@ -15,12 +15,13 @@ import { synthesizeCall } from './wav.ts';
 const MONO_SECONDS = 3.5;
 const STEREO_SECONDS = 1.8;
 
+const dir = await samplesDir();
 let stale = 0;
 for (const conversation of CONVERSATIONS) {
   const wav = synthesizeCall(conversation, conversation.stereo ? STEREO_SECONDS : MONO_SECONDS);
   const transcript = buildTranscript(conversation);
-  await writeFile(`${SAMPLES_DIR}/${conversation.name}.wav`, wav);
-  await writeFile(`${SAMPLES_DIR}/${conversation.name}.json`, `${formatJson(transcript)}\n`);
+  await writeFile(`${dir}/${conversation.name}.wav`, wav);
+  await writeFile(`${dir}/${conversation.name}.json`, `${formatJson(transcript)}\n`);
 
   const sha256 = createHash('sha256').update(wav).digest('hex');
   const listed = SAMPLES.find((s) => s.name === conversation.name);

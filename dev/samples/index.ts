@@ -5,22 +5,30 @@
  * `expected` records what a sensible evaluation against SAMPLE_CRITERIA should conclude, and is
  * what the OpenAI stand-in's heuristics produce for these calls.
  *
- * The list itself is plain data so it can be imported anywhere; only the loaders touch the disk.
+ * The list itself is plain data so it can be imported anywhere (also inside workerd); only the
+ * loaders touch the disk, and they load node:fs lazily for that reason.
  */
-import { readFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { SampleTranscript } from './transcript.ts';
 
 export type { SampleTranscript } from './transcript.ts';
 export { SAMPLE_CRITERIA, type SampleCriterion } from './criteria.ts';
 
-export const SAMPLES_DIR = fileURLToPath(new URL('.', import.meta.url)).replace(/\/$/, '');
+/** Absolute path of this folder, where the .wav and .json files live. */
+export async function samplesDir(): Promise<string> {
+  const { fileURLToPath } = await import('node:url');
+  return fileURLToPath(new URL('.', import.meta.url)).replace(/\/$/, '');
+}
+
+async function readSampleFile(file: string): Promise<Buffer> {
+  const { readFile } = await import('node:fs/promises');
+  return readFile(`${await samplesDir()}/${file}`);
+}
 
 export type CriterionId = 'greeting' | 'recording_disclosure' | 'identity_verification' | 'empathy' | 'resolution' | 'closing';
 
 export interface SampleInfo {
   name: string;
-  /** File names inside SAMPLES_DIR. */
+  /** File names inside samplesDir(). */
   audioFile: string;
   transcriptFile: string;
   /** Of the WAV bytes: how the AssemblyAI stand-in recognises an uploaded sample. */
@@ -90,11 +98,11 @@ export function findSample(name: string): SampleInfo {
 }
 
 export async function loadSampleAudio(name: string): Promise<Uint8Array> {
-  return new Uint8Array(await readFile(`${SAMPLES_DIR}/${findSample(name).audioFile}`));
+  return new Uint8Array(await readSampleFile(findSample(name).audioFile));
 }
 
 export async function loadSampleTranscript(name: string): Promise<SampleTranscript> {
-  return JSON.parse(await readFile(`${SAMPLES_DIR}/${findSample(name).transcriptFile}`, 'utf8')) as SampleTranscript;
+  return JSON.parse((await readSampleFile(findSample(name).transcriptFile)).toString('utf8')) as SampleTranscript;
 }
 
 export async function loadSample(name: string): Promise<{ info: SampleInfo; audio: Uint8Array; transcript: SampleTranscript }> {

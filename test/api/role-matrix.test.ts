@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { atLeast, type Role } from '../../src/auth/roles';
 import { DEMO } from '../../dev/db/demo-ids';
-import { as, IDS, json, type Who } from './helpers';
+import { as, callForm, IDS, json, uploadCall, wavBytes, type Who } from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 const org = DEMO.acme.organization;
@@ -45,6 +45,15 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/api/admin/settings', min: 'tenant_admin', ok: 200 },
   { method: 'PUT', path: '/api/admin/settings', min: 'tenant_admin', ok: 200, body: () => ({ category: 'matrix', settings: { n: uniq() } }) },
   { method: 'GET', path: '/api/admin/audit-logs', min: 'tenant_admin', ok: 200 },
+  // Calls and criteria.
+  { method: 'GET', path: '/api/calls', min: 'agent', ok: 200 },
+  { method: 'POST', path: '/api/calls/uploads', min: 'agent', ok: 201, body: () => ({ content_type: 'audio/wav', content_length: 1000 }) },
+  { method: 'GET', path: '/api/evaluation-criteria/templates', min: 'agent', ok: 200 },
+  { method: 'GET', path: '/api/evaluation-criteria', min: 'agent', ok: 200 },
+  { method: 'POST', path: '/api/evaluation-criteria', min: 'manager', ok: 201, body: () => ({ name: `C ${uniq()}`, category: 'x', max_points: 5 }) },
+  { method: 'GET', path: '/api/evaluation-criteria/sets', min: 'agent', ok: 200 },
+  { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
+  { method: 'PUT', path: '/api/integrations/generic', min: 'tenant_admin', ok: 200, body: () => ({ secret: 'x'.repeat(40), media_origins: ['https://media.example.com'] }) },
 ];
 
 const CALLERS: { who: Who; role: Role }[] = [
@@ -52,6 +61,15 @@ const CALLERS: { who: Who; role: Role }[] = [
   { who: 'acme_admin', role: 'tenant_admin' },
   { who: 'acme_manager', role: 'manager' },
   { who: 'acme_agent', role: 'agent' },
+];
+
+/** Per-call endpoints, on a call the agent itself uploaded (so an agent's 2xx is its own call). */
+const CALL_ENDPOINTS: ((id: string) => Endpoint)[] = [
+  (id) => ({ method: 'GET', path: `/api/calls/${id}`, min: 'agent', ok: 200 }),
+  (id) => ({ method: 'GET', path: `/api/calls/${id}/transcription`, min: 'agent', ok: 200 }),
+  (id) => ({ method: 'GET', path: `/api/calls/${id}/analysis`, min: 'agent', ok: 200 }),
+  (id) => ({ method: 'GET', path: `/api/calls/${id}/insights`, min: 'agent', ok: 200 }),
+  (id) => ({ method: 'GET', path: `/api/calls/${id}/audio`, min: 'agent', ok: 200 }),
 ];
 
 const cases = ENDPOINTS.flatMap((e) => CALLERS.map((c) => ({ ...e, ...c, allowed: atLeast(c.role, e.min) })));
@@ -64,6 +82,24 @@ describe('role matrix', () => {
     const text = await res.text();
     expect(res.status, `${method} ${path} as ${who}: ${text.slice(0, 300)}`).toBe(allowed ? ok : 403);
     if (!allowed) expect(res.headers.get('content-type')).toContain('application/problem+json');
+  });
+
+  it.each(CALLERS)('per-call endpoints as $role', async ({ who, role }) => {
+    const form = callForm({ metadata: { direction: 'inbound' }, audio: wavBytes() });
+    const { call_id } = await json(await uploadCall('acme_agent', form));
+    const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
+    for (const make of CALL_ENDPOINTS) {
+      const e = make(call_id);
+      const res = await as(who, e.path, { method: e.method, headers });
+      expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(atLeast(role, e.min) ? e.ok : 403);
+    }
+    // Manager-only actions on the same call.
+    const reanalysis = await as(who, `/api/calls/${call_id}/analysis`, { method: 'POST', headers, body: {} });
+    expect(reanalysis.status, `re-analysis as ${role}`).toBe(atLeast(role, 'manager') ? 409 : 403); // 409: not transcribed yet
+    const labels = await as(who, `/api/calls/${call_id}/transcription`, { method: 'PUT', headers, body: { segments: [{ index: 0, speaker: 'agent' }] } });
+    expect(labels.status, `relabel as ${role}`).toBe(atLeast(role, 'manager') ? 404 : 403); // 404: no transcript yet
+    const del = await as(who, `/api/calls/${call_id}`, { method: 'DELETE', headers });
+    expect(del.status, `delete as ${role}`).toBe(atLeast(role, 'manager') ? 204 : 403);
   });
 
   it('lets an agent read only its own user record and permissions', async () => {

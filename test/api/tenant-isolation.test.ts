@@ -5,7 +5,7 @@
 import { describe, expect, it, beforeAll } from 'vitest';
 import { DEMO } from '../../dev/db/demo-ids';
 import { atLeast, type Role } from '../../src/auth/roles';
-import { as, IDS, json, type Who } from './helpers';
+import { as, callForm, IDS, json, storedObjects, uploadCall, wavBytes, type Who } from './helpers';
 
 const G = DEMO.globex;
 const globexAgent = IDS['agent@globex.test']!;
@@ -86,5 +86,48 @@ describe('tenant isolation through the API', () => {
   it('leaves globex exactly as it was', async () => {
     const after = await globexSnapshot();
     expect(after).toEqual(before);
+  });
+});
+
+describe('tenant isolation of calls and criteria', () => {
+  let globexCall: string;
+  let globexCriterion: string;
+  beforeAll(async () => {
+    globexCall = (await json(await uploadCall('globex_agent', callForm({ metadata: { direction: 'inbound' }, audio: wavBytes() })))).call_id;
+    globexCriterion = (await json(await as('globex_manager', '/api/evaluation-criteria', { method: 'POST', body: { name: `Iso ${crypto.randomUUID().slice(0, 6)}`, category: 'x', max_points: 5 } }))).id;
+  });
+
+  const attempts = (call: string, criterion: string) => [
+    { method: 'GET', path: `/api/calls/${call}` },
+    { method: 'GET', path: `/api/calls/${call}/transcription` },
+    { method: 'PUT', path: `/api/calls/${call}/transcription`, body: { segments: [{ index: 0, speaker: 'agent' }] } },
+    { method: 'GET', path: `/api/calls/${call}/analysis` },
+    { method: 'POST', path: `/api/calls/${call}/analysis`, body: {} },
+    { method: 'GET', path: `/api/calls/${call}/insights` },
+    { method: 'GET', path: `/api/calls/${call}/audio` },
+    { method: 'POST', path: `/api/calls/${call}/complete` },
+    { method: 'DELETE', path: `/api/calls/${call}` },
+    { method: 'GET', path: `/api/evaluation-criteria/${criterion}` },
+    { method: 'PUT', path: `/api/evaluation-criteria/${criterion}`, body: { max_points: 50 } },
+    { method: 'DELETE', path: `/api/evaluation-criteria/${criterion}` },
+  ];
+
+  it('answers 404 to acme\'s manager for every globex call and criterion endpoint, and changes nothing', async () => {
+    for (const a of attempts(globexCall, globexCriterion)) {
+      const res = await as('acme_manager', a.path, { method: a.method, ...(a.body ? { body: a.body } : {}) });
+      expect(res.status, `${a.method} ${a.path}`).toBe(404);
+    }
+    const call = await json(await as('globex_manager', `/api/calls/${globexCall}`));
+    expect(call.call_info.id).toBe(globexCall);
+    const criterion = await json(await as('globex_manager', `/api/evaluation-criteria/${globexCriterion}`));
+    expect(criterion.max_points).toBe(5);
+    expect(await storedObjects('globex')).toContain(`globex/calls/${globexCall}/audio`);
+  });
+
+  it('never lists globex calls or criteria to acme', async () => {
+    const calls = await json(await as('acme_manager', '/api/calls?limit=100'));
+    expect(calls.data.map((c: { id: string }) => c.id)).not.toContain(globexCall);
+    const criteria = await json(await as('acme_manager', '/api/evaluation-criteria'));
+    expect(criteria.data.map((c: { id: string }) => c.id)).not.toContain(globexCriterion);
   });
 });

@@ -183,6 +183,96 @@ describe('OpenAI stand-in: structured evaluations', () => {
   });
 });
 
+describe('OpenAI stand-in: per-criterion objects keyed by id', () => {
+  // Criteria as stored by a product: uuid ids, categories, auto-fail flags, a schema built from them.
+  const form = SAMPLE_CRITERIA.map((c, i) => ({
+    id: `00000000-0000-4000-8000-00000000000${i}`,
+    name: c.name,
+    description: c.description,
+    category: c.id === 'recording_disclosure' || c.id === 'identity_verification' ? 'compliance' : 'soft_skills',
+    max_points: c.max_points,
+    auto_fail: c.id === 'identity_verification',
+    evaluation_prompts: [],
+  }));
+  const Verdict = (max: number) =>
+    z.object({
+      score: z.number().int().min(0).max(max),
+      passed: z.boolean(),
+      auto_fail_triggered: z.boolean(),
+      evidence: z.array(z.object({ quote: z.string(), start_seconds: z.number().min(0) })).max(5),
+      reasoning: z.string(),
+    });
+  const Evaluation = z.object({
+    criteria: z.object(Object.fromEntries(form.map((c) => [c.id, Verdict(c.max_points)]))),
+    compliance: z.array(z.object({ requirement: z.string(), met: z.boolean(), evidence: z.string().nullable() })).max(20),
+    sentiment: z.object({
+      overall: z.enum(['positive', 'neutral', 'negative']),
+      customer: z.enum(['positive', 'neutral', 'negative']),
+      agent: z.enum(['positive', 'neutral', 'negative']),
+      trajectory: z.enum(['improving', 'stable', 'worsening']),
+    }),
+    customer_behavior: z.object({
+      emotions: z.array(z.string()).max(5),
+      escalation_requested: z.boolean(),
+      churn_risk: z.enum(['low', 'medium', 'high']),
+    }),
+    summary: z.string(),
+    insights: z
+      .array(
+        z.object({
+          type: z.enum(['coaching', 'compliance', 'customer', 'process']),
+          category: z.string(),
+          title: z.string(),
+          severity: z.enum(['info', 'low', 'medium', 'high', 'critical']),
+          suggestions: z.array(z.string()).max(5),
+        }),
+      )
+      .max(10),
+  });
+
+  async function evaluate(name: string) {
+    const t = transcripts.get(name)!;
+    const lines = t.utterances.map((u) => `[${(u.start / 1000).toFixed(1)}s] ${u.speaker === 'A' ? 'Agent' : 'Customer'}: ${u.text}`);
+    const completion = await client.chat.completions.parse({
+      model: MODEL,
+      temperature: 0,
+      messages: [
+        { role: 'system', content: 'You are a quality-assurance analyst for a call center. Speaker A is the agent unless the transcript labels speakers.' },
+        { role: 'user', content: `Criteria:\n\`\`\`json\n${JSON.stringify(form, null, 2)}\n\`\`\`\n\nTranscript:\n${lines.join('\n')}` },
+      ],
+      response_format: zodResponseFormat(Evaluation, 'call_evaluation'),
+    });
+    return completion.choices[0]!.message.parsed!;
+  }
+
+  it('fills each criterion under its own id and flags an auto-fail only when that criterion fails', async () => {
+    for (const sample of SAMPLES) {
+      const result = await evaluate(sample.name);
+      for (const [i, c] of SAMPLE_CRITERIA.entries()) {
+        const verdict = result.criteria[form[i]!.id]!;
+        expect(verdict.passed, `${sample.name}/${c.id}`).toBe(sample.expected.passes[c.id as keyof typeof sample.expected.passes]);
+        expect(verdict.auto_fail_triggered).toBe(form[i]!.auto_fail && !verdict.passed);
+      }
+      expect(result.sentiment.customer).toBe(sample.expected.customerSentiment);
+    }
+  });
+
+  it('describes the rude call as an escalation with churn risk and compliance gaps', async () => {
+    const result = await evaluate('rude-agent');
+    expect(result.customer_behavior).toMatchObject({ escalation_requested: true, churn_risk: 'high' });
+    expect(result.customer_behavior.emotions).toEqual(expect.arrayContaining(['angry', 'frustrated']));
+    expect(result.sentiment).toMatchObject({ agent: 'negative', trajectory: 'worsening' });
+    expect(result.compliance.map((c) => [c.requirement, c.met, c.evidence])).toEqual([
+      ['Recording disclosure', false, null],
+      ['Identity verification', false, null],
+    ]);
+    expect(result.insights.map((i) => i.type)).toEqual(expect.arrayContaining(['customer', 'compliance', 'coaching']));
+    const coaching = result.insights.find((i) => i.type === 'coaching')!;
+    expect(coaching.suggestions).toHaveLength(1);
+    expect(coaching.category).not.toBe('');
+  });
+});
+
 describe('OpenAI stand-in: other inputs', () => {
   it('reads an AssemblyAI-style JSON transcript (times in ms)', async () => {
     const t = transcripts.get('tech-support')!;
