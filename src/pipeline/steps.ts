@@ -146,7 +146,8 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
     ctx.db.q.select().from(evaluationCriteria).orderBy(asc(evaluationCriteria.name)),
     ctx.db.q.execute(sql`select 1 from evaluations where call_id = ${msg.call_id} and run_key = ${msg.run_key}`),
   ]);
-  if (!claimed.length || !call || !transcript) return;
+  if (!claimed.length || !call) return;
+  if (!transcript) throw new PermanentFailure('evaluation failed: the call has no transcript');
   if (existing.rows.length) return;
 
   const { setId, setVersion, scoring } = criteriaFor(msg.criteria_set_id ?? call.criteriaSetId, sets, criteria);

@@ -62,6 +62,22 @@ describe('the call pipeline end to end', () => {
     expect(analysis.history[0].run).toBe('initial');
   });
 
+  it('lets a manager correct speaker labels, checked against the transcript', async () => {
+    const id = await uploadAudio(stack, manager, await loadSampleAudio(SAMPLES[1]!.name));
+    await settle(stack, manager, [id]);
+    const before = (await (await api(stack, `/api/calls/${id}/transcription`, { token: manager })).json()) as any;
+    const n = before.transcript.segments.length;
+    const relabel = await api(stack, `/api/calls/${id}/transcription`, { method: 'PUT', token: manager, json: { segments: [{ index: 0, speaker: 'customer' }] } });
+    expect(relabel.status).toBe(200);
+    const after = (await relabel.json()) as any;
+    expect(after.transcript.segments[0].role).toBe('customer');
+    expect(after.transcript.segments[1].role).toBe(before.transcript.segments[1].role);
+    const bad = await api(stack, `/api/calls/${id}/transcription`, { method: 'PUT', token: manager, json: { segments: [{ index: n, speaker: 'agent' }] } });
+    expect(bad.status).toBe(422);
+    const unchanged = (await (await api(stack, `/api/calls/${id}/transcription`, { token: manager })).json()) as any;
+    expect(unchanged.transcript.segments[0].role, 'a rejected relabel writes nothing').toBe('customer');
+  });
+
   it('scores each call once when AssemblyAI delivers every webhook twice', async () => {
     stack.assemblyai.configure({ duplicateWebhookRate: 1 });
     try {

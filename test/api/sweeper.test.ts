@@ -1,0 +1,47 @@
+import { env } from 'cloudflare:workers';
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import { describe, expect, it } from 'vitest';
+import worker from '../../src/index';
+import { as, asTenant, eventually, IDS, json } from './helpers';
+
+/** A call row as if left behind by a lost message, `minutesAgo` in its state. */
+async function stuckCall(status: string, minutesAgo: number): Promise<string> {
+  const id = crypto.randomUUID();
+  await asTenant('acme', 'pipeline', 'system', [
+    {
+      query: `insert into calls (id, tenant_id, agent_id, source, status, audio_key, status_changed_at)
+              values ($1, 'acme', $2, 'upload', $3, $4, now() - make_interval(mins => $5::int))`,
+      params: [id, IDS['agent@acme.test'], status, `acme/calls/${id}/audio`, minutesAgo],
+    },
+  ]);
+  return id;
+}
+
+async function runCron() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), env, ctx);
+  await waitOnExecutionContext(ctx);
+}
+
+describe('stuck-call sweeper (cron)', () => {
+  it('queues a stuck call again at the step it needs, and fails one stuck too long', async () => {
+    const recent = await stuckCall('queued', 1);
+    const stuck = await stuckCall('queued', 40);
+    const abandoned = await stuckCall('transcribed', 200);
+    await runCron();
+
+    const expired = await json(await as('acme_manager', `/api/calls/${abandoned}`));
+    expect(expired.call_info).toMatchObject({ status: 'failed' });
+    expect(expired.call_info.failure_reason).toMatch(/^stuck in "transcribed"/);
+
+    // Re-queued: the transcribe step runs again (and, with no audio behind it here, fails with a reason).
+    const retried = await eventually(async () => {
+      const d = await json(await as('acme_manager', `/api/calls/${stuck}`));
+      return d.call_info.status !== 'queued' ? d.call_info : null;
+    });
+    expect(retried.status).not.toBe('queued');
+
+    const untouched = await json(await as('acme_manager', `/api/calls/${recent}`));
+    expect(untouched.call_info.status, 'a call within the timeout is left alone').toBe('queued');
+  });
+});
