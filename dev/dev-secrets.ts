@@ -10,6 +10,7 @@ export const DEV_SECRETS = {
   OPENAI_API_KEY: 'dev-openai-key',
   R2_ACCESS_KEY_ID: 'devr2accesskey000000',
   R2_SECRET_ACCESS_KEY: 'dev-r2-secret-access-key-0000000000000000',
+  TICKET_SECRET: 'dev-command-center-ticket-secret-0123456789',
   // 32 bytes, base64.
   SECRETS_ENCRYPTION_KEY: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhISE=',
 } as const;

@@ -3,6 +3,9 @@
  * stand-ins, and the Worker under `wrangler dev`. Used by `npm run dev` and by the benchmark.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBackend, type DatabaseBackend } from './db/backend.ts';
 import { migrateDatabase } from './db/migrate.ts';
@@ -75,11 +78,18 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   const args = ['dev', '--port', String(opts.ports.api), '--ip', '127.0.0.1', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
   if (opts.dataDir) args.push('--persist-to', `${opts.dataDir}/wrangler`);
+  // Without `verbose` the Worker's output goes to a log file: an unread pipe would fill up and
+  // stall wrangler (and the Worker with it) once it had logged 64 KB.
+  const log = opts.verbose ? null : createWriteStream(join(tmpdir(), `qa-platform-wrangler-${opts.ports.api}.log`));
   const wrangler = spawn('wrangler', args, {
     cwd: ROOT,
-    stdio: ['inherit', 'pipe', opts.verbose ? 'inherit' : 'pipe'],
+    stdio: ['ignore', 'pipe', opts.verbose ? 'inherit' : 'pipe'],
     env: { ...process.env, WRANGLER_SEND_METRICS: 'false' },
   });
+  if (log) {
+    wrangler.stdout!.pipe(log);
+    wrangler.stderr!.pipe(log);
+  }
 
   const stop = async () => {
     if (wrangler.exitCode === null) {

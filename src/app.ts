@@ -12,6 +12,7 @@ import { problem } from './lib/problem';
 import { r2Gateway } from '../dev/r2/gateway';
 import { adminRouter } from './routes/admin';
 import { callsRouter } from './routes/calls';
+import { commandCenterRouter, commandCenterSocket } from './routes/command-center';
 import { criteriaRouter } from './routes/criteria';
 import { integrationsRouter } from './routes/integrations';
 import { assemblyaiWebhook } from './routes/webhooks/assemblyai';
@@ -64,6 +65,7 @@ export function buildApp() {
   app.route('/webhooks/generic', genericWebhook);
   app.route('/__r2', r2Gateway);
   app.route('/api/auth', authPublicRouter);
+  app.route('/api/command-center', commandCenterSocket);
   app.use('/api/*', authenticate);
   app.route('/api/auth', authRouter);
   app.route('/api/tenants', tenantsRouter);
@@ -73,6 +75,7 @@ export function buildApp() {
   app.route('/api/evaluation-criteria', criteriaRouter);
   app.route('/api/calls', callsRouter);
   app.route('/api/integrations', integrationsRouter);
+  app.route('/api/command-center', commandCenterRouter);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -19,6 +19,9 @@ export interface Bindings {
   JWKS_COOLDOWN_MS?: string;
 
   AUDIO: R2Bucket;
+  TENANT_HUB: DurableObjectNamespace<import('../durable-objects/tenant-hub').TenantHub>;
+  /** Signs the one-time WebSocket tickets of the command center. */
+  TICKET_SECRET: string;
   PIPELINE: Queue<import('./pipeline/messages').PipelineMessage>;
   /** Public base URL of this API, as providers call it (webhook URLs and Twilio signatures). */
   PUBLIC_URL: string;
@@ -84,6 +87,7 @@ const ConfigSchema = z.object({
     secretAccessKey: z.string().min(1),
     localGateway: z.boolean(),
   }),
+  ticketSecret: z.string().min(32, 'must be at least 32 characters'),
   secretsKey: z.string().refine((k) => { try { return atob(k).length === 32; } catch { return false; } }, 'must be 32 bytes, base64'),
   pipeline: z.object({
     pollDelaySeconds: z.coerce.number().int().min(1).default(30),
@@ -135,6 +139,7 @@ export function loadConfig(env: Bindings): Config {
       localGateway: env.R2_LOCAL_GATEWAY === 'true',
     },
     secretsKey: env.SECRETS_ENCRYPTION_KEY,
+    ticketSecret: env.TICKET_SECRET,
     pipeline: { pollDelaySeconds: env.PIPELINE_POLL_DELAY_SECONDS, stuckAfterMinutes: env.PIPELINE_STUCK_AFTER_MINUTES, retryBaseSeconds: env.PIPELINE_RETRY_BASE_SECONDS },
   });
   if (!result.success) {

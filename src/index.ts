@@ -3,6 +3,8 @@ import type { Bindings } from './env';
 import { handlePipelineBatch, sweepStuckCalls } from './pipeline/consumer';
 import type { PipelineMessage } from './pipeline/messages';
 
+export { TenantHub } from '../durable-objects/tenant-hub';
+
 const app = buildApp();
 
 export default {

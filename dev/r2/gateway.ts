@@ -8,7 +8,7 @@
 import { AwsClient } from 'aws4fetch';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../src/context';
-import { safeEqual } from '../../src/lib/crypto';
+import { constantTimeEqual } from '../../src/integrations/signatures/hmac';
 
 const AMZ_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
 
@@ -40,7 +40,7 @@ async function validSignature(request: Request, accessKeyId: string, secretAcces
     aws: { signQuery: true, datetime, allHeaders: signedHeaders.length > 1 },
   });
   const expectedSignature = new URL(expected.url).searchParams.get('X-Amz-Signature') ?? '';
-  return safeEqual(expectedSignature, signature) ? null : 'SignatureDoesNotMatch';
+  return constantTimeEqual(expectedSignature, signature) ? null : 'SignatureDoesNotMatch';
 }
 
 export const r2Gateway = new Hono<AppEnv>().all('/:bucket/*', async (c) => {

@@ -470,3 +470,54 @@ export const tenantIntegrations = pgTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.provider] }), isolatedBy(t.tenantId)],
 );
+
+// ---- command center ---------------------------------------------------------------------------
+
+export const ALERT_STATUSES = ['open', 'acknowledged', 'resolved', 'dismissed'] as const;
+export const ALERT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+
+/**
+ * Alerts are recorded here first (audited), then pushed to the tenant's hub. `dedupe_key` makes
+ * an automatic alert unique per call and rule however often a pipeline step is retried.
+ */
+export const alerts = pgTable(
+  'alerts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    type: text('type').notNull(),
+    severity: text('severity', { enum: ALERT_SEVERITIES }).notNull(),
+    status: text('status', { enum: ALERT_STATUSES }).notNull().default('open'),
+    source: text('source', { enum: ['manual', 'pipeline', 'hub', 'telephony'] }).notNull(),
+    entityType: text('entity_type'),
+    entityId: text('entity_id'),
+    agentId: uuid('agent_id'),
+    title: text('title').notNull(),
+    description: text('description'),
+    dedupeKey: text('dedupe_key'),
+    createdBy: text('created_by'),
+    acknowledgedBy: text('acknowledged_by'),
+    acknowledgedAt: timestamp('acknowledged_at', { withTimezone: true, mode: 'string' }),
+    resolvedBy: text('resolved_by'),
+    resolvedAt: timestamp('resolved_at', { withTimezone: true, mode: 'string' }),
+    resolutionNotes: text('resolution_notes'),
+    ...timestamps,
+  },
+  (t) => [
+    uniqueIndex('alerts_dedupe').on(t.tenantId, t.dedupeKey).where(sql`${t.dedupeKey} is not null`),
+    index('alerts_tenant_status').on(t.tenantId, t.status, t.createdAt.desc()),
+    isolatedBy(t.tenantId),
+  ],
+);
+
+/** Each user's command-center layout. */
+export const dashboards = pgTable(
+  'dashboards',
+  {
+    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    userId: text('user_id').notNull(),
+    widgets: jsonb('widgets').$type<JsonObject[]>().notNull(),
+    ...timestamps,
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), isolatedBy(t.tenantId)],
+);

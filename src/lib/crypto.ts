@@ -1,36 +1,11 @@
-/** Small WebCrypto helpers: constant-time comparison, HMAC, hashing, and AES-GCM for secrets. */
+/** AES-GCM sealing of tenants' integration secrets (WebCrypto). */
+
+import { toBase64 } from '../integrations/signatures/hmac';
 
 const encoder = new TextEncoder();
 
-export function bytesToHex(bytes: ArrayBuffer | Uint8Array): string {
-  return [...new Uint8Array(bytes)].map((b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-export function bytesToBase64(bytes: ArrayBuffer | Uint8Array): string {
-  let s = '';
-  for (const b of new Uint8Array(bytes)) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
 function base64ToBytes(b64: string): Uint8Array {
   return Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
-}
-
-/** Compares two strings without leaking where they differ (workerd's timingSafeEqual). */
-export function safeEqual(a: string, b: string): boolean {
-  const x = encoder.encode(a);
-  const y = encoder.encode(b);
-  if (x.byteLength !== y.byteLength) return false;
-  return crypto.subtle.timingSafeEqual(x, y);
-}
-
-export async function hmac(algorithm: 'SHA-1' | 'SHA-256', key: string, message: string): Promise<ArrayBuffer> {
-  const k = await crypto.subtle.importKey('raw', encoder.encode(key), { name: 'HMAC', hash: algorithm }, false, ['sign']);
-  return crypto.subtle.sign('HMAC', k, encoder.encode(message));
-}
-
-export async function sha256Hex(data: string | Uint8Array): Promise<string> {
-  return bytesToHex(await crypto.subtle.digest('SHA-256', typeof data === 'string' ? encoder.encode(data) : data));
 }
 
 async function aesKey(keyB64: string): Promise<CryptoKey> {
@@ -41,7 +16,7 @@ async function aesKey(keyB64: string): Promise<CryptoKey> {
 export async function encryptSecret(keyB64: string, plaintext: string, context: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(12));
   const ct = await crypto.subtle.encrypt({ name: 'AES-GCM', iv, additionalData: encoder.encode(context) }, await aesKey(keyB64), encoder.encode(plaintext));
-  return `v1.${bytesToBase64(iv)}.${bytesToBase64(ct)}`;
+  return `v1.${toBase64(iv)}.${toBase64(new Uint8Array(ct))}`;
 }
 
 export async function decryptSecret(keyB64: string, sealed: string, context: string): Promise<string> {

@@ -23,7 +23,7 @@ export async function handlePipelineBatch(batch: MessageBatch<PipelineMessage>, 
     const body = message.body;
     const ctx = stepContext(env, config, body.tenant_id, message.id);
     if (batch.queue === DEAD_LETTER_QUEUE) {
-      if ('call_id' in body) await markFailed(ctx, body.call_id, `pipeline gave up at step "${body.step}" after repeated errors`).catch((e) => console.error(e));
+      if ('call_id' in body) await markFailed(ctx, body.tenant_id, body.call_id, `pipeline gave up at step "${body.step}" after repeated errors`).catch((e) => console.error(e));
       message.ack();
       continue;
     }
@@ -32,7 +32,7 @@ export async function handlePipelineBatch(batch: MessageBatch<PipelineMessage>, 
       message.ack();
     } catch (err) {
       if (err instanceof PermanentFailure && 'call_id' in body) {
-        await markFailed(ctx, body.call_id, err.message);
+        await markFailed(ctx, body.tenant_id, body.call_id, err.message);
         message.ack();
       } else {
         console.error(`pipeline step ${body.step} failed (attempt ${message.attempts})`, err instanceof Error ? err.message : err);
@@ -72,7 +72,7 @@ export async function sweepStuckCalls(env: Bindings): Promise<{ requeued: number
   let failed = 0;
   for (const row of stuck.rows as { tenant_id: string; id: string; status: string; expired: boolean }[]) {
     if (row.expired) {
-      await markFailed(stepContext(env, config, row.tenant_id, ctx.db.scope.requestId), row.id, `stuck in "${row.status}" for more than ${minutes * 3} minutes`);
+      await markFailed(stepContext(env, config, row.tenant_id, ctx.db.scope.requestId), row.tenant_id, row.id, `stuck in "${row.status}" for more than ${minutes * 3} minutes`);
       failed++;
       continue;
     }

@@ -5,6 +5,10 @@ export type PipelineMessage =
   | { step: 'collect'; tenant_id: string; call_id: string; via: 'webhook' | 'poll'; poll?: number }
   /** `run_key` 'pipeline' for the first scoring; 'reanalysis:<id>' for each requested one. */
   | { step: 'evaluate'; tenant_id: string; call_id: string; run_key: string; criteria_set_id?: string | null; requested_by?: string | null }
+  /** Automatic alerts for a scored call, and its live `call.scored` event. */
+  | { step: 'alerts'; tenant_id: string; call_id: string }
+  /** An alert the tenant's hub raised from live state (overdue wrap-up, long call...). */
+  | { step: 'hub-alert'; tenant_id: string; alert: import('../../durable-objects/tenant-hub').RaisedAlert }
   /** Remove an object whose row is gone (a delete whose storage cleanup failed). */
   | { step: 'purge'; tenant_id: string; key: string };
 

@@ -7,6 +7,8 @@ import { fetchTranscript, submitTranscription, type Transcript } from '../integr
 import { evaluateTranscript, EvaluationRejected, overallScore, type CriterionForScoring } from '../integrations/openai-evaluator';
 import { presignR2 } from '../integrations/r2-presign';
 import { CRITERIA_TEMPLATES } from '../services/criteria-templates';
+import { raiseAlerts } from '../services/alerts';
+import { alertForFailedCall, alertsForScoredCall } from './alert-rules';
 import { MAX_POLLS, type PipelineMessage } from './messages';
 
 /** A failure no retry can fix: the call is marked `failed` with this reason. */
@@ -35,6 +37,11 @@ export async function runStep(ctx: StepContext, msg: PipelineMessage): Promise<v
       return collect(ctx, msg);
     case 'evaluate':
       return evaluate(ctx, msg);
+    case 'alerts':
+      return alertsForScoredCall(ctx, msg.tenant_id, msg.call_id);
+    case 'hub-alert':
+      await raiseAlerts(ctx.db, ctx.env, msg.tenant_id, 'hub', [msg.alert], null);
+      return;
     case 'purge':
       await ctx.env.AUDIO.delete(msg.key);
       return;
@@ -148,7 +155,9 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
   ]);
   if (!claimed.length || !call) return;
   if (!transcript) throw new PermanentFailure('evaluation failed: the call has no transcript');
-  if (existing.rows.length) return;
+  const alertsStep = { step: 'alerts', tenant_id: msg.tenant_id, call_id: msg.call_id } as const;
+  // Scored already (a duplicate message, or a crash after the write): only make sure the alerts follow.
+  if (existing.rows.length) return void (await ctx.env.PIPELINE.send(alertsStep));
 
   const { setId, setVersion, scoring } = criteriaFor(msg.criteria_set_id ?? call.criteriaSetId, sets, criteria);
   let evaluation;
@@ -182,6 +191,7 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
       update calls set status = 'completed', overall_score = ${score}, failure_reason = null
       where id = ${msg.call_id} and exists (select 1 from ev) and (status = 'evaluating' or ${!initial})`),
   ]);
+  await ctx.env.PIPELINE.send(alertsStep);
 }
 
 type SetRow = { id: string; criteriaIds: string[]; isDefault: boolean; version: number };
@@ -201,12 +211,14 @@ export function criteriaFor(setId: string | null | undefined, sets: SetRow[], cr
   return { setId: set?.id ?? null, setVersion: set?.version ?? null, scoring };
 }
 
-/** Moves a call to `failed` unless it already finished. */
-export async function markFailed(ctx: StepContext, callId: string, reason: string) {
-  await ctx.db.run([
+/** Moves a call to `failed` unless it already finished, and raises the alert that says so. */
+export async function markFailed(ctx: StepContext, tenantId: string, callId: string, reason: string) {
+  const [failed] = await ctx.db.run([
     ctx.db.q
       .update(calls)
       .set({ status: 'failed', failureReason: reason.slice(0, 500) })
-      .where(and(eq(calls.id, callId), sql`${calls.status} not in ('completed', 'failed')`)),
+      .where(and(eq(calls.id, callId), sql`${calls.status} not in ('completed', 'failed')`))
+      .returning({ id: calls.id }),
   ]);
+  if (failed.length) await alertForFailedCall(ctx, tenantId, callId, reason);
 }

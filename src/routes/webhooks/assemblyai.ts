@@ -3,7 +3,7 @@ import { Hono } from 'hono';
 import { z } from 'zod';
 import type { AppEnv } from '../../context';
 import { WEBHOOK_AUTH_HEADER } from '../../integrations/assemblyai';
-import { safeEqual } from '../../lib/crypto';
+import { constantTimeEqual } from '../../integrations/signatures/hmac';
 import { Invalid, Unauthenticated } from '../../lib/errors';
 import { enqueue } from '../../services/call-upload';
 
@@ -19,7 +19,7 @@ const Body = z.object({ transcript_id: z.string().min(1).max(100).optional(), st
  */
 export const assemblyaiWebhook = new Hono<AppEnv>().post('/', zValidator('query', Query, (r) => { if (!r.success) throw new Invalid('Malformed AssemblyAI webhook.'); }), zValidator('json', Body, (r) => { if (!r.success) throw new Invalid('Malformed AssemblyAI webhook.'); }), async (c) => {
   const secret = c.req.header(WEBHOOK_AUTH_HEADER) ?? '';
-  if (!safeEqual(secret, c.get('config').assemblyai.webhookSecret)) throw new Unauthenticated('Unknown webhook sender.');
+  if (!constantTimeEqual(secret, c.get('config').assemblyai.webhookSecret)) throw new Unauthenticated('Unknown webhook sender.');
   const { tenant, call } = c.req.valid('query');
   const body = c.req.valid('json');
   if (body.transcript_id && (body.status === 'completed' || body.status === 'error')) {
