@@ -1,4 +1,3 @@
-import * as Multipart from 'multipasta/web';
 import { eq, sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { RequestContext } from '../context';
@@ -10,6 +9,7 @@ import { fieldErrors } from '../lib/create-app';
 import { Conflict, Forbidden, Invalid, PayloadTooLarge, TooManyRequests, UnsupportedMediaType } from '../lib/errors';
 import { estimatedCompletion, type PipelineMessage } from '../pipeline/messages';
 import { storeAudio } from './audio-store';
+import { decodeField, multipartParts } from '../lib/multipart-stream';
 import { tenantOf } from './scope';
 
 export const CallMetadata = z.strictObject({
@@ -109,9 +109,16 @@ export async function createCallFromUpload(ctx: RequestContext, env: Bindings, r
   let metadata: CallMetadata | undefined;
   let stored: { bytes: number; contentType: string } | undefined;
   try {
-    for await (const part of multipartParts(request, maxBytes)) {
+    if (!request.body) throw new Invalid('The request has no body.', [{ field: 'body', message: 'is required' }]);
+    const parts = multipartParts(request.body, request.headers, {
+      maxParts: 10,
+      maxFieldSize: 64 * 1024,
+      maxPartSize: maxBytes + 1,
+      maxTotalSize: maxBytes + 256 * 1024,
+    });
+    for await (const part of withMultipartErrors(parts)) {
       if (part._tag === 'Field' && part.info.name === 'metadata') {
-        metadata = parseMetadata(Multipart.decodeField(part.info, part.value));
+        metadata = parseMetadata(decodeField(part.info, part.value));
       } else if (part._tag === 'File' && part.info.name === 'audio_file' && !stored) {
         stored = await storeAudio(env.AUDIO, key, part.readable, maxBytes);
       } else if (part._tag === 'File') {
@@ -138,7 +145,9 @@ export async function createCallFromUpload(ctx: RequestContext, env: Bindings, r
     // If this send fails the call stays `queued` and the sweeper enqueues it again.
     await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) => console.error('enqueue failed; the sweeper will retry', e));
     return { status: 202, body: answer };
-  } catch (err) {
+  } catch (caught) {
+    // A malformed body surfaces from the parser, or from the file stream it feeds.
+    const err = (caught as { _tag?: string })?._tag ? multipartError(caught) : caught;
     if (stored) await env.AUDIO.delete(key).catch(() => undefined);
     if (err instanceof Conflict && idempotencyKey) {
       // The same key raced us: answer what the first request answered.
@@ -170,37 +179,11 @@ function parseMetadata(raw: string): CallMetadata {
   return parsed.data;
 }
 
-/** The parts of a multipart body, one at a time; a file part must be consumed before the next. */
-async function* multipartParts(request: Request, maxBytes: number): AsyncGenerator<Multipart.Part> {
-  if (!request.body) return;
-  const parser = Multipart.make({
-    headers: request.headers,
-    maxParts: 10,
-    maxFieldSize: 64 * 1024,
-    maxPartSize: maxBytes + 1,
-    maxTotalSize: maxBytes + 256 * 1024,
-  });
-  const piping = request.body.pipeTo(parser.writable).catch(() => undefined);
-  const reader = parser.readable.getReader();
-  let finished = false;
+async function* withMultipartErrors<T>(parts: AsyncGenerator<T>): AsyncGenerator<T> {
   try {
-    for (;;) {
-      let next: ReadableStreamReadResult<Multipart.Part>;
-      try {
-        next = await reader.read();
-      } catch (err) {
-        throw multipartError(err);
-      }
-      if (next.done) break;
-      yield next.value;
-    }
-    finished = true;
-  } finally {
-    // Stopping early (a rejected part) cancels the parser, which cancels the request body: the
-    // rest of a too-large upload is not read.
-    if (!finished) await reader.cancel().catch(() => undefined);
-    reader.releaseLock();
-    await piping;
+    yield* parts;
+  } catch (err) {
+    throw multipartError(err);
   }
 }
 

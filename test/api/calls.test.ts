@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { as, call, callForm, eventually, expectProblem, IDS, json, storedObjects, uploadCall, wavBytes } from './helpers';
+import { as, call, callForm, eventually, expectProblem, IDS, json, storedObjects, tokenOf, uploadCall, wavBytes } from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 const meta = { direction: 'inbound', tags: ['billing'] };
@@ -62,6 +62,18 @@ describe('POST /api/calls', () => {
     const bad = await uploadCall('acme_agent', callForm({ metadata: { direction: 'sideways', tenant_id: 'globex' }, audio: wavBytes() }, ['audio', 'metadata']));
     const body = await expectProblem(bad, 422);
     expect(body.errors?.map((e) => e.field).sort()).toEqual(['metadata.direction', 'metadata.tenant_id']);
+    expect(await storedObjects('acme')).toEqual(before);
+  });
+
+  it('rejects a malformed multipart body with 422 and stores nothing', async () => {
+    const before = await storedObjects('acme');
+    const res = await call('/api/calls', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenOf('acme_agent')}`, 'content-type': 'multipart/form-data; boundary=zzz' },
+      body: '--zzz\r\nContent-Disposition: form-data; name="audio_file"; filename="a.wav"\r\n\r\nRIFF....WAVEfmt but never terminated',
+    });
+    expect([400, 422]).toContain(res.status);
+    expect(res.headers.get('content-type')).toContain('application/problem+json');
     expect(await storedObjects('acme')).toEqual(before);
   });
 
