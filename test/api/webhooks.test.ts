@@ -154,3 +154,24 @@ describe('generic signed webhooks', () => {
     await expectProblem(await post(event(`ext-${crypto.randomUUID()}`, 'https://evil.example/rec')), 403);
   });
 });
+
+describe('Twilio call status callbacks', () => {
+  it('shows a call in progress on the live view and ends it, moving the agent to wrap-up', async () => {
+    await as('acme_admin', '/api/integrations/twilio', {
+      method: 'PUT',
+      body: { account_sid: DEMO_ACCOUNT_SID, auth_token: DEMO_AUTH_TOKEN, agent_mapping: { 'agent-7': IDS['agent@acme.test'] } },
+    });
+    const path = '/webhooks/twilio/call-status?tenant=acme&agent=agent-7';
+    const callSid = `CA${crypto.randomUUID().replace(/-/g, '')}`;
+    const params = (status: string) => ({ AccountSid: DEMO_ACCOUNT_SID, CallSid: callSid, CallStatus: status, Direction: 'inbound', From: '+15555550100', To: '+15555550199' });
+    expect((await twilioCallback(path, params('in-progress'))).status).toBe(200);
+    let live = await json(await as('acme_manager', '/api/command-center/realtime'));
+    expect(live.active_calls.map((c: { call_id: string }) => c.call_id)).toContain(callSid);
+    expect(live.agent_statuses[IDS['agent@acme.test']!].status).toBe('on_call');
+    expect((await twilioCallback(path, params('completed'), { tamper: false })).status).toBe(200);
+    live = await json(await as('acme_manager', '/api/command-center/realtime'));
+    expect(live.active_calls.map((c: { call_id: string }) => c.call_id)).not.toContain(callSid);
+    expect(live.agent_statuses[IDS['agent@acme.test']!].status).toBe('wrap_up');
+    await expectProblem(await twilioCallback(path, params('ringing'), { token: 'wrong-token-wrong-token' }), 403);
+  });
+});
