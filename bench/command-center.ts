@@ -123,7 +123,13 @@ by acme's TenantHub). Machine: ${machine()}.
 
 The latency includes the API request, the Postgres write and its audit row, the RPC to the hub,
 and the hub writing ${SOCKETS} frames: the p99 is the last sockets of each fan-out. The load
-generator shares the 2 cores with workerd.`,
+generator shares the 2 cores with workerd.
+
+The memory figure is the whole local runtime (both workerd processes of \`wrangler dev\`) divided by
+the sockets, and includes the 2,000 ticket requests that opened them. Locally each socket is also
+relayed through the entry Worker that handed the upgrade to the hub, which production does not
+do (the runtime hands the socket to the Durable Object); it is an upper bound, not the hub's
+per-socket cost, which this machine cannot measure apart.`,
   );
   console.log('wrote bench/RESULTS.md');
 } finally {
