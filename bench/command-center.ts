@@ -126,9 +126,8 @@ and the hub writing ${SOCKETS} frames: the p99 is the last sockets of each fan-o
 generator shares the 2 cores with workerd.
 
 The memory figure is the whole local runtime (both workerd processes of \`wrangler dev\`) divided by
-the sockets, and includes the 2,000 ticket requests that opened them. Locally each socket is also
-relayed through the entry Worker that handed the upgrade to the hub, which production does not
-do (the runtime hands the socket to the Durable Object); it is an upper bound, not the hub's
+the sockets, and includes the 2,000 ticket requests that opened them and the entry Worker that
+forwarded each upgrade to the hub: an upper bound for the whole local runtime, not the hub's own
 per-socket cost, which this machine cannot measure apart.`,
   );
   console.log('wrote bench/RESULTS.md');
