@@ -175,11 +175,15 @@ export class TenantHub extends DurableObject<Bindings> {
 
   // ---- RPC from the Worker --------------------------------------------------------------------
 
-  /** Remembers which tenant this hub serves (for the alerts it raises) and its thresholds. */
-  async configure(tenantId: string, thresholds: Partial<Thresholds> = {}) {
+  /**
+   * Remembers which tenant this hub serves (for the alerts it raises) and, when given, its
+   * thresholds (the tenant's settings; what they leave out is the default).
+   */
+  async configure(tenantId: string, thresholds?: Partial<Thresholds>) {
     this.sql.exec("INSERT INTO config (key, value) VALUES ('tenant', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", tenantId);
-    const current = this.thresholds();
-    this.sql.exec("INSERT INTO config (key, value) VALUES ('thresholds', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify({ ...current, ...thresholds }));
+    if (thresholds) {
+      this.sql.exec("INSERT INTO config (key, value) VALUES ('thresholds', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify({ ...DEFAULT_THRESHOLDS, ...thresholds }));
+    }
   }
 
   /** Applies the event to the live state, stores it in the buffer and sends it to every socket allowed to see it. */

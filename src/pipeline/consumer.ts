@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { Bindings } from '../env';
 import { loadConfig } from '../env';
-import { calls } from '../db/schema';
+import { calls, idempotencyKeys } from '../db/schema';
 import type { PipelineMessage } from './messages';
 import { markFailed, PermanentFailure, runStep, stepContext } from './steps';
 
@@ -53,13 +53,14 @@ const NEXT_STEP: Partial<Record<string, (tenantId: string, callId: string) => Pi
 /**
  * Cron: calls that have sat in one state past the timeout (a lost message, a crashed step) are
  * queued again at the step they need. Runs as the platform ('system', no tenant), which may read
- * every tenant's calls and nothing else. A call past three timeouts is failed instead.
+ * every tenant's calls and nothing else. A call past three timeouts is failed instead. Expired
+ * idempotency keys are purged in the same pass.
  */
-export async function sweepStuckCalls(env: Bindings): Promise<{ requeued: number; failed: number }> {
+export async function sweepStuckCalls(env: Bindings): Promise<{ requeued: number; failed: number; purgedIdempotencyKeys: number }> {
   const config = loadConfig(env);
   const ctx = stepContext(env, config, null, `sweep-${Date.now()}`);
   const minutes = config.pipeline.stuckAfterMinutes;
-  const [stuck] = await ctx.db.run([
+  const [stuck, purged] = await ctx.db.run([
     ctx.db.q.execute(sql`
       select tenant_id, id, status, status_changed_at < now() - make_interval(mins => ${minutes * 3}) as expired
       from ${calls}
@@ -67,6 +68,8 @@ export async function sweepStuckCalls(env: Bindings): Promise<{ requeued: number
         and status_changed_at < now() - make_interval(mins => ${minutes})
       order by status_changed_at
       limit 200`),
+    // Idempotency keys answer retries for 24 hours; after that they are only clutter.
+    ctx.db.q.execute(sql`delete from ${idempotencyKeys} where created_at < now() - interval '24 hours'`),
   ]);
   let requeued = 0;
   let failed = 0;
@@ -82,5 +85,5 @@ export async function sweepStuckCalls(env: Bindings): Promise<{ requeued: number
       requeued++;
     }
   }
-  return { requeued, failed };
+  return { requeued, failed, purgedIdempotencyKeys: purged.rowCount ?? 0 };
 }

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
-import type { AgentStatus } from '../../durable-objects/tenant-hub';
+import type { AgentStatus, Thresholds } from '../../durable-objects/tenant-hub';
 import type { RequestContext } from '../context';
-import { calls, dashboards, evaluations, users } from '../db/schema';
+import { calls, dashboards, evaluations, settings, users } from '../db/schema';
 import type { Bindings } from '../env';
 import { Invalid } from '../lib/errors';
 import { hubFor } from './alerts';
@@ -32,11 +32,12 @@ export async function realtime(ctx: RequestContext, env: Bindings, filter: { tea
 /** An agent's own status and heartbeat (a heartbeat is a call with no status). */
 export async function setMyStatus(ctx: RequestContext, env: Bindings, status: AgentStatus | null) {
   const tenantId = tenantOf(ctx);
-  const [[me]] = await ctx.db.run([
+  const [[me], [cc]] = await ctx.db.run([
     ctx.db.q.select({ teamId: users.teamId, departmentId: users.departmentId, first: users.firstName, last: users.lastName }).from(users).where(eq(users.id, ctx.actor.userId)),
+    ctx.db.q.select({ values: settings.values }).from(settings).where(eq(settings.category, 'command_center')),
   ]);
   const hub = hubFor(env, tenantId);
-  await hub.configure(tenantId);
+  await hub.configure(tenantId, thresholdsFrom(cc?.values ?? {}));
   return hub.agentStatus({
     agent_id: ctx.actor.userId,
     status,
@@ -44,6 +45,21 @@ export async function setMyStatus(ctx: RequestContext, env: Bindings, status: Ag
     team_id: me?.teamId ?? null,
     department_id: me?.departmentId ?? null,
   });
+}
+
+/**
+ * The tenant's presence thresholds, from its `command_center` settings (seconds):
+ * `wrap_up_max_seconds`, `break_max_seconds`, `call_max_seconds`, `heartbeat_timeout_seconds`.
+ */
+export function thresholdsFrom(values: Record<string, unknown>): Partial<Thresholds> {
+  const pick = (key: string) => (typeof values[key] === 'number' && (values[key] as number) > 0 ? (values[key] as number) : undefined);
+  const t: Partial<Thresholds> = {
+    wrapUpSeconds: pick('wrap_up_max_seconds'),
+    breakSeconds: pick('break_max_seconds'),
+    callSeconds: pick('call_max_seconds'),
+    heartbeatSeconds: pick('heartbeat_timeout_seconds'),
+  };
+  return Object.fromEntries(Object.entries(t).filter(([, v]) => v !== undefined));
 }
 
 // ---- dashboards -----------------------------------------------------------------------------

@@ -231,7 +231,7 @@ describe('alerts', () => {
 
 describe('agent presence, alarms and REST views', () => {
   it('tracks an agent\'s status, raises an alert for an overdue break, and takes a silent agent offline', async () => {
-    await hub('globex').configure('globex', { breakSeconds: 1, heartbeatSeconds: 2 });
+    await as('globex_admin', '/api/admin/settings', { method: 'PUT', body: { category: 'command_center', settings: { break_max_seconds: 1, heartbeat_timeout_seconds: 2 } } });
     const manager = await connect('globex_manager');
     const status = await json(await as('globex_agent', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'break' } }));
     expect(status).toMatchObject({ agent_id: IDS['agent@globex.test'], status: 'break' });
@@ -244,6 +244,17 @@ describe('agent presence, alarms and REST views', () => {
     expect((offline.data as { status: string }).status, 'no heartbeat for 2 s: offline').toBe('offline');
     const snapshot = await json(await as('globex_manager', '/api/command-center/realtime'));
     expect(snapshot.agent_statuses[IDS['agent@globex.test']!].status).toBe('offline');
+    manager.ws.close();
+  });
+
+  it('takes presence thresholds from the tenant\'s command_center settings', async () => {
+    await as('acme_admin', '/api/admin/settings', { method: 'PUT', body: { category: 'command_center', settings: { wrap_up_max_seconds: 1 } } });
+    const manager = await connect('acme_manager');
+    await as('acme_agent2', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'wrap_up' } });
+    const frame = await manager.next('alert.created', 10_000);
+    expect(frame.data).toMatchObject({ type: 'long_wrap_up', agent_id: IDS['agent2@acme.test'] });
+    await as('acme_agent2', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'available' } });
+    await as('acme_admin', '/api/admin/settings', { method: 'PUT', body: { category: 'command_center', settings: { wrap_up_max_seconds: null } } });
     manager.ws.close();
   });
 
