@@ -150,6 +150,19 @@ describe('generic signed webhooks', () => {
     expect(await json(await send({ ...signed.headers, 'X-QA-Webhook-Id': `evt-${crypto.randomUUID()}` }))).toEqual({ duplicate: true });
   });
 
+  it('moves the live view with call.started and call.ended events', async () => {
+    const id = `live-${crypto.randomUUID()}`;
+    const send = (type: string) => post(JSON.stringify({ type, call: { external_id: id, direction: 'inbound' } }));
+    expect((await send('call.started')).status).toBe(200);
+    let live = await json(await as('globex_manager', '/api/command-center/realtime'));
+    expect(live.active_calls.map((c: { call_id: string }) => c.call_id)).toContain(id);
+    expect(live.agent_statuses[IDS['agent@globex.test']!].status).toBe('on_call');
+    expect((await send('call.ended')).status).toBe(200);
+    live = await json(await as('globex_manager', '/api/command-center/realtime'));
+    expect(live.active_calls.map((c: { call_id: string }) => c.call_id)).not.toContain(id);
+    await expectProblem(await post(JSON.stringify({ type: 'call.teleported', call: { external_id: id } })), 422);
+  });
+
   it('refuses recordings from origins the tenant did not list', async () => {
     await expectProblem(await post(event(`ext-${crypto.randomUUID()}`, 'https://evil.example/rec')), 403);
   });

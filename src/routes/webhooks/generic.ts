@@ -7,8 +7,19 @@ import { GENERIC_WEBHOOK_HEADERS, verifyGenericWebhook } from '../../integration
 import { fieldErrors } from '../../lib/create-app';
 import { Forbidden, Invalid, NotFound, Unauthenticated } from '../../lib/errors';
 import { loadIntegration, type GenericConfig } from '../../services/integrations';
+import { hubFor } from '../../services/alerts';
 import { fetchRecording, ingestRecording } from '../../services/recording-ingest';
 import { agentFrom, webhookDb } from './context';
+
+const CallEvent = z.strictObject({
+  type: z.enum(['call.started', 'call.ended']),
+  call: z.strictObject({
+    external_id: z.string().min(1).max(200),
+    agent: z.string().max(200).optional(),
+    direction: z.enum(['inbound', 'outbound']).default('inbound'),
+    status: z.enum(['completed', 'missed', 'failed']).optional(),
+  }),
+});
 
 const RecordingEvent = z.strictObject({
   type: z.literal('recording.completed'),
@@ -28,7 +39,8 @@ const RecordingEvent = z.strictObject({
  * Signed JSON webhooks from any telephony provider (contract in
  * src/integrations/signatures/generic-signature.ts): `POST /webhooks/generic?tenant=<id>`.
  * HMAC-SHA256 over timestamp and raw body, 5 minutes' tolerance; an event id or signature seen
- * before is acknowledged and ignored. Recordings are fetched only from the tenant's listed origins.
+ * before is acknowledged and ignored. `recording.completed` becomes a call (the recording fetched
+ * only from the tenant's listed origins); `call.started` / `call.ended` move the live view.
  */
 export const genericWebhook = new Hono<AppEnv>().post('/', async (c) => {
   const config = c.get('config');
@@ -50,15 +62,26 @@ export const genericWebhook = new Hono<AppEnv>().post('/', async (c) => {
   ]);
   if (fresh.rows.length < 2) return c.json({ duplicate: true }, 200);
 
-  let event: z.infer<typeof RecordingEvent>;
+  let parsedJson: unknown;
   try {
-    const parsed = RecordingEvent.safeParse(JSON.parse(raw));
-    if (!parsed.success) throw new Invalid('The event is not valid.', fieldErrors(parsed.error));
-    event = parsed.data;
-  } catch (err) {
-    if (err instanceof SyntaxError) throw new Invalid('The body is not JSON.');
-    throw err;
+    parsedJson = JSON.parse(raw);
+  } catch {
+    throw new Invalid('The body is not JSON.');
   }
+  const live = CallEvent.safeParse(parsedJson);
+  if (live.success) {
+    // Live telephony events move the command center; they create no call record.
+    const { type, call } = live.data;
+    const agentId = agentFrom(integration.config, call.agent);
+    const hub = hubFor(c.env, tenantId);
+    await hub.configure(tenantId);
+    await hub.publish({ type, data: { call_id: call.external_id, agent_id: agentId, direction: call.direction, ...(call.status ? { status: call.status } : {}) }, agent_id: agentId });
+    if (agentId) await hub.agentStatus({ agent_id: agentId, status: type === 'call.started' ? 'on_call' : 'wrap_up' });
+    return c.json({ received: true }, 200);
+  }
+  const parsed = RecordingEvent.safeParse(parsedJson);
+  if (!parsed.success) throw new Invalid('The event is not valid.', fieldErrors(parsed.error));
+  const event = parsed.data;
   const origin = new URL(event.recording.url).origin;
   if (!integration.config.media_origins.includes(origin)) throw new Forbidden(`Recordings are only fetched from the configured origins.`);
   const media = await fetchRecording(event.recording.url, origin, {});
