@@ -1,9 +1,9 @@
 import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { RequestContext } from '../context';
-import { calls, criteriaSets, evaluations, insights, transcripts, type CallStatus } from '../db/schema';
+import { calls, criteriaSets, evaluations, insights, tenants, tenantUsage, transcripts, type CallStatus } from '../db/schema';
 import type { Bindings } from '../env';
 import { presignR2 } from '../integrations/r2-presign';
-import { Conflict, Invalid, NotFound } from '../lib/errors';
+import { Conflict, Invalid, NotFound, TooManyRequests } from '../lib/errors';
 import type { Pagination } from '../routes/shared/schemas';
 import { enqueue } from './call-upload';
 import { iso, tenantOf } from './scope';
@@ -176,16 +176,27 @@ export async function getAnalysis(ctx: RequestContext, callId: string) {
 /** Queues a new evaluation of a transcribed call; earlier ones are kept as history. */
 export async function requestReanalysis(ctx: RequestContext, env: Bindings, callId: string, criteriaSetId: string | null) {
   const tenantId = tenantOf(ctx);
-  const [[row], sets] = await ctx.db.run([
+  const setOk = criteriaSetId ? sql`exists (select 1 from ${criteriaSets} s where s.id = ${criteriaSetId})` : sql`true`;
+  const [[row], sets, counted] = await ctx.db.run([
     ctx.db.q
       .select({ status: calls.status, transcribed: sql<boolean>`exists (select 1 from ${transcripts} t where t.call_id = ${calls.id})` })
       .from(calls)
       .where(eq(calls.id, callId)),
     ctx.db.q.select({ id: criteriaSets.id }).from(criteriaSets).where(eq(criteriaSets.id, criteriaSetId ?? '00000000-0000-0000-0000-000000000000')),
+    // A re-analysis is model spend like a new call: it counts against the day's quota, and only
+    // when it will actually run.
+    ctx.db.q.execute(sql`
+      insert into ${tenantUsage} (tenant_id, day, calls, storage_bytes)
+      select ${tenantId}, current_date, 1, 0
+      where exists (select 1 from ${transcripts} t where t.call_id = ${callId}) and ${setOk}
+      on conflict (tenant_id, day) do update set calls = ${tenantUsage.calls} + 1
+      where ${tenantUsage.calls} < (select (${tenants.limits} ->> 'max_calls_per_day')::int from ${tenants} where ${tenants.id} = ${tenantId})
+      returning 1`),
   ]);
   if (!row) throw new NotFound('Call');
   if (criteriaSetId && !sets.length) throw new Invalid('No such criteria set in this tenant.', [{ field: 'criteria_set_id', message: 'does not exist' }]);
   if (!row.transcribed) throw new Conflict(`The call has no transcript yet (status ${row.status}); it is scored when transcription completes.`);
+  if (!counted.rows.length) throw new TooManyRequests('This tenant has reached its limit of calls for today.');
   const runKey = `reanalysis:${crypto.randomUUID()}`;
   await enqueue(env, { step: 'evaluate', tenant_id: tenantId, call_id: callId, run_key: runKey, criteria_set_id: criteriaSetId, requested_by: ctx.actor.userId });
   return { call_id: callId, run_key: runKey, status: 'queued' as const };

@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { as, call, callForm, eventually, expectProblem, IDS, json, storedObjects, tokenOf, uploadCall, wavBytes } from './helpers';
+import { as, asTenant, call, callForm, eventually, expectProblem, IDS, json, storedObjects, tokenOf, uploadCall, wavBytes } from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 const meta = { direction: 'inbound', tags: ['billing'] };
@@ -99,6 +99,21 @@ describe('POST /api/calls', () => {
     const stored = await storedObjects(t.id);
     await expectProblem(await t.upload(callForm({ metadata: meta, audio: wavBytes() })), 429);
     expect(await storedObjects(t.id)).toEqual(stored);
+  });
+});
+
+describe('re-analysis', () => {
+  it('counts against the daily quota: 202 while there is room, then 429', async () => {
+    const t = await smallTenant({ max_calls_per_day: 2 });
+    const { call_id } = await json(await t.upload(callForm({ metadata: meta, audio: wavBytes() })));
+    // A transcript as the pipeline would have stored it (the test runner cannot reach the vendor).
+    await asTenant(t.id, 'pipeline', 'system', [
+      { query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles) values ($1, $2, 'tr-1', 'hello', '[]', '{}')`, params: [call_id, t.id] },
+    ]);
+    const again = (body: object = {}) => call(`/api/calls/${call_id}/analysis`, { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body });
+    await expectProblem(await again({ criteria_set_id: '00000000-0000-4000-8000-000000000000' }), 422);
+    expect((await again()).status).toBe(202);
+    await expectProblem(await again(), 429);
   });
 });
 
