@@ -6,7 +6,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { createMiddleware } from 'hono/factory';
 import { authenticate } from './auth/middleware';
 import type { AppEnv } from './context';
-import { loadConfig } from './env';
+import { loadConfig, type Config } from './env';
 import { createRouter, handleError } from './lib/create-app';
 import { problem } from './lib/problem';
 import { r2Gateway } from '../dev/r2/gateway';
@@ -43,6 +43,17 @@ const requireJson = createMiddleware<AppEnv>(async (c, next) => {
   await next();
 });
 
+/** One CORS middleware per configuration (the isolate's), not one per request. */
+const corsByConfig = new WeakMap<Config, ReturnType<typeof cors>>();
+function corsFor(config: Config) {
+  let mw = corsByConfig.get(config);
+  if (!mw) {
+    mw = cors({ origin: config.allowedOrigins, allowHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-request-id', 'idempotency-key'], exposeHeaders: ['x-request-id'], maxAge: 600 });
+    corsByConfig.set(config, mw);
+  }
+  return mw;
+}
+
 export function buildApp() {
   const app = createRouter();
   app.use('*', requestId({ headerName: 'x-request-id' }));
@@ -51,9 +62,7 @@ export function buildApp() {
     c.set('config', loadConfig(c.env));
     await next();
   });
-  app.use('/api/*', async (c, next) =>
-    cors({ origin: c.get('config').allowedOrigins, allowHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-request-id'], exposeHeaders: ['x-request-id'], maxAge: 600 })(c, next),
-  );
+  app.use('/api/*', async (c, next) => corsFor(c.get('config'))(c, next));
   const jsonLimit = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`) });
   app.use('/api/*', async (c, next) => (isStreamingUpload(c) ? next() : jsonLimit(c, next)));
   app.use('/webhooks/*', bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', 'Webhook bodies are limited to 64 KB.') }));

@@ -31,6 +31,16 @@ describe('public surface', () => {
     expect(body.request_id).toBeTruthy();
   });
 
+  it('answers CORS preflights for the allowed origins only', async () => {
+    const preflight = (origin: string) =>
+      call('/api/users', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+    const allowed = await preflight('http://localhost:3000');
+    expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
+    expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
+    const other = await preflight('https://evil.example');
+    expect(other.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
   it('requires a token on every /api route', async () => {
     for (const path of ['/api/users', '/api/organizations', '/api/tenants', '/api/admin/settings', '/api/auth/profile']) {
       const res = await call(path);
