@@ -116,7 +116,7 @@ export async function createCallFromUpload(ctx: RequestContext, env: Bindings, r
       maxPartSize: maxBytes + 1,
       maxTotalSize: maxBytes + 256 * 1024,
     });
-    for await (const part of withMultipartErrors(parts)) {
+    for await (const part of parts) {
       if (part._tag === 'Field' && part.info.name === 'metadata') {
         metadata = parseMetadata(decodeField(part.info, part.value));
       } else if (part._tag === 'File' && part.info.name === 'audio_file' && !stored) {
@@ -146,7 +146,6 @@ export async function createCallFromUpload(ctx: RequestContext, env: Bindings, r
     await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) => console.error('enqueue failed; the sweeper will retry', e));
     return { status: 202, body: answer };
   } catch (caught) {
-    // A malformed body surfaces from the parser, or from the file stream it feeds.
     const err = (caught as { _tag?: string })?._tag ? multipartError(caught) : caught;
     if (stored) await env.AUDIO.delete(key).catch(() => undefined);
     if (err instanceof Conflict && idempotencyKey) {
@@ -179,17 +178,9 @@ function parseMetadata(raw: string): CallMetadata {
   return parsed.data;
 }
 
-async function* withMultipartErrors<T>(parts: AsyncGenerator<T>): AsyncGenerator<T> {
-  try {
-    yield* parts;
-  } catch (err) {
-    throw multipartError(err);
-  }
-}
-
+/** multipasta reports failures as `{ _tag }` objects, from the parser or the file stream it feeds. */
 function multipartError(err: unknown): Error {
-  const tag = (err as { _tag?: string; limit?: string })?._tag;
+  const tag = (err as { _tag?: string })?._tag;
   if (tag === 'ReachedLimit') return new PayloadTooLarge('The upload is larger than this tenant allows.');
-  if (err instanceof Error && 'code' in err) return err;
   return new Invalid('The multipart body is malformed.', [{ field: 'body', message: `multipart error: ${tag ?? 'unreadable'}` }]);
 }
