@@ -4,7 +4,7 @@
  * that never finishes. AssemblyAI answers these with one generic sentence; the stand-in appends
  * which field was wrong.
  */
-import { HttpError } from './http.ts';
+import { HttpError } from '../shared/http.ts';
 
 export type TranscriptParams = Record<string, unknown> & { audio_url: string };
 

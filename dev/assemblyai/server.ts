@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { type AssemblyAIBehaviour, DEFAULT_BEHAVIOUR, describeBehaviour, mergeBehaviour } from './behaviour.ts';
 import { SampleCatalogue } from './catalogue.ts';
-import { closeServer, HttpError, listen, readBody, readJson, sendJson } from './http.ts';
+import { closeServer, HttpError, listen, readBody, readJson, sendJson } from '../shared/http.ts';
 import { parseTranscriptParams } from './params.ts';
 import { type TranscriptCounters, TranscriptService } from './transcripts.ts';
 import { viewTranscript } from './view.ts';

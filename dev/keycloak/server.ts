@@ -2,6 +2,7 @@
  * A local stand-in for Keycloak 26 speaking its HTTP contract (OIDC endpoints and the parts of the admin REST
  * API the platform uses), for development and tests. Not a product component.
  */
+import { listenOn, urlHost } from '../shared/http.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registerKeyAdmin } from './admin-keys.ts';
@@ -82,22 +83,6 @@ async function handle(router: Router, req: IncomingMessage, res: ServerResponse)
   }
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** Host part of a URL for a listening address; wildcard addresses are reached through loopback. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 export async function startKeycloak(opts: StartKeycloakOptions): Promise<KeycloakStandIn> {
   const host = opts.host ?? '127.0.0.1';
   let stateFile: StateFile | undefined;
@@ -114,7 +99,7 @@ export async function startKeycloak(opts: StartKeycloakOptions): Promise<Keycloa
   };
   const router = buildRouter(deps);
   const server = createServer((req, res) => void handle(router, req, res));
-  await listen(server, opts.port, host);
+  await listenOn(server, opts.port, host);
   const { port } = server.address() as AddressInfo;
   const url = `http://${urlHost(host)}:${port}`;
   publicUrl ||= url;

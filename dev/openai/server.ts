@@ -13,7 +13,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { DEFAULT_BEHAVIOUR, describeBehaviour, mergeBehaviour, type OpenAIBehaviour } from './behaviour.ts';
 import { complete } from './completions.ts';
 import { authError, OpenAIError, rateLimited, serverError } from './errors.ts';
-import { closeServer, listen, readBody, sendJson } from './http.ts';
+import { closeServer, listen, readBody, sendJson } from '../shared/http.ts';
+
+const tooLarge = (limit: number) => new OpenAIError(413, `Request too large: the body may not exceed ${limit} bytes.`);
 import { parseChatRequest } from './request.ts';
 
 export type { OpenAIBehaviour } from './behaviour.ts';
@@ -65,7 +67,7 @@ export async function startOpenAI(opts: StartOpenAIOptions): Promise<OpenAIStand
     }
     if (path === '/__config' && method === 'GET') return sendJson(res, 200, describeBehaviour(behaviour));
     if (path === '/__config' && method === 'POST') {
-      const raw = (await readBody(req, MAX_BODY_BYTES)).toString('utf8');
+      const raw = (await readBody(req, MAX_BODY_BYTES, tooLarge)).toString('utf8');
       try {
         behaviour = mergeBehaviour(behaviour, JSON.parse(raw));
       } catch (err) {
@@ -86,7 +88,7 @@ export async function startOpenAI(opts: StartOpenAIOptions): Promise<OpenAIStand
         throw authError(presented);
       }
     }
-    const body = method === 'POST' ? await readBody(req, MAX_BODY_BYTES) : Buffer.alloc(0);
+    const body = method === 'POST' ? await readBody(req, MAX_BODY_BYTES, tooLarge) : Buffer.alloc(0);
     await delay(current.latencyMs);
     if (Math.random() < current.httpErrorRate) {
       counters.httpErrors++;

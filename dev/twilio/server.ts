@@ -3,6 +3,7 @@
  * (api.twilio.com) and the status callbacks Twilio posts to tenants' webhook URLs. For development and
  * tests; not a product component.
  */
+import { listenOn, urlHost } from '../shared/http.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendCallStatusCallback, sendRecordingStatusCallback, type CallbackDelivery } from './callbacks.ts';
@@ -67,22 +68,6 @@ function redirect(url: URL): Reply {
   return { status: 302, headers: { Location: target.toString() } };
 }
 
-function listen(server: Server, port: number, host: string): Promise<void> {
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => {
-      server.off('error', reject);
-      resolve();
-    });
-  });
-}
-
-/** Host part of a URL for a listening address; wildcard addresses are reached through loopback. */
-function urlHost(host: string): string {
-  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
 export async function startTwilio(opts: StartTwilioOptions): Promise<TwilioStandIn> {
   const host = opts.host ?? '127.0.0.1';
   const requireAuth = opts.requireAuth ?? true;
@@ -123,7 +108,7 @@ export async function startTwilio(opts: StartTwilioOptions): Promise<TwilioStand
       else write(res, { status: 500, body: twilioError(500, 20500, 'Internal Server Error') });
     }
   });
-  await listen(server, opts.port, host);
+  await listenOn(server, opts.port, host);
   url = `http://${urlHost(host)}:${(server.address() as AddressInfo).port}`;
 
   let closing: Promise<void> | undefined;

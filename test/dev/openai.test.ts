@@ -10,6 +10,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type OpenAIStandIn, startOpenAI } from '../../dev/openai/index.ts';
 import { loadSampleTranscript, SAMPLE_CRITERIA, SAMPLES, type SampleTranscript } from '../../dev/samples/index.ts';
+import { evaluationSchema } from '../../src/integrations/openai-evaluator.ts';
 
 const API_KEY = 'sk-test-local-0000';
 const MODEL = 'gpt-4o-2024-08-06';
@@ -192,43 +193,11 @@ describe('OpenAI stand-in: per-criterion objects keyed by id', () => {
     category: c.id === 'recording_disclosure' || c.id === 'identity_verification' ? 'compliance' : 'soft_skills',
     max_points: c.max_points,
     auto_fail: c.id === 'identity_verification',
-    evaluation_prompts: [],
+    evaluation_prompts: [] as string[],
+    version: 1,
   }));
-  const Verdict = (max: number) =>
-    z.object({
-      score: z.number().int().min(0).max(max),
-      passed: z.boolean(),
-      auto_fail_triggered: z.boolean(),
-      evidence: z.array(z.object({ quote: z.string(), start_seconds: z.number().min(0) })).max(5),
-      reasoning: z.string(),
-    });
-  const Evaluation = z.object({
-    criteria: z.object(Object.fromEntries(form.map((c) => [c.id, Verdict(c.max_points)]))),
-    compliance: z.array(z.object({ requirement: z.string(), met: z.boolean(), evidence: z.string().nullable() })).max(20),
-    sentiment: z.object({
-      overall: z.enum(['positive', 'neutral', 'negative']),
-      customer: z.enum(['positive', 'neutral', 'negative']),
-      agent: z.enum(['positive', 'neutral', 'negative']),
-      trajectory: z.enum(['improving', 'stable', 'worsening']),
-    }),
-    customer_behavior: z.object({
-      emotions: z.array(z.string()).max(5),
-      escalation_requested: z.boolean(),
-      churn_risk: z.enum(['low', 'medium', 'high']),
-    }),
-    summary: z.string(),
-    insights: z
-      .array(
-        z.object({
-          type: z.enum(['coaching', 'compliance', 'customer', 'process']),
-          category: z.string(),
-          title: z.string(),
-          severity: z.enum(['info', 'low', 'medium', 'high', 'critical']),
-          suggestions: z.array(z.string()).max(5),
-        }),
-      )
-      .max(10),
-  });
+  // The product's own schema builder: the stand-in must satisfy exactly what the API asks for.
+  const Evaluation = evaluationSchema(form);
 
   async function evaluate(name: string) {
     const t = transcripts.get(name)!;

@@ -1,4 +1,4 @@
-/** node:http plumbing shared by the routes: body reading with a cap, JSON replies, listen and close. */
+/** node:http plumbing the stand-ins share: body reading with a cap, JSON replies, listen and close. */
 import { createServer, type IncomingMessage, type RequestListener, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -11,8 +11,15 @@ export class HttpError extends Error {
   }
 }
 
-/** Buffers the body; past `limit` keeps draining so the client can still read the 413. */
-export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+/**
+ * Buffers the body; past `limit` keeps draining so the client can still read the 413, built by
+ * `tooLarge` in the vendor's own error shape.
+ */
+export function readBody(
+  req: IncomingMessage,
+  limit: number,
+  tooLarge: (limit: number) => Error = (max) => new HttpError(413, `Request body too large (max ${max} bytes)`),
+): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -21,7 +28,7 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
       if (size <= limit) chunks.push(chunk);
     });
     req.on('end', () => {
-      if (size > limit) reject(new HttpError(413, `Request body too large (max ${limit} bytes)`));
+      if (size > limit) reject(tooLarge(limit));
       else resolve(Buffer.concat(chunks));
     });
     req.on('error', reject);
@@ -64,4 +71,21 @@ export function closeServer(server: Server): Promise<void> {
     server.closeIdleConnections();
     setTimeout(() => server.closeAllConnections(), 500).unref();
   });
+}
+
+/** `server.listen` as a promise that rejects when the port is taken. */
+export function listenOn(server: Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/** Host part of a URL for a listening address; wildcard addresses are reached through loopback. */
+export function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') return '127.0.0.1';
+  return host.includes(':') ? `[${host}]` : host;
 }
