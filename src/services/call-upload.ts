@@ -9,6 +9,7 @@ import { fieldErrors } from '../lib/create-app';
 import { Conflict, Forbidden, Invalid, PayloadTooLarge, TooManyRequests, UnsupportedMediaType } from '../lib/errors';
 import { estimatedCompletion, type PipelineMessage } from '../pipeline/messages';
 import { storeAudio } from './audio-store';
+import { chargeCall } from './quota';
 import { decodeField, multipartParts } from '../lib/multipart-stream';
 import { tenantOf } from './scope';
 
@@ -57,15 +58,8 @@ export async function recordCall(
   answer: AcceptedCall,
 ): Promise<boolean> {
   const tenantId = call.tenantId;
-  const quota = sql`(select (${tenants.limits} ->> 'max_calls_per_day')::int from ${tenants} where ${tenants.id} = ${tenantId})`;
-  const bytes = call.audioBytes ?? 0;
   const insertCall = db.q.execute(sql`
-      with counted as (
-        insert into ${tenantUsage} (tenant_id, day, calls, storage_bytes) values (${tenantId}, current_date, 1, ${bytes})
-        on conflict (tenant_id, day) do update set calls = ${tenantUsage.calls} + 1, storage_bytes = ${tenantUsage.storageBytes} + ${bytes}
-        where ${tenantUsage.calls} < ${quota}
-        returning 1
-      )
+      with counted as (${chargeCall(tenantId, call.audioBytes ?? 0)})
       insert into ${calls} (id, tenant_id, agent_id, uploaded_by, source, direction, started_at, external_id, customer_number, tags, status, audio_key, audio_content_type, audio_bytes, audio_channels, criteria_set_id)
       select ${call.id}, ${tenantId}, ${call.agentId ?? null}::uuid, ${call.uploadedBy ?? null}, ${call.source}, ${call.direction ?? 'inbound'}, ${call.startedAt ?? null}::timestamptz,
              ${call.externalId ?? null}, ${call.customerNumber ?? null}, ${sql.param(call.tags ?? [])}::text[], ${call.status}, ${call.audioKey},

@@ -1,11 +1,12 @@
 import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { RequestContext } from '../context';
-import { calls, criteriaSets, evaluations, insights, tenants, tenantUsage, transcripts, type CallStatus } from '../db/schema';
+import { calls, criteriaSets, evaluations, insights, transcripts, type CallStatus } from '../db/schema';
 import type { Bindings } from '../env';
 import { presignR2 } from '../integrations/r2-presign';
 import { Conflict, Invalid, NotFound, TooManyRequests } from '../lib/errors';
 import type { Pagination } from '../routes/shared/schemas';
 import { enqueue } from './call-upload';
+import { chargeCall } from './quota';
 import { iso, tenantOf } from './scope';
 
 type CallRow = typeof calls.$inferSelect;
@@ -185,13 +186,7 @@ export async function requestReanalysis(ctx: RequestContext, env: Bindings, call
     ctx.db.q.select({ id: criteriaSets.id }).from(criteriaSets).where(eq(criteriaSets.id, criteriaSetId ?? '00000000-0000-0000-0000-000000000000')),
     // A re-analysis is model spend like a new call: it counts against the day's quota, and only
     // when it will actually run.
-    ctx.db.q.execute(sql`
-      insert into ${tenantUsage} (tenant_id, day, calls, storage_bytes)
-      select ${tenantId}, current_date, 1, 0
-      where exists (select 1 from ${transcripts} t where t.call_id = ${callId}) and ${setOk}
-      on conflict (tenant_id, day) do update set calls = ${tenantUsage.calls} + 1
-      where ${tenantUsage.calls} < (select (${tenants.limits} ->> 'max_calls_per_day')::int from ${tenants} where ${tenants.id} = ${tenantId})
-      returning 1`),
+    ctx.db.q.execute(chargeCall(tenantId, 0, sql`exists (select 1 from ${transcripts} t where t.call_id = ${callId}) and ${setOk}`)),
   ]);
   if (!row) throw new NotFound('Call');
   if (criteriaSetId && !sets.length) throw new Invalid('No such criteria set in this tenant.', [{ field: 'criteria_set_id', message: 'does not exist' }]);

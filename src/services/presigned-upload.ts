@@ -1,12 +1,13 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { RequestContext } from '../context';
-import { calls, tenants, tenantUsage } from '../db/schema';
+import { calls, tenants } from '../db/schema';
 import type { Bindings } from '../env';
 import { audioKey, presignR2 } from '../integrations/r2-presign';
 import { sniffAudio, SNIFF_BYTES } from '../lib/audio-format';
 import { Conflict, Forbidden, NotFound, PayloadTooLarge, TooManyRequests, UnsupportedMediaType } from '../lib/errors';
 import { estimatedCompletion } from '../pipeline/messages';
 import { enqueue, type CallMetadata } from './call-upload';
+import { chargeCall } from './quota';
 import { tenantOf } from './scope';
 
 export const ACCEPTED_AUDIO_TYPES = ['audio/wav', 'audio/x-wav', 'audio/mpeg', 'audio/mp4', 'audio/x-m4a', 'audio/ogg', 'audio/opus', 'audio/flac', 'audio/webm'] as const;
@@ -73,15 +74,9 @@ export async function completePresignedUpload(ctx: RequestContext, env: Bindings
     await discard();
     throw new UnsupportedMediaType('The uploaded object is not a supported recording (wav, mp3, m4a/mp4, ogg/opus, flac, webm).');
   }
-  const quota = sql`(select (${tenants.limits} ->> 'max_calls_per_day')::int from ${tenants} where ${tenants.id} = ${tenantId})`;
   const [queued] = await ctx.db.run([
     ctx.db.q.execute(sql`
-      with counted as (
-        insert into ${tenantUsage} (tenant_id, day, calls, storage_bytes) values (${tenantId}, current_date, 1, ${head.size})
-        on conflict (tenant_id, day) do update set calls = ${tenantUsage.calls} + 1, storage_bytes = ${tenantUsage.storageBytes} + ${head.size}
-        where ${tenantUsage.calls} < ${quota}
-        returning 1
-      )
+      with counted as (${chargeCall(tenantId, head.size, sql`exists (select 1 from ${calls} c where c.id = ${callId} and c.status = 'uploaded')`)})
       update ${calls} set status = 'queued', audio_content_type = ${sniffed}
       where id = ${callId} and status = 'uploaded' and exists (select 1 from counted)
       returning id`),
