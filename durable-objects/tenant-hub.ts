@@ -188,7 +188,7 @@ export class TenantHub extends DurableObject<Bindings> {
 
   /** Applies the event to the live state, stores it in the buffer and sends it to every socket allowed to see it. */
   async publish(event: HubEvent): Promise<number> {
-    this.apply(event);
+    await this.apply(event);
     return this.broadcast(event);
   }
 
@@ -293,7 +293,7 @@ export class TenantHub extends DurableObject<Bindings> {
 
   // ---- state --------------------------------------------------------------------------------
 
-  private apply(event: HubEvent) {
+  private async apply(event: HubEvent) {
     const now = Date.now();
     const d = event.data;
     const day = new Date(now).toISOString().slice(0, 10);
@@ -327,7 +327,7 @@ export class TenantHub extends DurableObject<Bindings> {
         }
         break;
     }
-    void this.scheduleAlarm();
+    await this.scheduleAlarm();
   }
 
   private async broadcast(event: HubEvent): Promise<number> {
