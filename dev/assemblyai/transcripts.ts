@@ -4,6 +4,7 @@
  * audio is fetched from `audio_url` by the service itself, so an unreachable or expired URL
  * ends as a transcript error, not as a failed submit.
  */
+import { sleep } from '../shared/http.ts';
 import { randomUUID } from 'node:crypto';
 import type { AssemblyAIBehaviour } from './behaviour.ts';
 import type { SampleCatalogue } from './catalogue.ts';
@@ -135,15 +136,3 @@ export class TranscriptService {
   }
 }
 
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  if (ms <= 0 || signal.aborted) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
-}

@@ -4,6 +4,7 @@
  * after a 4xx. AssemblyAI makes up to 10 attempts spread over minutes; the stand-in makes fewer,
  * closer together, so a receiver that is briefly down is retried within a test's lifetime.
  */
+import { sleep } from '../shared/http.ts';
 
 export const WEBHOOK_ATTEMPTS = 5;
 const FIRST_RETRY_DELAY_MS = 100;
@@ -43,16 +44,4 @@ export async function deliverWebhook(d: WebhookDelivery): Promise<number | null>
     }
   }
   return lastStatus;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done, { once: true });
-  });
 }

@@ -2,7 +2,7 @@
  * A local stand-in for Keycloak 26 speaking its HTTP contract (OIDC endpoints and the parts of the admin REST
  * API the platform uses), for development and tests. Not a product component.
  */
-import { listenOn, urlHost } from '../shared/http.ts';
+import { closeServer, listenOn, urlHost } from '../shared/http.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { registerKeyAdmin } from './admin-keys.ts';
@@ -108,10 +108,7 @@ export async function startKeycloak(opts: StartKeycloakOptions): Promise<Keycloa
   return {
     url,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }).then(() => stateFile?.flush());
+      closing ??= closeServer(server).then(() => stateFile?.flush());
       return closing;
     },
     async activeSigningKey(name) {

@@ -3,7 +3,7 @@
  * (api.twilio.com) and the status callbacks Twilio posts to tenants' webhook URLs. For development and
  * tests; not a product component.
  */
-import { listenOn, urlHost } from '../shared/http.ts';
+import { closeServer, listenOn, urlHost } from '../shared/http.ts';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { sendCallStatusCallback, sendRecordingStatusCallback, type CallbackDelivery } from './callbacks.ts';
@@ -115,10 +115,7 @@ export async function startTwilio(opts: StartTwilioOptions): Promise<TwilioStand
   return {
     url,
     close() {
-      closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      });
+      closing ??= closeServer(server);
       return closing;
     },
     addRecording: (r) => store.add(r),

@@ -80,8 +80,8 @@ export function problem(
 
 /** Error responses every protected route may answer, spread into each route's `responses`. */
 export const problemResponses = Object.fromEntries(
-  ([400, 401, 403, 404, 409, 413, 422, 503] as const).map((status) => [
+  ([400, 401, 403, 404, 409, 413, 415, 422, 429, 503] as const).map((status) => [
     status,
     { description: TITLE[(Object.keys(STATUS) as ProblemType[]).find((k) => STATUS[k] === status)!], content: { 'application/problem+json': { schema: ProblemSchema } } },
   ]),
-) as Record<400 | 401 | 403 | 404 | 409 | 413 | 422 | 503, { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }>;
+) as Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503, { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }>;

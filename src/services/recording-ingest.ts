@@ -75,9 +75,9 @@ export async function ingestRecording(db: TenantDb, env: Bindings, tenantId: str
     if (!recorded) throw new TooManyRequests('The tenant has reached its limit of calls for today.');
   } catch (err) {
     await env.AUDIO.delete(key).catch(() => undefined);
-    if (err instanceof Conflict && err.message.includes('already exists')) {
-      return { callId: (await existingCall(db, input.source, input.externalId)) ?? callId, created: false };
-    }
+    // A concurrent delivery of the same recording won the unique key: answer with its call.
+    const winner = err instanceof Conflict ? await existingCall(db, input.source, input.externalId) : null;
+    if (winner) return { callId: winner, created: false };
     throw err;
   }
   await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) => console.error('enqueue failed; the sweeper will retry', e));

@@ -1,5 +1,4 @@
-import { hmac, toBase64 } from '../integrations/signatures/hmac';
-import { constantTimeEqual } from '../integrations/signatures/hmac';
+import { constantTimeEqual, hmac, toBase64 } from '../integrations/signatures/hmac';
 import type { Role } from '../auth/roles';
 
 /**

@@ -34,7 +34,7 @@ const uploadRoute = createRoute({
       },
     },
   },
-  responses: { 202: jsonResponse(AcceptedCall, 'Accepted; processing continues in the background'), 415: problemResponses[422], 429: problemResponses[422], ...problemResponses },
+  responses: { 202: jsonResponse(AcceptedCall, 'Accepted; processing continues in the background'), ...problemResponses },
 });
 
 export const callsRouter = createRouter();
