@@ -4,7 +4,15 @@
  */
 import { workerVars } from '../dev/worker-vars.ts';
 
-export const TEST_PORTS = { keycloak: 18080, neon: 14444, assemblyai: 18081, openai: 18082, twilio: 18083 } as const;
+/** QA_TEST_PORT_OFFSET shifts every port, so two checkouts can run their suites side by side. */
+const offset = Number(process.env.QA_TEST_PORT_OFFSET ?? 0);
+export const TEST_PORTS = {
+  keycloak: 18080 + offset,
+  neon: 14444 + offset,
+  assemblyai: 18081 + offset,
+  openai: 18082 + offset,
+  twilio: 18083 + offset,
+} as const;
 
 /** Inside the test runner the Worker has no listening socket; this is only the name it answers to. */
 export const TEST_API_URL = 'http://api.test';

@@ -7,7 +7,15 @@
 import pg from 'pg';
 import { startStack, type Stack } from '../../dev/stack.ts';
 
-export const E2E_PORTS = { api: 28787, keycloak: 28080, neon: 24444, assemblyai: 28081, openai: 28082, twilio: 28083 };
+const offset = Number(process.env.QA_TEST_PORT_OFFSET ?? 0);
+export const E2E_PORTS = {
+  api: 28787 + offset,
+  keycloak: 28080 + offset,
+  neon: 24444 + offset,
+  assemblyai: 28081 + offset,
+  openai: 28082 + offset,
+  twilio: 28083 + offset,
+};
 
 async function e2eDatabaseUrl(): Promise<string | undefined> {
   const admin = process.env.DATABASE_URL;
