@@ -16,22 +16,43 @@ const ALERTS = Number(process.env.BENCH_ALERTS ?? 20);
 const ports = { api: 9807, keycloak: 19100, neon: 14465, assemblyai: 19101, openai: 19102, twilio: 19103 };
 
 async function login(stack: Stack, username: string, tenant: string) {
-  const res = await fetch(`${stack.apiUrl}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username, password: 'dev-password', tenant_id: tenant }) });
+  const res = await fetch(`${stack.apiUrl}/api/auth/login`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username, password: 'dev-password', tenant_id: tenant }),
+  });
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
 function workerdRssKb(): number {
-  return execFileSync('ps', ['-C', 'workerd', '-o', 'rss=']).toString().trim().split('\n').map(Number).reduce((a, b) => a + b, 0);
+  return execFileSync('ps', ['-C', 'workerd', '-o', 'rss='])
+    .toString()
+    .trim()
+    .split('\n')
+    .map(Number)
+    .reduce((a, b) => a + b, 0);
 }
 
-interface Client { ws: WebSocket; received: Map<string, number> }
+interface Client {
+  ws: WebSocket;
+  received: Map<string, number>;
+}
 
-async function openSockets(stack: Stack, token: string, n: number, onAlert: (title: string, at: number) => void): Promise<Client[]> {
+async function openSockets(
+  stack: Stack,
+  token: string,
+  n: number,
+  onAlert: (title: string, at: number) => void,
+): Promise<Client[]> {
   const clients: Client[] = [];
   for (let i = 0; i < n; i += 50) {
     const batch = await Promise.all(
       Array.from({ length: Math.min(50, n - i) }, async () => {
-        const res = await fetch(`${stack.apiUrl}/api/command-center/tickets`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+        const res = await fetch(`${stack.apiUrl}/api/command-center/tickets`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+          body: '{}',
+        });
         const { url } = (await res.json()) as { url: string };
         const ws = new WebSocket(url);
         const client: Client = { ws, received: new Map() };
@@ -64,7 +85,8 @@ try {
   const acmeToken = await login(stack, 'manager@acme.test', 'acme');
   const globexToken = await login(stack, 'manager@globex.test', 'globex');
   // Wake both hubs before measuring memory.
-  for (const t of [acmeToken, globexToken]) await fetch(`${stack.apiUrl}/api/command-center/realtime`, { headers: { authorization: `Bearer ${t}` } });
+  for (const t of [acmeToken, globexToken])
+    await fetch(`${stack.apiUrl}/api/command-center/realtime`, { headers: { authorization: `Bearer ${t}` } });
   const idleKb = workerdRssKb();
 
   let globexDeliveries = 0;
@@ -85,7 +107,8 @@ try {
     });
     if (res.status !== 201) throw new Error(`alert ${i}: ${res.status}`);
     const deadline = Date.now() + 10_000;
-    while (acme.some((c) => !c.received.has(title)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    while (acme.some((c) => !c.received.has(title)) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
     for (const c of acme) {
       const at = c.received.get(title);
       if (at === undefined) missing++;
@@ -97,7 +120,17 @@ try {
   const p50 = percentile(latencies, 50);
   const p99 = percentile(latencies, 99);
   const perSocketKb = (connectedKb - idleKb) / (SOCKETS * 2);
-  console.log({ sockets: SOCKETS * 2, deliveries: latencies.length, missing, p50, p99, globexDeliveries, idleMb: idleKb / 1024, connectedMb: connectedKb / 1024, perSocketKb });
+  console.log({
+    sockets: SOCKETS * 2,
+    deliveries: latencies.length,
+    missing,
+    p50,
+    p99,
+    globexDeliveries,
+    idleMb: idleKb / 1024,
+    connectedMb: connectedKb / 1024,
+    perSocketKb,
+  });
   for (const c of [...acme, ...globex]) c.ws.close();
 
   await writeSection(

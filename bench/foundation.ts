@@ -16,9 +16,19 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
 const COUNTED = 500;
 const ports = { api: 9787, keycloak: 19080, neon: 14445, assemblyai: 19081, openai: 19082, twilio: 19083 };
 
-interface Row { name: string; rps: number; p50: number; p99: number; requests: number; non2xx: number; dbPerRequest: number }
+interface Row {
+  name: string;
+  rps: number;
+  p50: number;
+  p99: number;
+  requests: number;
+  non2xx: number;
+  dbPerRequest: number;
+}
 
-async function measure(databaseUrl: string | undefined): Promise<{ rows: Row[]; jwksAfterWarmup: number; label: string }> {
+async function measure(
+  databaseUrl: string | undefined,
+): Promise<{ rows: Row[]; jwksAfterWarmup: number; label: string }> {
   const stack = await startStack({ ports, databaseUrl });
   const label = stack.backend.kind === 'pglite' ? 'PGlite (embedded)' : 'PostgreSQL 15 (DATABASE_URL)';
   try {
@@ -36,12 +46,18 @@ async function measure(databaseUrl: string | undefined): Promise<{ rows: Row[]; 
     ];
 
     // Warm-up: JIT, the isolate's key sets and database client.
-    for (const t of targets) for (let i = 0; i < 20; i++) await (await fetch(stack.apiUrl + t.path, { headers: t.headers })).arrayBuffer();
+    for (const t of targets)
+      for (let i = 0; i < 20; i++) await (await fetch(stack.apiUrl + t.path, { headers: t.headers })).arrayBuffer();
     const jwksBefore = stack.keycloak.jwksFetches();
 
     const rows: Row[] = [];
     for (const t of targets) {
-      const timed = await autocannon({ url: stack.apiUrl + t.path, headers: t.headers, connections: CONNECTIONS, duration: DURATION_S });
+      const timed = await autocannon({
+        url: stack.apiUrl + t.path,
+        headers: t.headers,
+        connections: CONNECTIONS,
+        duration: DURATION_S,
+      });
       // Counted apart from the timed run, whose last in-flight requests autocannon abandons:
       // exactly COUNTED requests, then the stand-in's request counter. The pause lets the
       // abandoned ones finish in the Worker before the counter is zeroed.
@@ -58,7 +74,9 @@ async function measure(databaseUrl: string | undefined): Promise<{ rows: Row[]; 
         dbPerRequest: stack.neon.stats().requests / COUNTED,
       };
       rows.push(row);
-      console.log(`[${label}] ${t.name}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, DB requests per request ${row.dbPerRequest}`);
+      console.log(
+        `[${label}] ${t.name}: ${row.rps} req/s, p50 ${row.p50} ms, p99 ${row.p99} ms, DB requests per request ${row.dbPerRequest}`,
+      );
     }
     return { rows, jwksAfterWarmup: stack.keycloak.jwksFetches() - jwksBefore, label };
   } finally {

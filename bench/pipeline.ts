@@ -30,7 +30,11 @@ async function upload(stack: Stack, token: string, audio: Uint8Array): Promise<s
   const form = new FormData();
   form.append('metadata', JSON.stringify({ direction: 'inbound', tags: ['bench'] }));
   form.append('audio_file', new File([audio], 'call.wav', { type: 'audio/wav' }));
-  const res = await fetch(`${stack.apiUrl}/api/calls`, { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: form });
+  const res = await fetch(`${stack.apiUrl}/api/calls`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: form,
+  });
   if (res.status !== 202) throw new Error(`upload: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { call_id: string }).call_id;
 }
@@ -59,16 +63,29 @@ function bigUpload(mb: number): { body: ReadableStream<Uint8Array>; length: numb
   wavHeader.set(new TextEncoder().encode('RIFF'), 0);
   v.setUint32(4, 36 + dataBytes, true);
   wavHeader.set(new TextEncoder().encode('WAVEfmt '), 8);
-  v.setUint32(16, 16, true); v.setUint16(20, 1, true); v.setUint16(22, 1, true); v.setUint32(24, 8000, true); v.setUint32(28, 16000, true); v.setUint16(32, 2, true); v.setUint16(34, 16, true);
+  v.setUint32(16, 16, true);
+  v.setUint16(20, 1, true);
+  v.setUint16(22, 1, true);
+  v.setUint32(24, 8000, true);
+  v.setUint32(28, 16000, true);
+  v.setUint16(32, 2, true);
+  v.setUint16(34, 16, true);
   wavHeader.set(new TextEncoder().encode('data'), 36);
   v.setUint32(40, dataBytes, true);
   const tail = new TextEncoder().encode(`\r\n--${boundary}--\r\n`);
   const chunk = new Uint8Array(256 * 1024).map((_, i) => (i * 31) & 0xff);
   let sent = 0;
   const body = new ReadableStream<Uint8Array>({
-    start(c) { c.enqueue(head); c.enqueue(wavHeader); },
+    start(c) {
+      c.enqueue(head);
+      c.enqueue(wavHeader);
+    },
     pull(c) {
-      if (sent >= dataBytes) { c.enqueue(tail); c.close(); return; }
+      if (sent >= dataBytes) {
+        c.enqueue(tail);
+        c.close();
+        return;
+      }
       const n = Math.min(chunk.byteLength, dataBytes - sent);
       c.enqueue(chunk.subarray(0, n));
       sent += n;
@@ -77,7 +94,11 @@ function bigUpload(mb: number): { body: ReadableStream<Uint8Array>; length: numb
   return { body, length: head.byteLength + 44 + dataBytes + tail.byteLength, boundary };
 }
 
-const stack = await startStack({ ports, databaseUrl: process.env.DATABASE_URL, vars: { PIPELINE_POLL_DELAY_SECONDS: '30', PIPELINE_RETRY_BASE_SECONDS: '2' } });
+const stack = await startStack({
+  ports,
+  databaseUrl: process.env.DATABASE_URL,
+  vars: { PIPELINE_POLL_DELAY_SECONDS: '30', PIPELINE_RETRY_BASE_SECONDS: '2' },
+});
 try {
   stack.assemblyai.configure({ latencyMs: 3_000 });
   stack.openai.configure({ latencyMs: 800 });
@@ -102,7 +123,10 @@ try {
   const deadline = Date.now() + 30 * 60_000;
   let finished: { status: string; n: number }[] = [];
   for (;;) {
-    finished = await ownerRows<{ status: string; n: number }>(stack, `select status, count(*)::int as n from calls where 'bench' = any(tags) group by status`);
+    finished = await ownerRows<{ status: string; n: number }>(
+      stack,
+      `select status, count(*)::int as n from calls where 'bench' = any(tags) group by status`,
+    );
     const done = finished.filter((r) => r.status === 'completed' || r.status === 'failed').reduce((a, r) => a + r.n, 0);
     if (done >= CALLS || Date.now() > deadline) break;
     await new Promise((r) => setTimeout(r, 1_000));
@@ -113,7 +137,10 @@ try {
   const completed = byStatus.completed ?? 0;
   const failed = byStatus.failed ?? 0;
   const lost = CALLS - completed - failed;
-  const [{ dupes } = { dupes: -1 }] = await ownerRows<{ dupes: number }>(stack, `select count(*)::int as dupes from (select call_id from evaluations where run_key = 'pipeline' group by call_id having count(*) > 1) d`);
+  const [{ dupes } = { dupes: -1 }] = await ownerRows<{ dupes: number }>(
+    stack,
+    `select count(*)::int as dupes from (select call_id from evaluations where run_key = 'pipeline' group by call_id having count(*) > 1) d`,
+  );
   const aai = stack.assemblyai.stats();
   // Step executions: transcribe + collect (webhook, and any poll that found it done) + evaluate, per call.
   const pipelineDb = totalDb - uploadDbRequests;
@@ -127,7 +154,11 @@ try {
   const t0 = Date.now();
   const res = await fetch(`${stack.apiUrl}/api/calls`, {
     method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': `multipart/form-data; boundary=${big.boundary}`, 'content-length': String(big.length) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      'content-type': `multipart/form-data; boundary=${big.boundary}`,
+      'content-length': String(big.length),
+    },
     body: big.body,
     duplex: 'half',
   } as RequestInit);

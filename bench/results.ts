@@ -12,7 +12,9 @@ export function machine(): string {
 export async function writeSection(name: string, markdown: string): Promise<void> {
   const start = `<!-- bench:${name} -->`;
   const end = `<!-- /bench:${name} -->`;
-  let doc = await readFile(FILE, 'utf8').catch(() => '# Benchmarks\n\nEach section is written by the script it names; re-run it to refresh.\n');
+  let doc = await readFile(FILE, 'utf8').catch(
+    () => '# Benchmarks\n\nEach section is written by the script it names; re-run it to refresh.\n',
+  );
   const block = `${start}\n${markdown.trim()}\n${end}`;
   const i = doc.indexOf(start);
   const j = doc.indexOf(end);

@@ -42,7 +42,14 @@ export interface StackPorts {
   twilio: number;
 }
 
-export const DEV_PORTS: StackPorts = { api: 8787, keycloak: 8080, neon: 4444, assemblyai: 8081, openai: 8082, twilio: 8083 };
+export const DEV_PORTS: StackPorts = {
+  api: 8787,
+  keycloak: 8080,
+  neon: 4444,
+  assemblyai: 8081,
+  openai: 8082,
+  twilio: 8083,
+};
 
 export interface Stack {
   apiUrl: string;
@@ -57,7 +64,10 @@ export interface Stack {
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
-  const backend = await openBackend({ databaseUrl: opts.databaseUrl, dataDir: opts.dataDir && `${opts.dataDir}/pglite` });
+  const backend = await openBackend({
+    databaseUrl: opts.databaseUrl,
+    dataDir: opts.dataDir && `${opts.dataDir}/pglite`,
+  });
   await migrateDatabase(backend);
   await seedDatabase(backend);
   const neon = await startNeonHttp({ port: opts.ports.neon, backend });
@@ -67,16 +77,34 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ...(opts.dataDir ? { dataDir: `${opts.dataDir}/keycloak` } : {}),
   });
 
-  const assemblyai = await startAssemblyAI({ port: opts.ports.assemblyai, behaviour: { apiKey: DEV_SECRETS.ASSEMBLYAI_API_KEY } });
+  const assemblyai = await startAssemblyAI({
+    port: opts.ports.assemblyai,
+    behaviour: { apiKey: DEV_SECRETS.ASSEMBLYAI_API_KEY },
+  });
   const openai = await startOpenAI({ port: opts.ports.openai, behaviour: { apiKey: DEV_SECRETS.OPENAI_API_KEY } });
   const twilio = await startTwilio({ port: opts.ports.twilio });
 
   const apiUrl = `http://127.0.0.1:${opts.ports.api}`;
   const vars: Record<string, string> = {
-    ...workerVars({ apiUrl, neonUrl: neon.url, keycloakUrl: keycloak.url, assemblyaiUrl: assemblyai.url, openaiUrl: openai.url, twilioUrl: twilio.url, databaseUrl: opts.databaseUrl }),
+    ...workerVars({
+      apiUrl,
+      neonUrl: neon.url,
+      keycloakUrl: keycloak.url,
+      assemblyaiUrl: assemblyai.url,
+      openaiUrl: openai.url,
+      twilioUrl: twilio.url,
+      databaseUrl: opts.databaseUrl,
+    }),
     ...opts.vars,
   };
-  const args = ['dev', '--port', String(opts.ports.api), '--ip', '127.0.0.1', ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`])];
+  const args = [
+    'dev',
+    '--port',
+    String(opts.ports.api),
+    '--ip',
+    '127.0.0.1',
+    ...Object.entries(vars).flatMap(([k, v]) => ['--var', `${k}:${v}`]),
+  ];
   if (opts.dataDir) args.push('--persist-to', `${opts.dataDir}/wrangler`);
   // Without `verbose` the Worker's output goes to a log file: an unread pipe would fill up and
   // stall wrangler (and the Worker with it) once it had logged 64 KB.

@@ -10,7 +10,8 @@ import type { Bindings } from '../src/env';
 import type { Role } from '../src/auth/roles';
 
 export type AgentStatus = 'available' | 'on_call' | 'wrap_up' | 'break' | 'offline';
-export type HubEventType = 'alert.created' | 'alert.updated' | 'agent.status' | 'call.started' | 'call.ended' | 'call.scored' | 'metrics';
+export type HubEventType =
+  'alert.created' | 'alert.updated' | 'agent.status' | 'call.started' | 'call.ended' | 'call.scored' | 'metrics';
 
 export interface HubEvent {
   type: HubEventType;
@@ -43,7 +44,12 @@ export interface Thresholds {
   heartbeatSeconds: number;
 }
 
-export const DEFAULT_THRESHOLDS: Thresholds = { wrapUpSeconds: 300, breakSeconds: 1800, callSeconds: 3600, heartbeatSeconds: 90 };
+export const DEFAULT_THRESHOLDS: Thresholds = {
+  wrapUpSeconds: 300,
+  breakSeconds: 1800,
+  callSeconds: 3600,
+  heartbeatSeconds: 90,
+};
 /** Events kept for clients that reconnect with their last `seq`. */
 export const EVENT_BUFFER = 500;
 
@@ -95,14 +101,21 @@ export class TenantHub extends DurableObject<Bindings> {
    * ticket; the identity comes in headers it set. The ticket id is spent here, once.
    */
   override async fetch(request: Request): Promise<Response> {
-    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket') return new Response('expected a WebSocket upgrade', { status: 426 });
+    if (request.headers.get('upgrade')?.toLowerCase() !== 'websocket')
+      return new Response('expected a WebSocket upgrade', { status: 426 });
     const identity = JSON.parse(request.headers.get('x-hub-identity') ?? 'null') as SocketIdentity | null;
     const jti = request.headers.get('x-hub-ticket-id');
     const expiresAt = Number(request.headers.get('x-hub-ticket-expires'));
     if (!identity || !jti) return new Response('missing identity', { status: 400 });
     const now = Date.now();
     this.sql.exec('DELETE FROM tickets WHERE expires_at < ?', now);
-    const spent = this.sql.exec('INSERT INTO tickets (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING RETURNING jti', jti, expiresAt).toArray();
+    const spent = this.sql
+      .exec(
+        'INSERT INTO tickets (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING RETURNING jti',
+        jti,
+        expiresAt,
+      )
+      .toArray();
     if (spent.length === 0) return new Response('ticket already used', { status: 401 });
 
     const pair = new WebSocketPair();
@@ -131,7 +144,14 @@ export class TenantHub extends DurableObject<Bindings> {
         return;
       }
     }
-    ws.send(JSON.stringify({ type: 'snapshot', seq: last, ts: new Date().toISOString(), data: this.snapshot(identity) } satisfies Frame));
+    ws.send(
+      JSON.stringify({
+        type: 'snapshot',
+        seq: last,
+        ts: new Date().toISOString(),
+        data: this.snapshot(identity),
+      } satisfies Frame),
+    );
   }
 
   override async webSocketMessage(ws: WebSocket, message: string | ArrayBuffer) {
@@ -150,10 +170,21 @@ export class TenantHub extends DurableObject<Bindings> {
       case 'subscribe': {
         const team = optionalId(msg.team_id);
         const department = optionalId(msg.department_id);
-        if (team === false || department === false) return this.sendError(ws, 'invalid_subscription', 'team_id and department_id must be UUIDs or null.');
-        const updated: SocketIdentity = { ...identity, filter: { ...(team ? { team_id: team } : {}), ...(department ? { department_id: department } : {}) } };
+        if (team === false || department === false)
+          return this.sendError(ws, 'invalid_subscription', 'team_id and department_id must be UUIDs or null.');
+        const updated: SocketIdentity = {
+          ...identity,
+          filter: { ...(team ? { team_id: team } : {}), ...(department ? { department_id: department } : {}) },
+        };
         ws.serializeAttachment(updated);
-        ws.send(JSON.stringify({ type: 'subscribed', seq: this.lastSeq(), ts: new Date().toISOString(), data: updated.filter } satisfies Frame));
+        ws.send(
+          JSON.stringify({
+            type: 'subscribed',
+            seq: this.lastSeq(),
+            ts: new Date().toISOString(),
+            data: updated.filter,
+          } satisfies Frame),
+        );
         return;
       }
       default:
@@ -170,7 +201,14 @@ export class TenantHub extends DurableObject<Bindings> {
   }
 
   private sendError(ws: WebSocket, code: string, message: string) {
-    ws.send(JSON.stringify({ type: 'error', seq: this.lastSeq(), ts: new Date().toISOString(), data: { code, message } } satisfies Frame));
+    ws.send(
+      JSON.stringify({
+        type: 'error',
+        seq: this.lastSeq(),
+        ts: new Date().toISOString(),
+        data: { code, message },
+      } satisfies Frame),
+    );
   }
 
   // ---- RPC from the Worker --------------------------------------------------------------------
@@ -180,9 +218,15 @@ export class TenantHub extends DurableObject<Bindings> {
    * thresholds (the tenant's settings; what they leave out is the default).
    */
   async configure(tenantId: string, thresholds?: Partial<Thresholds>) {
-    this.sql.exec("INSERT INTO config (key, value) VALUES ('tenant', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", tenantId);
+    this.sql.exec(
+      "INSERT INTO config (key, value) VALUES ('tenant', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+      tenantId,
+    );
     if (thresholds) {
-      this.sql.exec("INSERT INTO config (key, value) VALUES ('thresholds', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value", JSON.stringify({ ...DEFAULT_THRESHOLDS, ...thresholds }));
+      this.sql.exec(
+        "INSERT INTO config (key, value) VALUES ('thresholds', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        JSON.stringify({ ...DEFAULT_THRESHOLDS, ...thresholds }),
+      );
     }
   }
 
@@ -197,7 +241,13 @@ export class TenantHub extends DurableObject<Bindings> {
   }
 
   /** An agent's own status change or heartbeat. */
-  async agentStatus(input: { agent_id: string; status: AgentStatus | null; name?: string | null; team_id?: string | null; department_id?: string | null }) {
+  async agentStatus(input: {
+    agent_id: string;
+    status: AgentStatus | null;
+    name?: string | null;
+    team_id?: string | null;
+    department_id?: string | null;
+  }) {
     const now = Date.now();
     const existing = this.sql.exec('SELECT status FROM agents WHERE agent_id = ?', input.agent_id).toArray()[0];
     const changed = input.status !== null && existing?.status !== input.status;
@@ -208,12 +258,27 @@ export class TenantHub extends DurableObject<Bindings> {
          status = CASE WHEN ? THEN excluded.status ELSE agents.status END,
          since = CASE WHEN ? THEN excluded.since ELSE agents.since END,
          alerted_since = CASE WHEN ? THEN NULL ELSE agents.alerted_since END`,
-      input.agent_id, input.name ?? null, input.team_id ?? null, input.department_id ?? null, input.status ?? 'available', now, now,
-      changed ? 1 : 0, changed ? 1 : 0, changed ? 1 : 0,
+      input.agent_id,
+      input.name ?? null,
+      input.team_id ?? null,
+      input.department_id ?? null,
+      input.status ?? 'available',
+      now,
+      now,
+      changed ? 1 : 0,
+      changed ? 1 : 0,
+      changed ? 1 : 0,
     );
     await this.scheduleAlarm();
     const agent = this.sql.exec('SELECT * FROM agents WHERE agent_id = ?', input.agent_id).one();
-    if (changed || !existing) await this.broadcast({ type: 'agent.status', data: { ...agentJson(agent) }, agent_id: input.agent_id, team_id: str(agent.team_id), department_id: str(agent.department_id) });
+    if (changed || !existing)
+      await this.broadcast({
+        type: 'agent.status',
+        data: { ...agentJson(agent) },
+        agent_id: input.agent_id,
+        team_id: str(agent.team_id),
+        department_id: str(agent.department_id),
+      });
     return agentJson(agent);
   }
 
@@ -243,32 +308,63 @@ export class TenantHub extends DurableObject<Bindings> {
     const now = Date.now();
     const t = this.thresholds();
     const raised: RaisedAlert[] = [];
-    for (const a of this.sql.exec("SELECT * FROM agents WHERE status IN ('wrap_up', 'break') AND alerted_since IS NULL")) {
+    for (const a of this.sql.exec(
+      "SELECT * FROM agents WHERE status IN ('wrap_up', 'break') AND alerted_since IS NULL",
+    )) {
       const limit = a.status === 'wrap_up' ? t.wrapUpSeconds : t.breakSeconds;
       if (now - Number(a.since) >= limit * 1000) {
         this.sql.exec('UPDATE agents SET alerted_since = since WHERE agent_id = ?', a.agent_id);
         raised.push({
-          dedupe_key: `hub:${a.agent_id}:${a.status}:${a.since}`, type: a.status === 'wrap_up' ? 'long_wrap_up' : 'long_break', severity: 'medium',
+          dedupe_key: `hub:${a.agent_id}:${a.status}:${a.since}`,
+          type: a.status === 'wrap_up' ? 'long_wrap_up' : 'long_break',
+          severity: 'medium',
           title: `${a.name ?? 'An agent'} has been in ${a.status === 'wrap_up' ? 'wrap-up' : 'a break'} for over ${Math.round(limit / 60)} minutes`,
-          description: `Since ${new Date(Number(a.since)).toISOString()}.`, entity_type: 'agent', entity_id: String(a.agent_id), agent_id: String(a.agent_id),
+          description: `Since ${new Date(Number(a.since)).toISOString()}.`,
+          entity_type: 'agent',
+          entity_id: String(a.agent_id),
+          agent_id: String(a.agent_id),
         });
       }
     }
-    for (const c of this.sql.exec('SELECT * FROM calls WHERE alerted = 0 AND started_at <= ?', now - t.callSeconds * 1000)) {
+    for (const c of this.sql.exec(
+      'SELECT * FROM calls WHERE alerted = 0 AND started_at <= ?',
+      now - t.callSeconds * 1000,
+    )) {
       this.sql.exec('UPDATE calls SET alerted = 1 WHERE call_id = ?', c.call_id);
       raised.push({
-        dedupe_key: `hub:call:${c.call_id}:long`, type: 'long_call', severity: 'low', title: `A call has lasted over ${Math.round(t.callSeconds / 60)} minutes`,
-        description: `Started ${new Date(Number(c.started_at)).toISOString()}.`, entity_type: 'call', entity_id: String(c.call_id), agent_id: str(c.agent_id),
+        dedupe_key: `hub:call:${c.call_id}:long`,
+        type: 'long_call',
+        severity: 'low',
+        title: `A call has lasted over ${Math.round(t.callSeconds / 60)} minutes`,
+        description: `Started ${new Date(Number(c.started_at)).toISOString()}.`,
+        entity_type: 'call',
+        entity_id: String(c.call_id),
+        agent_id: str(c.agent_id),
       });
     }
-    for (const a of this.sql.exec("SELECT * FROM agents WHERE status <> 'offline' AND last_heartbeat <= ?", now - t.heartbeatSeconds * 1000)) {
-      this.sql.exec("UPDATE agents SET status = 'offline', since = ?, alerted_since = NULL WHERE agent_id = ?", now, a.agent_id);
+    for (const a of this.sql.exec(
+      "SELECT * FROM agents WHERE status <> 'offline' AND last_heartbeat <= ?",
+      now - t.heartbeatSeconds * 1000,
+    )) {
+      this.sql.exec(
+        "UPDATE agents SET status = 'offline', since = ?, alerted_since = NULL WHERE agent_id = ?",
+        now,
+        a.agent_id,
+      );
       const agent = this.sql.exec('SELECT * FROM agents WHERE agent_id = ?', a.agent_id).one();
-      await this.broadcast({ type: 'agent.status', data: { ...agentJson(agent) }, agent_id: String(a.agent_id), team_id: str(a.team_id), department_id: str(a.department_id) });
+      await this.broadcast({
+        type: 'agent.status',
+        data: { ...agentJson(agent) },
+        agent_id: String(a.agent_id),
+        team_id: str(a.team_id),
+        department_id: str(a.department_id),
+      });
     }
     const tenantId = this.config('tenant');
     if (raised.length && tenantId) {
-      await this.env.PIPELINE.sendBatch(raised.map((alert) => ({ body: { step: 'hub-alert', tenant_id: tenantId, alert } })));
+      await this.env.PIPELINE.sendBatch(
+        raised.map((alert) => ({ body: { step: 'hub-alert', tenant_id: tenantId, alert } })),
+      );
     }
     await this.scheduleAlarm();
     return raised;
@@ -284,7 +380,10 @@ export class TenantHub extends DurableObject<Bindings> {
            UNION ALL SELECT since + ? * 1000 FROM agents WHERE status = 'break' AND alerted_since IS NULL
            UNION ALL SELECT last_heartbeat + ? * 1000 FROM agents WHERE status <> 'offline'
            UNION ALL SELECT started_at + ? * 1000 FROM calls WHERE alerted = 0)`,
-        t.wrapUpSeconds, t.breakSeconds, t.heartbeatSeconds, t.callSeconds,
+        t.wrapUpSeconds,
+        t.breakSeconds,
+        t.heartbeatSeconds,
+        t.callSeconds,
       )
       .one().due;
     if (next === null) await this.ctx.storage.deleteAlarm();
@@ -302,7 +401,12 @@ export class TenantHub extends DurableObject<Bindings> {
       case 'call.started':
         this.sql.exec(
           'INSERT INTO calls (call_id, agent_id, team_id, direction, started_at, flags) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (call_id) DO NOTHING',
-          String(d.call_id), event.agent_id ?? null, event.team_id ?? null, str(d.direction), now, JSON.stringify(d.flags ?? []),
+          String(d.call_id),
+          event.agent_id ?? null,
+          event.team_id ?? null,
+          str(d.direction),
+          now,
+          JSON.stringify(d.flags ?? []),
         );
         this.sql.exec('UPDATE metrics SET calls = calls + 1 WHERE day = ?', day);
         break;
@@ -310,12 +414,23 @@ export class TenantHub extends DurableObject<Bindings> {
         this.sql.exec('DELETE FROM calls WHERE call_id = ?', String(d.call_id));
         break;
       case 'call.scored':
-        this.sql.exec('UPDATE metrics SET scored = scored + 1, score_sum = score_sum + ?, compliant = compliant + ? WHERE day = ?', Number(d.overall_score ?? 0), d.compliant ? 1 : 0, day);
+        this.sql.exec(
+          'UPDATE metrics SET scored = scored + 1, score_sum = score_sum + ?, compliant = compliant + ? WHERE day = ?',
+          Number(d.overall_score ?? 0),
+          d.compliant ? 1 : 0,
+          day,
+        );
         break;
       case 'alert.created':
       case 'alert.updated':
         if (d.status === 'open' || d.status === 'acknowledged') {
-          this.sql.exec('INSERT INTO alerts (alert_id, agent_id, severity, data) VALUES (?, ?, ?, ?) ON CONFLICT (alert_id) DO UPDATE SET data = excluded.data', String(d.id), event.agent_id ?? null, str(d.severity), JSON.stringify(d));
+          this.sql.exec(
+            'INSERT INTO alerts (alert_id, agent_id, severity, data) VALUES (?, ?, ?, ?) ON CONFLICT (alert_id) DO UPDATE SET data = excluded.data',
+            String(d.id),
+            event.agent_id ?? null,
+            str(d.severity),
+            JSON.stringify(d),
+          );
         } else {
           this.sql.exec('DELETE FROM alerts WHERE alert_id = ?', String(d.id));
         }
@@ -334,7 +449,15 @@ export class TenantHub extends DurableObject<Bindings> {
     const ts = Date.now();
     const seq = Number(
       this.sql
-        .exec('INSERT INTO events (ts, type, data, agent_id, team_id, department_id) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq', ts, event.type, JSON.stringify(event.data), event.agent_id ?? null, event.team_id ?? null, event.department_id ?? null)
+        .exec(
+          'INSERT INTO events (ts, type, data, agent_id, team_id, department_id) VALUES (?, ?, ?, ?, ?, ?) RETURNING seq',
+          ts,
+          event.type,
+          JSON.stringify(event.data),
+          event.agent_id ?? null,
+          event.team_id ?? null,
+          event.department_id ?? null,
+        )
         .one().seq,
     );
     this.sql.exec('DELETE FROM events WHERE seq <= ?', seq - EVENT_BUFFER);
@@ -358,8 +481,17 @@ export class TenantHub extends DurableObject<Bindings> {
   private async broadcastMetrics() {
     const metrics = this.metrics();
     const ts = Date.now();
-    const seq = Number(this.sql.exec("INSERT INTO events (ts, type, data) VALUES (?, 'metrics', ?) RETURNING seq", ts, JSON.stringify(metrics)).one().seq);
-    const payload = JSON.stringify({ type: 'metrics', seq, ts: new Date(ts).toISOString(), data: metrics } satisfies Frame);
+    const seq = Number(
+      this.sql
+        .exec("INSERT INTO events (ts, type, data) VALUES (?, 'metrics', ?) RETURNING seq", ts, JSON.stringify(metrics))
+        .one().seq,
+    );
+    const payload = JSON.stringify({
+      type: 'metrics',
+      seq,
+      ts: new Date(ts).toISOString(),
+      data: metrics,
+    } satisfies Frame);
     for (const ws of this.ctx.getWebSockets()) {
       if ((ws.deserializeAttachment() as SocketIdentity).role === 'agent') continue;
       try {
@@ -375,11 +507,19 @@ export class TenantHub extends DurableObject<Bindings> {
   }
 
   private eventFromRow(row: Row): HubEvent {
-    return { type: row.type as HubEventType, data: JSON.parse(String(row.data)), agent_id: str(row.agent_id), team_id: str(row.team_id), department_id: str(row.department_id) };
+    return {
+      type: row.type as HubEventType,
+      data: JSON.parse(String(row.data)),
+      agent_id: str(row.agent_id),
+      team_id: str(row.team_id),
+      department_id: str(row.department_id),
+    };
   }
 
   private lastSeq(): number {
-    return Number(this.sql.exec("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS s").one().s);
+    return Number(
+      this.sql.exec("SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'events'), 0) AS s").one().s,
+    );
   }
 
   private metrics() {
@@ -399,20 +539,40 @@ export class TenantHub extends DurableObject<Bindings> {
   private snapshot(identity: SocketIdentity) {
     const agents: Record<string, unknown> = {};
     for (const a of this.sql.exec('SELECT * FROM agents ORDER BY agent_id')) {
-      const e: HubEvent = { type: 'agent.status', data: {}, agent_id: String(a.agent_id), team_id: str(a.team_id), department_id: str(a.department_id) };
+      const e: HubEvent = {
+        type: 'agent.status',
+        data: {},
+        agent_id: String(a.agent_id),
+        team_id: str(a.team_id),
+        department_id: str(a.department_id),
+      };
       if (visible(identity, e)) agents[String(a.agent_id)] = agentJson(a);
     }
     const activeCalls = this.sql
       .exec('SELECT * FROM calls ORDER BY started_at')
       .toArray()
-      .filter((c) => visible(identity, { type: 'call.started', data: {}, agent_id: str(c.agent_id), team_id: str(c.team_id) }))
-      .map((c) => ({ call_id: c.call_id, agent_id: c.agent_id, team_id: c.team_id, direction: c.direction, started_at: new Date(Number(c.started_at)).toISOString(), flags: JSON.parse(String(c.flags)) }));
+      .filter((c) =>
+        visible(identity, { type: 'call.started', data: {}, agent_id: str(c.agent_id), team_id: str(c.team_id) }),
+      )
+      .map((c) => ({
+        call_id: c.call_id,
+        agent_id: c.agent_id,
+        team_id: c.team_id,
+        direction: c.direction,
+        started_at: new Date(Number(c.started_at)).toISOString(),
+        flags: JSON.parse(String(c.flags)),
+      }));
     const openAlerts = this.sql
       .exec('SELECT * FROM alerts')
       .toArray()
       .filter((a) => visible(identity, { type: 'alert.created', data: {}, agent_id: str(a.agent_id) }))
       .map((a) => JSON.parse(String(a.data)));
-    return { agent_statuses: agents, active_calls: activeCalls, alerts: openAlerts, metrics: identity.role === 'agent' ? null : this.metrics() };
+    return {
+      agent_statuses: agents,
+      active_calls: activeCalls,
+      alerts: openAlerts,
+      metrics: identity.role === 'agent' ? null : this.metrics(),
+    };
   }
 
   private thresholds(): Thresholds {

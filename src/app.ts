@@ -28,7 +28,8 @@ import { usersRouter } from './routes/users';
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
 /** The call upload streams a multipart body of up to the tier's limit; it has its own checks. */
-const isStreamingUpload = (c: { req: { method: string; path: string } }) => c.req.method === 'POST' && c.req.path.replace(/\/+$/, '') === '/api/calls';
+const isStreamingUpload = (c: { req: { method: string; path: string } }) =>
+  c.req.method === 'POST' && c.req.path.replace(/\/+$/, '') === '/api/calls';
 
 const requireJson = createMiddleware<AppEnv>(async (c, next) => {
   const method = c.req.method;
@@ -48,7 +49,12 @@ const corsByConfig = new WeakMap<Config, ReturnType<typeof cors>>();
 function corsFor(config: Config) {
   let mw = corsByConfig.get(config);
   if (!mw) {
-    mw = cors({ origin: config.allowedOrigins, allowHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-request-id', 'idempotency-key'], exposeHeaders: ['x-request-id'], maxAge: 600 });
+    mw = cors({
+      origin: config.allowedOrigins,
+      allowHeaders: ['authorization', 'content-type', 'x-tenant-id', 'x-request-id', 'idempotency-key'],
+      exposeHeaders: ['x-request-id'],
+      maxAge: 600,
+    });
     corsByConfig.set(config, mw);
   }
   return mw;
@@ -63,9 +69,18 @@ export function buildApp() {
     await next();
   });
   app.use('/api/*', async (c, next) => corsFor(c.get('config'))(c, next));
-  const jsonLimit = bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`) });
+  const jsonLimit = bodyLimit({
+    maxSize: MAX_JSON_BODY_BYTES,
+    onError: (c) => problem(c, 'payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`),
+  });
   app.use('/api/*', async (c, next) => (isStreamingUpload(c) ? next() : jsonLimit(c, next)));
-  app.use('/webhooks/*', bodyLimit({ maxSize: MAX_JSON_BODY_BYTES, onError: (c) => problem(c, 'payload-too-large', 'Webhook bodies are limited to 64 KB.') }));
+  app.use(
+    '/webhooks/*',
+    bodyLimit({
+      maxSize: MAX_JSON_BODY_BYTES,
+      onError: (c) => problem(c, 'payload-too-large', 'Webhook bodies are limited to 64 KB.'),
+    }),
+  );
   app.use('/api/*', requireJson);
 
   app.route('/', healthRouter);
@@ -97,7 +112,8 @@ export function buildApp() {
     info: {
       title: 'QA Platform API',
       version: '0.1.0',
-      description: 'Multi-tenant API for AI quality assurance of call-center calls. Errors are application/problem+json (RFC 9457).',
+      description:
+        'Multi-tenant API for AI quality assurance of call-center calls. Errors are application/problem+json (RFC 9457).',
     },
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'QA Platform API' }));

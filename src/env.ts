@@ -50,7 +50,12 @@ export interface Bindings {
 const csv = z
   .string()
   .optional()
-  .transform((v) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    (v ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 const ConfigSchema = z.object({
   environment: z.string().default('production'),
@@ -79,7 +84,10 @@ const ConfigSchema = z.object({
     baseUrl: z.url().default('https://api.openai.com/v1'),
     model: z.string().min(1).default('gpt-4o-2024-08-06'),
   }),
-  twilioMediaBaseUrl: z.url().default('https://api.twilio.com').transform((u) => u.replace(/\/+$/, '')),
+  twilioMediaBaseUrl: z
+    .url()
+    .default('https://api.twilio.com')
+    .transform((u) => u.replace(/\/+$/, '')),
   r2: z.object({
     endpoint: z.url().transform((u) => u.replace(/\/+$/, '')),
     bucket: z.string().min(1),
@@ -88,7 +96,13 @@ const ConfigSchema = z.object({
     localGateway: z.boolean(),
   }),
   ticketSecret: z.string().min(32, 'must be at least 32 characters'),
-  secretsKey: z.string().refine((k) => { try { return atob(k).length === 32; } catch { return false; } }, 'must be 32 bytes, base64'),
+  secretsKey: z.string().refine((k) => {
+    try {
+      return atob(k).length === 32;
+    } catch {
+      return false;
+    }
+  }, 'must be 32 bytes, base64'),
   pipeline: z.object({
     pollDelaySeconds: z.coerce.number().int().min(1).default(30),
     stuckAfterMinutes: z.coerce.number().int().min(1).default(30),
@@ -129,7 +143,11 @@ export function loadConfig(env: Bindings): Config {
       speechModel: env.ASSEMBLYAI_SPEECH_MODEL || undefined,
       webhookSecret: env.ASSEMBLYAI_WEBHOOK_SECRET,
     },
-    openai: { apiKey: env.OPENAI_API_KEY, baseUrl: env.OPENAI_BASE_URL || undefined, model: env.OPENAI_MODEL || undefined },
+    openai: {
+      apiKey: env.OPENAI_API_KEY,
+      baseUrl: env.OPENAI_BASE_URL || undefined,
+      model: env.OPENAI_MODEL || undefined,
+    },
     twilioMediaBaseUrl: env.TWILIO_MEDIA_BASE_URL || undefined,
     r2: {
       endpoint: env.R2_S3_ENDPOINT,
@@ -140,7 +158,11 @@ export function loadConfig(env: Bindings): Config {
     },
     secretsKey: env.SECRETS_ENCRYPTION_KEY,
     ticketSecret: env.TICKET_SECRET,
-    pipeline: { pollDelaySeconds: env.PIPELINE_POLL_DELAY_SECONDS, stuckAfterMinutes: env.PIPELINE_STUCK_AFTER_MINUTES, retryBaseSeconds: env.PIPELINE_RETRY_BASE_SECONDS },
+    pipeline: {
+      pollDelaySeconds: env.PIPELINE_POLL_DELAY_SECONDS,
+      stuckAfterMinutes: env.PIPELINE_STUCK_AFTER_MINUTES,
+      retryBaseSeconds: env.PIPELINE_RETRY_BASE_SECONDS,
+    },
   });
   if (!result.success) {
     const fields = result.error.issues.map((i) => i.path.join('.')).join(', ');

@@ -37,11 +37,18 @@ export default async function setup(project: TestProject) {
     port: TEST_PORTS.keycloak,
     realmsDir: fileURLToPath(new URL('../keycloak', import.meta.url)),
   });
-  const assemblyai = await startAssemblyAI({ port: TEST_PORTS.assemblyai, behaviour: { apiKey: DEV_SECRETS.ASSEMBLYAI_API_KEY, latencyMs: 50 } });
-  const openai = await startOpenAI({ port: TEST_PORTS.openai, behaviour: { apiKey: DEV_SECRETS.OPENAI_API_KEY, latencyMs: 0 } });
+  const assemblyai = await startAssemblyAI({
+    port: TEST_PORTS.assemblyai,
+    behaviour: { apiKey: DEV_SECRETS.ASSEMBLYAI_API_KEY, latencyMs: 50 },
+  });
+  const openai = await startOpenAI({
+    port: TEST_PORTS.openai,
+    behaviour: { apiKey: DEV_SECRETS.OPENAI_API_KEY, latencyMs: 0 },
+  });
   const twilio = await startTwilio({ port: TEST_PORTS.twilio });
   const signingKeys: Record<string, { kid: string; privateJwk: JsonWebKey & { kid: string } }> = {};
-  for (const realm of ['qa-acme', 'qa-globex', 'qa-platform']) signingKeys[realm] = await keycloak.activeSigningKey(realm);
+  for (const realm of ['qa-acme', 'qa-globex', 'qa-platform'])
+    signingKeys[realm] = await keycloak.activeSigningKey(realm);
   project.provide('signingKeys', signingKeys);
   project.provide('databaseKind', backend.kind);
   const recordings = [1, 2, 3, 4].map((n) => {
@@ -52,7 +59,11 @@ export default async function setup(project: TestProject) {
       callSid: `CA${String(n).padStart(32, '0')}`,
       audio: pcmWav({ seconds: 1, channels: n === 2 ? 2 : 1 }),
     });
-    return { recordingSid: `RE${String(n).padStart(32, '0')}`, callSid: `CA${String(n).padStart(32, '0')}`, recordingUrl: rec.recordingUrl };
+    return {
+      recordingSid: `RE${String(n).padStart(32, '0')}`,
+      callSid: `CA${String(n).padStart(32, '0')}`,
+      recordingUrl: rec.recordingUrl,
+    };
   });
   project.provide('twilioRecordings', recordings);
 

@@ -29,17 +29,21 @@ const RATES = ['failureRate', 'httpErrorRate', 'duplicateWebhookRate'] as const;
  * loudly instead of silently running with the old settings. `apiKey: null` (from JSON) clears it.
  */
 export function mergeBehaviour(current: AssemblyAIBehaviour, update: unknown): AssemblyAIBehaviour {
-  if (typeof update !== 'object' || update === null || Array.isArray(update)) throw new Error('behaviour must be an object');
+  if (typeof update !== 'object' || update === null || Array.isArray(update))
+    throw new Error('behaviour must be an object');
   const next: AssemblyAIBehaviour = { ...current };
   for (const [key, value] of Object.entries(update)) {
     if (key === 'latencyMs') {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error('latencyMs must be a number >= 0');
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        throw new Error('latencyMs must be a number >= 0');
       next.latencyMs = value;
     } else if ((RATES as readonly string[]).includes(key)) {
-      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error(`${key} must be a number between 0 and 1`);
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+        throw new Error(`${key} must be a number between 0 and 1`);
       next[key as (typeof RATES)[number]] = value;
     } else if (key === 'apiKey') {
-      if (value !== undefined && value !== null && typeof value !== 'string') throw new Error('apiKey must be a string or null');
+      if (value !== undefined && value !== null && typeof value !== 'string')
+        throw new Error('apiKey must be a string or null');
       next.apiKey = value ?? undefined;
     } else {
       throw new Error(`unknown behaviour setting ${key}`);

@@ -50,25 +50,39 @@ export function parseTranscriptParams(body: unknown): TranscriptParams {
     const value = params[field];
     if (value !== undefined && value !== null && typeof value !== 'boolean') fail(`${field} must be a boolean`);
   }
-  for (const field of ['language_code', 'webhook_url', 'webhook_auth_header_name', 'webhook_auth_header_value', 'redact_pii_sub']) {
+  for (const field of [
+    'language_code',
+    'webhook_url',
+    'webhook_auth_header_name',
+    'webhook_auth_header_value',
+    'redact_pii_sub',
+  ]) {
     const value = params[field];
     if (value !== undefined && value !== null && typeof value !== 'string') fail(`${field} must be a string`);
   }
   const speechModel = params['speech_model'];
-  if (speechModel !== undefined && speechModel !== null && !(typeof speechModel === 'string' && SPEECH_MODELS.has(speechModel))) {
+  if (
+    speechModel !== undefined &&
+    speechModel !== null &&
+    !(typeof speechModel === 'string' && SPEECH_MODELS.has(speechModel))
+  ) {
     fail(`speech_model must be one of ${[...SPEECH_MODELS].join(', ')}`);
   }
   const speechModels = params['speech_models'];
-  if (speechModels !== undefined && speechModels !== null && !isStringArray(speechModels)) fail('speech_models must be an array of strings');
+  if (speechModels !== undefined && speechModels !== null && !isStringArray(speechModels))
+    fail('speech_models must be an array of strings');
   const policies = params['redact_pii_policies'];
-  if (policies !== undefined && policies !== null && !isStringArray(policies)) fail('redact_pii_policies must be an array of strings');
+  if (policies !== undefined && policies !== null && !isStringArray(policies))
+    fail('redact_pii_policies must be an array of strings');
   const expected = params['speakers_expected'];
-  if (expected !== undefined && expected !== null && !Number.isInteger(expected)) fail('speakers_expected must be an integer');
+  if (expected !== undefined && expected !== null && !Number.isInteger(expected))
+    fail('speakers_expected must be an integer');
 
   const webhookUrl = params['webhook_url'];
   if (typeof webhookUrl === 'string' && !isHttpUrl(webhookUrl)) fail('webhook_url must be an http(s) URL');
   const hasName = typeof params['webhook_auth_header_name'] === 'string' && params['webhook_auth_header_name'] !== '';
-  const hasValue = typeof params['webhook_auth_header_value'] === 'string' && params['webhook_auth_header_value'] !== '';
+  const hasValue =
+    typeof params['webhook_auth_header_value'] === 'string' && params['webhook_auth_header_value'] !== '';
   if (hasName !== hasValue) fail('webhook_auth_header_name and webhook_auth_header_value must be set together');
   if (params['redact_pii'] === true && !(Array.isArray(policies) && policies.length > 0)) {
     fail('redact_pii_policies is required when redact_pii is true');

@@ -45,7 +45,12 @@ const AUTH_ERROR = 'Authentication error, API token missing/invalid';
 
 export async function startAssemblyAI(opts: StartAssemblyAIOptions): Promise<AssemblyAIStandIn> {
   let behaviour = mergeBehaviour(DEFAULT_BEHAVIOUR, opts.behaviour ?? {});
-  const counters: TranscriptCounters & { httpErrors: number } = { transcripts: 0, webhooksSent: 0, webhookFailures: 0, httpErrors: 0 };
+  const counters: TranscriptCounters & { httpErrors: number } = {
+    transcripts: 0,
+    webhooksSent: 0,
+    webhookFailures: 0,
+    httpErrors: 0,
+  };
   const uploads = new Map<string, Uint8Array>();
   const catalogue = await SampleCatalogue.load();
   let origin = '';

@@ -18,7 +18,8 @@ const MAX_AUDIO_BYTES = 256 * 1024 * 1024;
 /** AssemblyAI's wording for the two ways a file fails; product code may show these to users. */
 const downloadError = (url: string) =>
   `Download error, unable to download ${url}. Please make sure the file exists and is accessible from the internet.`;
-const TRANSCODING_ERROR = 'Transcoding failed. File does not appear to contain audio. File type is application/octet-stream (data).';
+const TRANSCODING_ERROR =
+  'Transcoding failed. File does not appear to contain audio. File type is application/octet-stream (data).';
 
 export interface TranscriptCounters {
   transcripts: number;
@@ -89,7 +90,8 @@ export class TranscriptService {
     if (signal.aborted) return;
 
     if (audio === undefined) this.finish(record, { error: downloadError(record.params.audio_url) });
-    else if (audio.length === 0 || Math.random() < behaviour.failureRate) this.finish(record, { error: TRANSCODING_ERROR });
+    else if (audio.length === 0 || Math.random() < behaviour.failureRate)
+      this.finish(record, { error: TRANSCODING_ERROR });
     else this.finish(record, { content: this.deps.catalogue.match(audio).transcript });
   }
 
@@ -135,4 +137,3 @@ export class TranscriptService {
     if (Math.random() < this.deps.behaviour().duplicateWebhookRate && !this.closing.signal.aborted) await send();
   }
 }
-

@@ -3,7 +3,13 @@
  * content only once completed, and speakers, channels and sentiment shaped by what was asked
  * for. The stored samples carry speakers "A"/"B" and no channels; this adapts them per request.
  */
-import type { SentimentAnalysisResult, Transcript, TranscriptStatus, TranscriptUtterance, TranscriptWord } from 'assemblyai';
+import type {
+  SentimentAnalysisResult,
+  Transcript,
+  TranscriptStatus,
+  TranscriptUtterance,
+  TranscriptWord,
+} from 'assemblyai';
 import type { SampleTranscript } from '../samples/index.ts';
 import type { TranscriptParams } from './params.ts';
 
@@ -40,7 +46,8 @@ export function viewTranscript(record: TranscriptRecord): Transcript {
     acoustic_model: 'assemblyai_default',
     language_code: str('language_code') ?? (p['language_detection'] === true ? 'en' : 'en_us'),
     language_detection: bool('language_detection'),
-    language_confidence_threshold: typeof p['language_confidence_threshold'] === 'number' ? p['language_confidence_threshold'] : null,
+    language_confidence_threshold:
+      typeof p['language_confidence_threshold'] === 'number' ? p['language_confidence_threshold'] : null,
     language_confidence: content && p['language_detection'] === true ? 0.98 : null,
     language_codes: null,
     speech_model: speechModel as Transcript['speech_model'],
@@ -48,7 +55,10 @@ export function viewTranscript(record: TranscriptRecord): Transcript {
     speech_model_used: content ? (speechModels?.[0] ?? speechModel ?? 'universal') : null,
     text: record.deleted ? DELETED_TEXT : (content?.text ?? null),
     words: content ? content.words.map((w) => adaptWord(w, p)) : null,
-    utterances: content && (multichannel || p['speaker_labels'] === true) ? content.utterances.map((u) => adaptUtterance(u, p)) : null,
+    utterances:
+      content && (multichannel || p['speaker_labels'] === true)
+        ? content.utterances.map((u) => adaptUtterance(u, p))
+        : null,
     confidence: content?.confidence ?? null,
     audio_duration: content?.audio_duration ?? null,
     ...(multichannel && content ? { audio_channels: Math.max(2, content.audio_channels) } : {}),
@@ -61,7 +71,9 @@ export function viewTranscript(record: TranscriptRecord): Transcript {
     speakers_expected: typeof p['speakers_expected'] === 'number' ? p['speakers_expected'] : null,
     sentiment_analysis: bool('sentiment_analysis'),
     sentiment_analysis_results:
-      content && p['sentiment_analysis'] === true ? content.sentiment_analysis_results.map((s) => adaptSentiment(s, p)) : null,
+      content && p['sentiment_analysis'] === true
+        ? content.sentiment_analysis_results.map((s) => adaptSentiment(s, p))
+        : null,
     entity_detection: bool('entity_detection'),
     // No entity model here: an honest empty list rather than invented entities.
     entities: content && p['entity_detection'] === true ? [] : null,
@@ -121,7 +133,12 @@ function adaptWord(word: TranscriptWord, p: TranscriptParams): TranscriptWord {
 
 function adaptUtterance(utterance: TranscriptUtterance, p: TranscriptParams): TranscriptUtterance {
   const { speaker, channel } = labels(utterance.speaker, p);
-  return { ...utterance, speaker: speaker ?? utterance.speaker, channel, words: utterance.words.map((w) => adaptWord(w, p)) };
+  return {
+    ...utterance,
+    speaker: speaker ?? utterance.speaker,
+    channel,
+    words: utterance.words.map((w) => adaptWord(w, p)),
+  };
 }
 
 function adaptSentiment(result: SentimentAnalysisResult, p: TranscriptParams): SentimentAnalysisResult {

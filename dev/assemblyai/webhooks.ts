@@ -27,7 +27,10 @@ export async function deliverWebhook(d: WebhookDelivery): Promise<number | null>
     try {
       const res = await fetch(d.url, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', ...(d.authHeader ? { [d.authHeader.name]: d.authHeader.value } : {}) },
+        headers: {
+          'Content-Type': 'application/json',
+          ...(d.authHeader ? { [d.authHeader.name]: d.authHeader.value } : {}),
+        },
         body: JSON.stringify(d.body),
         signal: AbortSignal.any([d.signal, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)]),
         redirect: 'manual',

@@ -11,4 +11,3 @@ export const DEMO = {
     teams: { outbound: '0b5c6a2e-1d3f-4a7b-9c8d-000000000b21' },
   },
 } as const;
-

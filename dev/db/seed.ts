@@ -44,17 +44,33 @@ export async function seedDatabase(backend: DatabaseBackend): Promise<void> {
     q(
       `INSERT INTO tenants (id, display_name, subdomain, tier, limits, branding, features)
        VALUES ($1, $2, $1, $3, $4, $5, $6) ON CONFLICT (id) DO NOTHING`,
-      [id, name, tier, JSON.stringify(TIER_LIMITS[tier]), JSON.stringify({ primary_color: '#0f62fe' }), JSON.stringify({ ai_scoring: true })],
+      [
+        id,
+        name,
+        tier,
+        JSON.stringify(TIER_LIMITS[tier]),
+        JSON.stringify({ primary_color: '#0f62fe' }),
+        JSON.stringify({ ai_scoring: true }),
+      ],
     );
   await tenant('acme', 'Acme Corporation', 'standard');
   await tenant('globex', 'Globex Inc.', 'default');
 
   const org = (id: string, tenantId: string, name: string, industry: string) =>
-    q(`INSERT INTO organizations (id, tenant_id, name, industry, size, timezone) VALUES ($1, $2, $3, $4, '201-1000', 'America/New_York') ON CONFLICT (id) DO NOTHING`, [id, tenantId, name, industry]);
+    q(
+      `INSERT INTO organizations (id, tenant_id, name, industry, size, timezone) VALUES ($1, $2, $3, $4, '201-1000', 'America/New_York') ON CONFLICT (id) DO NOTHING`,
+      [id, tenantId, name, industry],
+    );
   const dept = (id: string, tenantId: string, orgId: string, name: string) =>
-    q(`INSERT INTO departments (id, tenant_id, organization_id, name) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`, [id, tenantId, orgId, name]);
+    q(
+      `INSERT INTO departments (id, tenant_id, organization_id, name) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING`,
+      [id, tenantId, orgId, name],
+    );
   const team = (id: string, tenantId: string, orgId: string, deptId: string, name: string) =>
-    q(`INSERT INTO teams (id, tenant_id, organization_id, department_id, name) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`, [id, tenantId, orgId, deptId, name]);
+    q(
+      `INSERT INTO teams (id, tenant_id, organization_id, department_id, name) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (id) DO NOTHING`,
+      [id, tenantId, orgId, deptId, name],
+    );
 
   const a = DEMO.acme;
   await org(a.organization, 'acme', 'Acme Support', 'Retail');
@@ -82,12 +98,29 @@ export async function seedDatabase(backend: DatabaseBackend): Promise<void> {
       await q(
         `INSERT INTO users (id, tenant_id, email, first_name, last_name, role, organization_id, department_id, team_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
-        [u.id, tenantId, u.email, u.firstName ?? null, u.lastName ?? null, role, p?.org ?? null, p?.dept ?? null, p?.team ?? null],
+        [
+          u.id,
+          tenantId,
+          u.email,
+          u.firstName ?? null,
+          u.lastName ?? null,
+          role,
+          p?.org ?? null,
+          p?.dept ?? null,
+          p?.team ?? null,
+        ],
       );
     }
   }
 
-  const flag = (tenantId: string, key: string, enabled: boolean, rollout: number, roles: string[], description: string) =>
+  const flag = (
+    tenantId: string,
+    key: string,
+    enabled: boolean,
+    rollout: number,
+    roles: string[],
+    description: string,
+  ) =>
     q(
       `INSERT INTO feature_flags (tenant_id, feature_key, enabled, rollout_percentage, target_roles, description)
        VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING`,
@@ -98,7 +131,11 @@ export async function seedDatabase(backend: DatabaseBackend): Promise<void> {
   await flag('globex', 'ai_coach', false, 100, [], 'AI coaching courses built from weak spots');
 
   const setting = (tenantId: string, category: string, values: object) =>
-    q(`INSERT INTO settings (tenant_id, category, values) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [tenantId, category, JSON.stringify(values)]);
+    q(`INSERT INTO settings (tenant_id, category, values) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING`, [
+      tenantId,
+      category,
+      JSON.stringify(values),
+    ]);
   await setting('acme', 'qa', { passing_score: 80, auto_fail_zeroes_score: true });
   await setting('acme', 'notifications', { email_alerts: true, digest: 'daily' });
   await setting('globex', 'qa', { passing_score: 70 });

@@ -31,8 +31,16 @@ export function adminRoute(deps: ServerDeps, handler: Handler): Handler {
 export type RealmHandler = (ctx: RequestContext, realm: StoredRealm) => Promise<Reply>;
 
 /** Registers admin routes under `/admin/realms/{realm}`: authorized first, then the realm is looked up. */
-export function realmRoutes(router: Router, deps: ServerDeps): (method: string, path: string, handler: RealmHandler) => void {
-  return (method, path, handler) => router.add(method, path, adminRoute(deps, (ctx) => handler(ctx, realmFor(deps, ctx))));
+export function realmRoutes(
+  router: Router,
+  deps: ServerDeps,
+): (method: string, path: string, handler: RealmHandler) => void {
+  return (method, path, handler) =>
+    router.add(
+      method,
+      path,
+      adminRoute(deps, (ctx) => handler(ctx, realmFor(deps, ctx))),
+    );
 }
 
 export function realmFor(deps: ServerDeps, ctx: RequestContext): StoredRealm {

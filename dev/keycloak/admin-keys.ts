@@ -32,8 +32,12 @@ export function registerKeyAdmin(router: Router, deps: ServerDeps): void {
     // Only key providers are modelled; a query for any other component type finds nothing.
     const type = ctx.url.searchParams.get('type');
     const name = ctx.url.searchParams.get('name');
-    const keys = type !== null && type !== KEY_PROVIDER_TYPE ? [] : realm.keys.filter((k) => name === null || k.name === name);
-    return json(200, keys.map((k) => componentView(realm, k)));
+    const keys =
+      type !== null && type !== KEY_PROVIDER_TYPE ? [] : realm.keys.filter((k) => name === null || k.name === name);
+    return json(
+      200,
+      keys.map((k) => componentView(realm, k)),
+    );
   });
 
   route('POST', base, async (ctx, realm) => {

@@ -1,6 +1,15 @@
 /** Admin API for realms, realm roles and clients (`/admin/realms[/{realm}[/roles|/clients]]`). */
 import { randomUUID } from 'node:crypto';
-import { ADMIN_REALM, adminRoute, adminUrl, created, paging, parseBody, realmFor, realmRoutes } from './admin-common.ts';
+import {
+  ADMIN_REALM,
+  adminRoute,
+  adminUrl,
+  created,
+  paging,
+  parseBody,
+  realmFor,
+  realmRoutes,
+} from './admin-common.ts';
 import type { ServerDeps } from './deps.ts';
 import { adminError, adminErrorMessage } from './errors.ts';
 import { json, noContent, type Handler, type RequestContext, type Router } from './http.ts';
@@ -62,7 +71,8 @@ function roleFor(realm: StoredRealm, ctx: RequestContext): StoredRole {
 }
 
 function registerRealms(router: Router, deps: ServerDeps): void {
-  const route = (method: string, path: string, handler: Handler): void => router.add(method, path, adminRoute(deps, handler));
+  const route = (method: string, path: string, handler: Handler): void =>
+    router.add(method, path, adminRoute(deps, handler));
 
   route('GET', '/admin/realms', async () => json(200, deps.store.list().map(realmView)));
 
@@ -103,13 +113,23 @@ function registerRoles(router: Router, deps: ServerDeps): void {
   const base = '/admin/realms/:realm/roles';
   const route = realmRoutes(router, deps);
 
-  route('GET', base, async (_ctx, realm) => json(200, realm.roles.map((r) => roleView(realm, r))));
+  route('GET', base, async (_ctx, realm) =>
+    json(
+      200,
+      realm.roles.map((r) => roleView(realm, r)),
+    ),
+  );
 
   route('POST', base, async (ctx, realm) => {
     const rep = await parseBody(ctx, roleSchema);
     if (!rep.name) throw adminErrorMessage(400, 'Role name is missing');
     if (findRole(realm, rep.name)) throw adminErrorMessage(409, `Role with name ${rep.name} already exists`);
-    realm.roles.push({ id: randomUUID(), name: rep.name, description: rep.description, composites: rep.composites?.realm ?? [] });
+    realm.roles.push({
+      id: randomUUID(),
+      name: rep.name,
+      description: rep.description,
+      composites: rep.composites?.realm ?? [],
+    });
     deps.store.changed();
     return created(adminUrl(deps, realm.realm, 'roles', rep.name));
   });
@@ -188,7 +208,10 @@ function registerClients(router: Router, deps: ServerDeps): void {
 
   route('GET', `${base}/:id/protocol-mappers/models`, async (ctx, realm) => {
     const client = clientFor(realm, ctx);
-    return json(200, client.protocolMappers.map((m) => ({ ...m, protocol: 'openid-connect' })));
+    return json(
+      200,
+      client.protocolMappers.map((m) => ({ ...m, protocol: 'openid-connect' })),
+    );
   });
 
   route('POST', `${base}/:id/protocol-mappers/models`, async (ctx, realm) => {

@@ -105,13 +105,19 @@ export function registerUserAdmin(router: Router, deps: ServerDeps): void {
   route('GET', `${base}/:id/role-mappings/realm`, async (ctx, realm) => {
     const user = userFor(realm, ctx);
     const roles = user.realmRoles.flatMap((name) => findRole(realm, name) ?? []);
-    return json(200, roles.map((r) => roleView(realm, r)));
+    return json(
+      200,
+      roles.map((r) => roleView(realm, r)),
+    );
   });
 
   route('GET', `${base}/:id/role-mappings/realm/composite`, async (ctx, realm) => {
     const user = userFor(realm, ctx);
     const roles = effectiveRealmRoles(realm, user).flatMap((name) => findRole(realm, name) ?? []);
-    return json(200, roles.map((r) => roleView(realm, r)));
+    return json(
+      200,
+      roles.map((r) => roleView(realm, r)),
+    );
   });
 
   route('POST', `${base}/:id/role-mappings/realm`, async (ctx, realm) => {
@@ -135,7 +141,8 @@ export function registerUserAdmin(router: Router, deps: ServerDeps): void {
   route('PUT', `${base}/:id/reset-password`, async (ctx, realm) => {
     const user = userFor(realm, ctx);
     const credential = await parseBody(ctx, credentialSchema);
-    if ((credential.type ?? 'password') !== 'password') throw adminErrorMessage(400, 'Only password credentials can be reset');
+    if ((credential.type ?? 'password') !== 'password')
+      throw adminErrorMessage(400, 'Only password credentials can be reset');
     if (!credential.value) throw adminErrorMessage(400, 'Missing password value');
     await setPassword(user, credential.value, credential.temporary ?? false);
     deps.store.changed();
@@ -151,5 +158,7 @@ export function registerUserAdmin(router: Router, deps: ServerDeps): void {
     return noContent();
   });
 
-  route('GET', `${base}/:id/sessions`, async (ctx: RequestContext, realm) => json(200, sessionViews(realm, userFor(realm, ctx).id)));
+  route('GET', `${base}/:id/sessions`, async (ctx: RequestContext, realm) =>
+    json(200, sessionViews(realm, userFor(realm, ctx).id)),
+  );
 }

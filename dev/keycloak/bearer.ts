@@ -22,7 +22,11 @@ export interface AcceptedToken {
 }
 
 /** Returns the token's claims and user, or undefined when Keycloak would refuse the token. */
-export async function acceptAccessToken(deps: ServerDeps, realm: StoredRealm, token: string): Promise<AcceptedToken | undefined> {
+export async function acceptAccessToken(
+  deps: ServerDeps,
+  realm: StoredRealm,
+  token: string,
+): Promise<AcceptedToken | undefined> {
   let payload: JWTPayload;
   try {
     payload = await deps.tokens.verify(realm, token, 'Bearer');

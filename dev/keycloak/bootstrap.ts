@@ -24,13 +24,17 @@ export async function loadRealms(store: RealmStore, realmsDir: string, stateFile
 
   // Like Keycloak's --import-realm, an existing realm wins over its export file.
   const fresh = reps.filter((rep) => !store.has(rep.realm));
-  const imported = await Promise.all(fresh.map(async (rep) => {
-    try {
-      return await importRealm(rep);
-    } catch (err) {
-      throw new Error(`realm "${rep.realm}" could not be imported: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }));
+  const imported = await Promise.all(
+    fresh.map(async (rep) => {
+      try {
+        return await importRealm(rep);
+      } catch (err) {
+        throw new Error(
+          `realm "${rep.realm}" could not be imported: ${err instanceof Error ? err.message : String(err)}`,
+        );
+      }
+    }),
+  );
   for (const realm of imported) store.load(realm);
   if (imported.length > 0) stateFile?.schedule();
 }

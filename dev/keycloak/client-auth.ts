@@ -29,7 +29,11 @@ function sameSecret(a: string, b: string): boolean {
   return left.length === right.length && timingSafeEqual(left, right);
 }
 
-export function authenticateClient(realm: StoredRealm, form: Map<string, string>, authorization: string | undefined): StoredClient {
+export function authenticateClient(
+  realm: StoredRealm,
+  form: Map<string, string>,
+  authorization: string | undefined,
+): StoredClient {
   const basic = parseBasic(authorization);
   if (authorization && !basic && !form.has('client_id')) {
     throw new HttpError(401, undefined, { 'www-authenticate': `Basic realm="${realm.realm}"` });

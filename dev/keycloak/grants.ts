@@ -53,13 +53,25 @@ async function passwordGrant({ deps, realm, client, form, ctx }: GrantInput): Pr
   }
   if (user.requiredActions.length > 0) throw oauthError(400, 'invalid_grant', 'Account is not fully set up');
   const session = createSession(realm, user.id, client.clientId, scope, nowSeconds());
-  const body = await deps.tokens.issue({ realm, client, user, session, scope, jtiPrefix: 'onrtro:', clientAddress: ctx.remoteAddress });
+  const body = await deps.tokens.issue({
+    realm,
+    client,
+    user,
+    session,
+    scope,
+    jtiPrefix: 'onrtro:',
+    clientAddress: ctx.remoteAddress,
+  });
   deps.store.changed();
   return tokenReply(body);
 }
 
 /** Validates a refresh token the way Keycloak's TokenManager does, returning its claims. */
-export async function checkRefreshToken(deps: ServerDeps, realm: StoredRealm, token: string | undefined): Promise<JWTPayload> {
+export async function checkRefreshToken(
+  deps: ServerDeps,
+  realm: StoredRealm,
+  token: string | undefined,
+): Promise<JWTPayload> {
   if (!token) throw oauthError(400, 'invalid_request', 'Missing parameter: refresh_token');
   try {
     return await deps.tokens.verify(realm, token, 'Refresh');
@@ -101,7 +113,8 @@ async function refreshGrant({ deps, realm, client, form, ctx }: GrantInput): Pro
 }
 
 async function clientCredentialsGrant({ deps, realm, client, form, ctx }: GrantInput): Promise<Reply> {
-  if (client.publicClient) throw oauthError(400, 'unauthorized_client', 'Public client not allowed to retrieve service account');
+  if (client.publicClient)
+    throw oauthError(400, 'unauthorized_client', 'Public client not allowed to retrieve service account');
   if (!client.serviceAccountsEnabled) {
     throw oauthError(400, 'unauthorized_client', 'Client not enabled to retrieve service account');
   }
@@ -109,7 +122,14 @@ async function clientCredentialsGrant({ deps, realm, client, form, ctx }: GrantI
   if (!user) throw oauthError(400, 'invalid_request', 'Service account user not found');
   if (!user.enabled) throw oauthError(400, 'invalid_request', 'User is disabled');
   const scope = resolveScope(form.get('scope'));
-  const body = await deps.tokens.issue({ realm, client, user, scope, jtiPrefix: 'trrtcc:', clientAddress: ctx.remoteAddress });
+  const body = await deps.tokens.issue({
+    realm,
+    client,
+    user,
+    scope,
+    jtiPrefix: 'trrtcc:',
+    clientAddress: ctx.remoteAddress,
+  });
   return tokenReply(body);
 }
 

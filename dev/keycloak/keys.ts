@@ -73,7 +73,11 @@ export function activeKey(realm: StoredRealm, algorithm: KeyAlgorithm): StoredKe
 }
 
 /** An enabled key by kid: active and passive keys verify, disabled ones do not. */
-export function verificationKey(realm: StoredRealm, kid: string | undefined, algorithm: KeyAlgorithm): StoredKey | undefined {
+export function verificationKey(
+  realm: StoredRealm,
+  kid: string | undefined,
+  algorithm: KeyAlgorithm,
+): StoredKey | undefined {
   return realm.keys.find((k) => k.enabled && k.algorithm === algorithm && k.kid === kid);
 }
 

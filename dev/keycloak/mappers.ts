@@ -68,7 +68,12 @@ export function mappedAudiences(client: StoredClient, kind: TokenKind): string[]
 }
 
 /** Applies hard-coded and user-attribute claim mappers to a claim set. */
-export function applyClaimMappers(claims: Record<string, unknown>, client: StoredClient, user: StoredUser, kind: TokenKind): void {
+export function applyClaimMappers(
+  claims: Record<string, unknown>,
+  client: StoredClient,
+  user: StoredUser,
+  kind: TokenKind,
+): void {
   for (const mapper of client.protocolMappers) {
     if (!appliesTo(mapper, kind)) continue;
     const claimName = mapper.config['claim.name'];

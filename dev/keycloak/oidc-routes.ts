@@ -39,8 +39,30 @@ function discovery(issuer: string): Record<string, unknown> {
     token_endpoint_auth_methods_supported: clientAuth,
     introspection_endpoint_auth_methods_supported: clientAuth,
     revocation_endpoint_auth_methods_supported: clientAuth,
-    scopes_supported: ['openid', 'email', 'profile', 'address', 'phone', 'offline_access', 'roles', 'web-origins', 'acr', 'basic'],
-    claims_supported: ['aud', 'sub', 'iss', 'auth_time', 'name', 'given_name', 'family_name', 'preferred_username', 'email', 'acr'],
+    scopes_supported: [
+      'openid',
+      'email',
+      'profile',
+      'address',
+      'phone',
+      'offline_access',
+      'roles',
+      'web-origins',
+      'acr',
+      'basic',
+    ],
+    claims_supported: [
+      'aud',
+      'sub',
+      'iss',
+      'auth_time',
+      'name',
+      'given_name',
+      'family_name',
+      'preferred_username',
+      'email',
+      'acr',
+    ],
     claim_types_supported: ['normal'],
     backchannel_logout_supported: true,
     authorization_response_iss_parameter_supported: true,
@@ -84,7 +106,11 @@ async function logout(deps: ServerDeps, realm: StoredRealm, ctx: RequestContext)
 }
 
 /** Decodes a token as either kind this realm issues; undefined if it is neither (or invalid). */
-async function identify(deps: ServerDeps, realm: StoredRealm, token: string): Promise<{ kind: 'refresh' | 'access'; claims: JWTPayload } | undefined> {
+async function identify(
+  deps: ServerDeps,
+  realm: StoredRealm,
+  token: string,
+): Promise<{ kind: 'refresh' | 'access'; claims: JWTPayload } | undefined> {
   try {
     return { kind: 'refresh', claims: await deps.tokens.verify(realm, token, 'Refresh') };
   } catch {
@@ -125,7 +151,13 @@ async function introspect(deps: ServerDeps, realm: StoredRealm, ctx: RequestCont
     const accepted = await acceptAccessToken(deps, realm, token);
     if (!accepted) return json(200, { active: false });
     const claims = accepted.payload;
-    return json(200, { ...claims, client_id: claims['azp'], username: accepted.user.username, token_type: 'Bearer', active: true });
+    return json(200, {
+      ...claims,
+      client_id: claims['azp'],
+      username: accepted.user.username,
+      token_type: 'Bearer',
+      active: true,
+    });
   }
   if (found?.kind === 'refresh') {
     return json(200, { ...found.claims, client_id: found.claims['azp'], token_type: 'Refresh', active: true });

@@ -6,7 +6,12 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { adminErrorMessage } from './errors.ts';
 import { generateDefaultKeys, generateKey, isKeyProviderId, KEY_PROVIDER_TYPE } from './keys.ts';
 import type { KeyAlgorithm, StoredClient, StoredKey, StoredRealm, StoredRole } from './model.ts';
-import type { ClientRepresentation, ComponentRepresentation, RealmRepresentation, RoleRepresentation } from './representations.ts';
+import type {
+  ClientRepresentation,
+  ComponentRepresentation,
+  RealmRepresentation,
+  RoleRepresentation,
+} from './representations.ts';
 import { defaultRoleName, ensureBuiltInRoles } from './roles.ts';
 import { assertUnique, buildUser, serviceAccountUsername } from './users.ts';
 
@@ -15,7 +20,12 @@ const REALM_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
 
 function toRole(rep: RoleRepresentation): StoredRole {
   if (!rep.name) throw adminErrorMessage(400, 'Role name is missing');
-  return { id: rep.id ?? randomUUID(), name: rep.name, description: rep.description, composites: rep.composites?.realm ?? [] };
+  return {
+    id: rep.id ?? randomUUID(),
+    name: rep.name,
+    description: rep.description,
+    composites: rep.composites?.realm ?? [],
+  };
 }
 
 /** Client defaults follow Keycloak's model defaults: enabled, confidential, standard flow only. */

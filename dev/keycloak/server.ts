@@ -57,7 +57,8 @@ async function handle(router: Router, req: IncomingMessage, res: ServerResponse)
     const method = req.method ?? 'GET';
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const match = router.match(method, url.pathname);
-    if (match.kind === 'not-found') throw new HttpError(404, { error: 'Unable to find matching target resource method' });
+    if (match.kind === 'not-found')
+      throw new HttpError(404, { error: 'Unable to find matching target resource method' });
     if (match.kind === 'method-not-allowed') throw new HttpError(405, { error: 'HTTP 405 Method Not Allowed' });
     const ctx: RequestContext = {
       method,
@@ -94,7 +95,10 @@ export async function startKeycloak(opts: StartKeycloakOptions): Promise<Keycloa
   const deps: ServerDeps = {
     store,
     stats: new JwksStats(),
-    tokens: new TokenMinter((realm) => `${publicUrl}/realms/${realm}`, () => store.changed()),
+    tokens: new TokenMinter(
+      (realm) => `${publicUrl}/realms/${realm}`,
+      () => store.changed(),
+    ),
     publicUrl: () => publicUrl,
   };
   const router = buildRouter(deps);

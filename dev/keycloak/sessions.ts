@@ -2,7 +2,13 @@
 import { randomUUID } from 'node:crypto';
 import type { StoredRealm, StoredSession } from './model.ts';
 
-export function createSession(realm: StoredRealm, userId: string, clientId: string, scope: string, now: number): StoredSession {
+export function createSession(
+  realm: StoredRealm,
+  userId: string,
+  clientId: string,
+  scope: string,
+  now: number,
+): StoredSession {
   const session: StoredSession = { id: randomUUID(), userId, clientId, started: now, lastRefresh: now, scope };
   realm.sessions.push(session);
   return session;

@@ -116,7 +116,9 @@ export class TokenMinter {
       ...(origins.length ? { 'allowed-origins': origins } : {}),
       realm_access: { roles: effectiveRealmRoles(realm, user) },
       scope: grant.scope,
-      ...(serviceAccount ? { clientHost: grant.clientAddress, client_id: client.clientId, clientAddress: grant.clientAddress } : {}),
+      ...(serviceAccount
+        ? { clientHost: grant.clientAddress, client_id: client.clientId, clientAddress: grant.clientAddress }
+        : {}),
       ...profileClaims(user),
     };
     applyClaimMappers(access, client, user, 'access');
@@ -141,7 +143,13 @@ export class TokenMinter {
     return response;
   }
 
-  private async mintIdToken(grant: Grant, session: StoredSession, now: number, expiresIn: number, accessToken: string): Promise<string> {
+  private async mintIdToken(
+    grant: Grant,
+    session: StoredSession,
+    now: number,
+    expiresIn: number,
+    accessToken: string,
+  ): Promise<string> {
     const { realm, client, user } = grant;
     const extraAudiences = mappedAudiences(client, 'id').filter((a) => a !== client.clientId);
     const claims: Record<string, unknown> = {

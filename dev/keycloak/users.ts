@@ -166,7 +166,9 @@ export function searchUsers(realm: StoredRealm, query: UserQuery): StoredUser[] 
     .filter((u) => matches(u.username, query.username) && matches(u.email, query.email))
     .filter((u) => matches(u.firstName, query.firstName) && matches(u.lastName, query.lastName))
     .filter((u) => query.enabled === undefined || u.enabled === query.enabled)
-    .filter((u) => !search || [u.username, u.email, u.firstName, u.lastName].some((v) => v?.toLowerCase().includes(search)))
+    .filter(
+      (u) => !search || [u.username, u.email, u.firstName, u.lastName].some((v) => v?.toLowerCase().includes(search)),
+    )
     .sort((a, b) => a.username.localeCompare(b.username))
     .slice(query.first, query.first + query.max);
 }

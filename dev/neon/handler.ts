@@ -86,7 +86,11 @@ async function runStatement(
 ): Promise<string> {
   deps.onQuery();
   const res = await session.query(q.query, q.params);
-  if (!opts.rawTextOutput) await deps.types.learn(session, res.fields.map((f) => f.dataTypeID));
+  if (!opts.rawTextOutput)
+    await deps.types.learn(
+      session,
+      res.fields.map((f) => f.dataTypeID),
+    );
   return resultToJson(
     res,
     {

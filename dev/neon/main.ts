@@ -18,7 +18,9 @@ const standIn = await startNeonHttp({ port, host, backend });
 console.log(
   `Neon HTTP stand-in on ${standIn.url} (${backend.kind === 'pglite' ? `PGlite at ${dataDir}` : 'Postgres from DATABASE_URL'})`,
 );
-console.log(`neonConfig.fetchEndpoint = '${standIn.url}'; counters at GET ${standIn.url.replace(/\/sql$/, '/__stats')}`);
+console.log(
+  `neonConfig.fetchEndpoint = '${standIn.url}'; counters at GET ${standIn.url.replace(/\/sql$/, '/__stats')}`,
+);
 
 let stopping = false;
 async function stop(): Promise<void> {

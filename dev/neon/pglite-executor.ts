@@ -12,13 +12,7 @@
 import { PGlite, protocol } from '@electric-sql/pglite';
 import type { ConnInfo } from './conn-info.ts';
 import { fatal, fromPgError, isPgError } from './errors.ts';
-import {
-  parseCommandTag,
-  type FieldInfo,
-  type Session,
-  type SqlExecutor,
-  type StatementResult,
-} from './executor.ts';
+import { parseCommandTag, type FieldInfo, type Session, type SqlExecutor, type StatementResult } from './executor.ts';
 
 type BackendMessage = Awaited<ReturnType<PGlite['execProtocolStream']>>[number];
 

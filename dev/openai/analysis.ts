@@ -88,14 +88,24 @@ export interface CallAnalysis {
 const PASS_RATIO = 0.6;
 /** A reviewer quotes a few moments per criterion, not every match. */
 const MAX_EVIDENCE = 3;
-const PROFILE_KINDS: CriterionKind[] = ['greeting', 'disclosure', 'verification', 'empathy', 'resolution', 'closing', 'next_steps'];
+const PROFILE_KINDS: CriterionKind[] = [
+  'greeting',
+  'disclosure',
+  'verification',
+  'empathy',
+  'resolution',
+  'closing',
+  'next_steps',
+];
 
 export function analyse(prompt: CallPrompt, seed: number): CallAnalysis {
   const utterances = prompt.utterances;
   const transcriptSeed = hashSeed(utterances.map((u) => u.text).join('\n'));
   // How the call went on the standard points, whatever the form asks: drives summary and unknown criteria.
   const profile = new Map(PROFILE_KINDS.map((k) => [k, evaluateKind(k, utterances)]));
-  const quality = mean(['greeting', 'empathy', 'resolution', 'closing'].map((k) => profile.get(k as CriterionKind)!.ratio));
+  const quality = mean(
+    ['greeting', 'empathy', 'resolution', 'closing'].map((k) => profile.get(k as CriterionKind)!.ratio),
+  );
 
   const form = prompt.criteria.length ? prompt.criteria : SAMPLE_CRITERIA.map(toCriterion);
   const criteria = form.map((c) => scoreCriterion(c, utterances, quality, transcriptSeed));
@@ -111,7 +121,12 @@ export function analyse(prompt: CallPrompt, seed: number): CallAnalysis {
   const escalation = findEscalation(customer, resolved);
   const compliance = checkCompliance(prompt.complianceRules, criteria, utterances, quality, transcriptSeed);
   const company = /\b(?:calling|to)\s+((?:[A-Z][\w&'-]*\s?){1,3})/.exec(agent[0]?.text ?? '')?.[1]?.trim();
-  const agentName = /\b(?:this is|my name is|name's)\s+([A-Z][a-z]+)/.exec(agent.slice(0, 2).map((u) => u.text).join(' '))?.[1];
+  const agentName = /\b(?:this is|my name is|name's)\s+([A-Z][a-z]+)/.exec(
+    agent
+      .slice(0, 2)
+      .map((u) => u.text)
+      .join(' '),
+  )?.[1];
   const customerName = /\bit's\s+([A-Z][a-z]+ [A-Z][a-z]+)/.exec(customer.map((u) => u.text).join(' '))?.[1];
   const topic = detectTopic(utterances);
   const problem = problemStatement(customer);
@@ -149,7 +164,15 @@ export function analyse(prompt: CallPrompt, seed: number): CallAnalysis {
 }
 
 function toCriterion(c: (typeof SAMPLE_CRITERIA)[number]): Criterion {
-  return { id: c.id, name: c.name, maxPoints: c.max_points, description: c.description, weight: undefined, compliance: false, autoFail: false };
+  return {
+    id: c.id,
+    name: c.name,
+    maxPoints: c.max_points,
+    description: c.description,
+    weight: undefined,
+    compliance: false,
+    autoFail: false,
+  };
 }
 
 interface KindEvaluation {
@@ -173,7 +196,11 @@ function evaluateKind(kind: CriterionKind, utterances: Utterance[]): KindEvaluat
     });
   const positive = find(rubric.positive);
   const negative = find(rubric.negative);
-  if (rubric.notApplicableWhenAbsent && positive.length === 0 && !utterances.some((u) => rubric.notApplicableWhenAbsent!.test(u.text))) {
+  if (
+    rubric.notApplicableWhenAbsent &&
+    positive.length === 0 &&
+    !utterances.some((u) => rubric.notApplicableWhenAbsent!.test(u.text))
+  ) {
     return { ratio: 1, evidence: [], negative: [] };
   }
   const base = positive.length === 0 ? 0 : positive.length === 1 ? 0.75 : 1;
@@ -187,7 +214,12 @@ function evaluateKind(kind: CriterionKind, utterances: Utterance[]): KindEvaluat
   return { ratio, evidence, negative };
 }
 
-function scoreCriterion(criterion: Criterion, utterances: Utterance[], quality: number, transcriptSeed: number): CriterionResult {
+function scoreCriterion(
+  criterion: Criterion,
+  utterances: Utterance[],
+  quality: number,
+  transcriptSeed: number,
+): CriterionResult {
   const kind = classify(criterion);
   const random = streamFor(transcriptSeed, `criterion:${criterion.id}`);
   let evaluation: KindEvaluation;
@@ -208,11 +240,14 @@ function scoreCriterion(criterion: Criterion, utterances: Utterance[], quality: 
   const rubric = kind ? RUBRICS[kind] : undefined;
   const cited = (passed ? evaluation.evidence : evaluation.negative[0] ? evaluation.negative : evaluation.evidence)[0];
   // A failed criterion is best shown by what went wrong; a passed one by what went right.
-  const ranked = passed ? evaluation.evidence : [...evaluation.negative, ...evaluation.evidence.filter((e) => !evaluation.negative.includes(e))];
+  const ranked = passed
+    ? evaluation.evidence
+    : [...evaluation.negative, ...evaluation.evidence.filter((e) => !evaluation.negative.includes(e))];
   const verdict = rubric
     ? `The agent ${passed ? rubric.pass : rubric.fail}`
     : `The agent ${passed ? 'met' : 'fell short of'} the "${criterion.name}" expectation`;
-  const role = (e: Evidence) => (evaluation.negative.includes(e) ? 'counts against' : passed ? 'supports' : 'falls short of');
+  const role = (e: Evidence) =>
+    evaluation.negative.includes(e) ? 'counts against' : passed ? 'supports' : 'falls short of';
   return {
     criterion,
     kind,
@@ -236,13 +271,19 @@ function checkCompliance(
   seed: number,
 ): ComplianceResult[] {
   const fromCriteria = criteria
-    .filter((r) => r.criterion.compliance || r.kind === 'disclosure' || r.kind === 'verification' || r.kind === 'compliance')
+    .filter(
+      (r) => r.criterion.compliance || r.kind === 'disclosure' || r.kind === 'verification' || r.kind === 'compliance',
+    )
     .map((r) => ({ id: r.criterion.id, name: r.criterion.name, description: r.criterion.description }));
   let checks = [...rules, ...fromCriteria.filter((c) => !rules.some((r) => r.id === c.id))];
   if (checks.length === 0) {
     checks = [
       { id: 'recording_disclosure', name: 'Recording disclosure', description: 'The call is disclosed as recorded.' },
-      { id: 'identity_verification', name: 'Identity verification', description: 'The caller is verified before account details are discussed.' },
+      {
+        id: 'identity_verification',
+        name: 'Identity verification',
+        description: 'The caller is verified before account details are discussed.',
+      },
     ];
   }
   return checks.map((check) => {
@@ -258,7 +299,9 @@ function checkCompliance(
       evidence = [];
     }
     const rubric = kind ? RUBRICS[kind] : undefined;
-    const what = rubric ? `The agent ${met ? rubric.pass : rubric.fail}` : `"${check.name}" was ${met ? 'followed' : 'not followed'}`;
+    const what = rubric
+      ? `The agent ${met ? rubric.pass : rubric.fail}`
+      : `"${check.name}" was ${met ? 'followed' : 'not followed'}`;
     return {
       id: check.id,
       name: check.name,
@@ -313,7 +356,9 @@ function churnRisk(customer: Utterance[], resolved: boolean, sentiment: Sentimen
 function talkRatio(utterances: Utterance[]): number {
   const spoken = (u: Utterance) => Math.max(0, u.endSeconds - u.startSeconds);
   const total = utterances.reduce((n, u) => n + spoken(u), 0);
-  return total ? Math.round((utterances.filter((u) => u.role === 'agent').reduce((n, u) => n + spoken(u), 0) / total) * 100) / 100 : 0;
+  return total
+    ? Math.round((utterances.filter((u) => u.role === 'agent').reduce((n, u) => n + spoken(u), 0) / total) * 100) / 100
+    : 0;
 }
 
 function label(score: number): Sentiment {
@@ -328,7 +373,10 @@ function findEscalation(customer: Utterance[], resolved: boolean): string | unde
 
 const TOPICS: [string, RegExp][] = [
   ['a billing issue', /\bbill|charge|refund|payment|\bfee\b|invoice|autopay/gi],
-  ['a technical problem', /internet|router|connection|wi-?fi|error|not working|firmware|outage|dropping|log ?in|password/gi],
+  [
+    'a technical problem',
+    /internet|router|connection|wi-?fi|error|not working|firmware|outage|dropping|log ?in|password/gi,
+  ],
   ['cancelling their subscription', /cancel|subscription|too expensive/gi],
   ['an order or delivery', /\border\b|deliver|package|shipping|tracking/gi],
 ];
@@ -356,7 +404,11 @@ function problemStatement(customer: Utterance[]): Evidence | undefined {
   return first ? { quote: sentences(first.text)[0] ?? first.text, utterance: first } : undefined;
 }
 
-function summarise(a: CallAnalysis, profile: Map<CriterionKind, KindEvaluation>, problem: Evidence | undefined): string {
+function summarise(
+  a: CallAnalysis,
+  profile: Map<CriterionKind, KindEvaluation>,
+  problem: Evidence | undefined,
+): string {
   if (a.utterances.length === 0) return 'No call transcript was provided, so the call could not be summarised.';
   const ok = (k: CriterionKind) => profile.get(k)!.ratio >= PASS_RATIO;
   const did: string[] = [];
@@ -381,7 +433,9 @@ function summarise(a: CallAnalysis, profile: Map<CriterionKind, KindEvaluation>,
 function insights(a: CallAnalysis): Insight[] {
   const risks: Insight[] = [];
   if (a.escalation) {
-    const quote = a.utterances.find((u) => u.role === 'customer' && /supervisor|manager|cancel|switch providers/i.test(u.text));
+    const quote = a.utterances.find(
+      (u) => u.role === 'customer' && /supervisor|manager|cancel|switch providers/i.test(u.text),
+    );
     risks.push({
       kind: 'risk',
       priority: 'high',
@@ -402,7 +456,9 @@ function insights(a: CallAnalysis): Insight[] {
     risks.push({
       kind: 'risk',
       priority: 'high',
-      suggestion: a.criteria.find((r) => r.criterion.id === c.id)?.coaching ?? `Review the "${c.name}" requirement with the agent.`,
+      suggestion:
+        a.criteria.find((r) => r.criterion.id === c.id)?.coaching ??
+        `Review the "${c.name}" requirement with the agent.`,
       area: 'Compliance',
       title: `Compliance: ${c.name}`,
       text: c.reasoning,
@@ -452,7 +508,8 @@ function highlights(problem: Evidence | undefined, criteria: CriterionResult[], 
   const upset = customer.find((u) => CUSTOMER_NEGATIVE.filter((p) => p.test(u.text)).length >= 1);
   if (upset) picks.push({ quote: upset.text, utterance: upset, note: 'The customer expresses frustration' });
   const escalation = customer.find((u) => /\bsupervisor\b|\bmanager\b/i.test(u.text));
-  if (escalation) picks.push({ quote: escalation.text, utterance: escalation, note: 'The customer asks for a supervisor' });
+  if (escalation)
+    picks.push({ quote: escalation.text, utterance: escalation, note: 'The customer asks for a supervisor' });
   return uniqueByUtterance(picks).sort((x, y) => x.utterance.startSeconds - y.utterance.startSeconds);
 }
 

@@ -12,17 +12,21 @@ export const DEFAULT_BEHAVIOUR: OpenAIBehaviour = { latencyMs: 50, httpErrorRate
 
 /** Applies a checked partial update; `apiKey: null` (from JSON) clears the key. */
 export function mergeBehaviour(current: OpenAIBehaviour, update: unknown): OpenAIBehaviour {
-  if (typeof update !== 'object' || update === null || Array.isArray(update)) throw new Error('behaviour must be an object');
+  if (typeof update !== 'object' || update === null || Array.isArray(update))
+    throw new Error('behaviour must be an object');
   const next: OpenAIBehaviour = { ...current };
   for (const [key, value] of Object.entries(update)) {
     if (key === 'latencyMs') {
-      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) throw new Error('latencyMs must be a number >= 0');
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0)
+        throw new Error('latencyMs must be a number >= 0');
       next.latencyMs = value;
     } else if (key === 'httpErrorRate') {
-      if (typeof value !== 'number' || !(value >= 0 && value <= 1)) throw new Error('httpErrorRate must be a number between 0 and 1');
+      if (typeof value !== 'number' || !(value >= 0 && value <= 1))
+        throw new Error('httpErrorRate must be a number between 0 and 1');
       next.httpErrorRate = value;
     } else if (key === 'apiKey') {
-      if (value !== undefined && value !== null && typeof value !== 'string') throw new Error('apiKey must be a string or null');
+      if (value !== undefined && value !== null && typeof value !== 'string')
+        throw new Error('apiKey must be a string or null');
       next.apiKey = value ?? undefined;
     } else {
       throw new Error(`unknown behaviour setting ${key}`);

@@ -37,7 +37,12 @@ export interface ChatCompletion {
     completion_tokens: number;
     total_tokens: number;
     prompt_tokens_details: { cached_tokens: number; audio_tokens: number };
-    completion_tokens_details: { reasoning_tokens: number; audio_tokens: number; accepted_prediction_tokens: number; rejected_prediction_tokens: number };
+    completion_tokens_details: {
+      reasoning_tokens: number;
+      audio_tokens: number;
+      accepted_prediction_tokens: number;
+      rejected_prediction_tokens: number;
+    };
   };
   service_tier: 'default';
   system_fingerprint: string;
@@ -55,7 +60,10 @@ export function complete(req: ChatRequest): ChatCompletion {
   for (let index = 0; index < req.n; index++) {
     choices.push(choose(req, all, analysis, index === 0 ? seed : hashSeed(String(seed), String(index)), index));
   }
-  const completionTokens = choices.reduce((n, c) => n + estimateTokens(c.message.content ?? c.message.refusal ?? ''), 0);
+  const completionTokens = choices.reduce(
+    (n, c) => n + estimateTokens(c.message.content ?? c.message.refusal ?? ''),
+    0,
+  );
   const promptTokens = estimateTokens(all) + 3 * req.messages.length;
   return {
     id: `chatcmpl-${randomBytes(15).toString('base64url')}`,
@@ -68,7 +76,12 @@ export function complete(req: ChatRequest): ChatCompletion {
       completion_tokens: completionTokens,
       total_tokens: promptTokens + completionTokens,
       prompt_tokens_details: { cached_tokens: 0, audio_tokens: 0 },
-      completion_tokens_details: { reasoning_tokens: 0, audio_tokens: 0, accepted_prediction_tokens: 0, rejected_prediction_tokens: 0 },
+      completion_tokens_details: {
+        reasoning_tokens: 0,
+        audio_tokens: 0,
+        accepted_prediction_tokens: 0,
+        rejected_prediction_tokens: 0,
+      },
     },
     service_tier: 'default',
     system_fingerprint: `fp_${hashSeed(req.model).toString(16).padStart(8, '0').slice(0, 10)}`,
@@ -97,9 +110,11 @@ function choose(req: ChatRequest, all: string, analysis: CallAnalysis, seed: num
     content = textAnswer(req, analysis);
   }
 
-  if (all.includes('[[truncate]]')) return choice(content.slice(0, Math.max(1, Math.floor(content.length / 2))), 'length');
+  if (all.includes('[[truncate]]'))
+    return choice(content.slice(0, Math.max(1, Math.floor(content.length / 2))), 'length');
   // A real token limit cuts the answer off the same way.
-  if (req.maxTokens !== undefined && estimateTokens(content) > req.maxTokens) return choice(content.slice(0, req.maxTokens * 4), 'length');
+  if (req.maxTokens !== undefined && estimateTokens(content) > req.maxTokens)
+    return choice(content.slice(0, req.maxTokens * 4), 'length');
   return choice(content, 'stop');
 }
 
@@ -124,7 +139,13 @@ function textAnswer(req: ChatRequest, a: CallAnalysis): string {
     const lines = a.criteria.map((r) => `- ${r.criterion.name}: ${r.score}/${r.criterion.maxPoints}. ${r.reasoning}`);
     return [a.summary, '', `Overall score: ${Math.round(a.overallRatio * 100)}/100.`, ...lines].join('\n');
   }
-  const last = [...req.messages].reverse().find((m) => m.role === 'user')?.text.trim() ?? '';
+  const last =
+    [...req.messages]
+      .reverse()
+      .find((m) => m.role === 'user')
+      ?.text.trim() ?? '';
   const topic = last.split(/(?<=[.!?])\s+/)[0]?.slice(0, 160) ?? '';
-  return topic ? `Here is a short answer regarding "${topic}": there is not enough call context to say more.` : 'How can I help?';
+  return topic
+    ? `Here is a short answer regarding "${topic}": there is not enough call context to say more.`
+    : 'How can I help?';
 }

@@ -45,7 +45,10 @@ export function authError(presented: string | undefined): OpenAIError {
       "You didn't provide an API key. You need to provide your API key in an Authorization header using Bearer auth (i.e. Authorization: Bearer YOUR_KEY). You can obtain an API key from https://platform.openai.com/account/api-keys.",
     );
   }
-  const masked = presented.length > 8 ? `${presented.slice(0, 3)}${'*'.repeat(8)}${presented.slice(-4)}` : '*'.repeat(presented.length);
+  const masked =
+    presented.length > 8
+      ? `${presented.slice(0, 3)}${'*'.repeat(8)}${presented.slice(-4)}`
+      : '*'.repeat(presented.length);
   return new OpenAIError(
     401,
     `Incorrect API key provided: ${masked}. You can find your API key at https://platform.openai.com/account/api-keys.`,

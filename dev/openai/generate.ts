@@ -23,7 +23,20 @@ import {
 
 const MAX_DEPTH = 12;
 const FILLER_LIST_DEPTH = 6;
-const FILLER = ['call', 'review', 'customer', 'agent', 'account', 'follow-up', 'quality', 'service', 'update', 'request', 'details', 'confirmed'];
+const FILLER = [
+  'call',
+  'review',
+  'customer',
+  'agent',
+  'account',
+  'follow-up',
+  'quality',
+  'service',
+  'update',
+  'request',
+  'details',
+  'confirmed',
+];
 
 interface Ctx {
   key: string;
@@ -35,7 +48,13 @@ interface Ctx {
 }
 
 export function generateFromSchema(root: Schema, analysis: CallAnalysis, seed: number): unknown {
-  return new Generator(root, analysis, seed).value(root, { key: '', parentKey: '', path: '$', subject: undefined, depth: 0 });
+  return new Generator(root, analysis, seed).value(root, {
+    key: '',
+    parentKey: '',
+    path: '$',
+    subject: undefined,
+    depth: 0,
+  });
 }
 
 class Generator {
@@ -59,7 +78,10 @@ class Generator {
     if (options.length === 0) return null;
     if (nullable && (ctx.depth > MAX_DEPTH || preferNull(ctx.key, ctx.subject, this.a))) return null;
     // Past the depth limit, a scalar alternative ends recursive schemas.
-    const option = ctx.depth > MAX_DEPTH ? (options.find((o) => !['object', 'array'].includes(typeOf(o))) ?? options[0]!) : options[0]!;
+    const option =
+      ctx.depth > MAX_DEPTH
+        ? (options.find((o) => !['object', 'array'].includes(typeOf(o))) ?? options[0]!)
+        : options[0]!;
     return this.single(option, ctx);
   }
 
@@ -88,7 +110,12 @@ class Generator {
     const names = Object.keys(props);
     let subject = ctx.subject;
     // A root object that is itself one criterion's verdict (one call per criterion) describes the first criterion.
-    if (!subject && ctx.depth === 0 && isCriterionVerdict(names) && !names.some((n) => this.isCriteriaArray(asSchema(props[n]), n))) {
+    if (
+      !subject &&
+      ctx.depth === 0 &&
+      isCriterionVerdict(names) &&
+      !names.some((n) => this.isCriteriaArray(asSchema(props[n]), n))
+    ) {
       const first = this.a.criteria[0];
       if (first) subject = { kind: 'criterion', result: first };
     }
@@ -111,7 +138,13 @@ class Generator {
       const keys = perCriterion ? this.a.criteria.map((r) => r.criterion.id) : ['item_1', 'item_2'];
       for (const key of keys) {
         const subject = propertySubject(key, this.a);
-        out[key] = this.value(valueSchema, { key, parentKey: ctx.key, path: `${ctx.path}.${key}`, subject, depth: ctx.depth + 1 });
+        out[key] = this.value(valueSchema, {
+          key,
+          parentKey: ctx.key,
+          path: `${ctx.path}.${key}`,
+          subject,
+          depth: ctx.depth + 1,
+        });
       }
     }
     return out;
@@ -136,9 +169,15 @@ class Generator {
   private array(s: Schema, ctx: Ctx): unknown[] {
     const min = typeof s['minItems'] === 'number' ? s['minItems'] : 0;
     const max = typeof s['maxItems'] === 'number' ? s['maxItems'] : Number.POSITIVE_INFINITY;
-    const tuple = Array.isArray(s['prefixItems']) ? s['prefixItems'] : Array.isArray(s['items']) ? s['items'] : undefined;
+    const tuple = Array.isArray(s['prefixItems'])
+      ? s['prefixItems']
+      : Array.isArray(s['items'])
+        ? s['items']
+        : undefined;
     if (tuple) {
-      return tuple.map((item, i) => this.value(asSchema(item), { ...ctx, key: ctx.key, path: `${ctx.path}[${i}]`, depth: ctx.depth + 1 }));
+      return tuple.map((item, i) =>
+        this.value(asSchema(item), { ...ctx, key: ctx.key, path: `${ctx.path}[${i}]`, depth: ctx.depth + 1 }),
+      );
     }
     const itemSchema = asSchema(s['items']);
     const itemOption = variants(itemSchema, this.root).options[0];
@@ -174,7 +213,12 @@ class Generator {
     const seen = new Set<string>();
     const out = items.filter((v) => !seen.has(JSON.stringify(v)) && (seen.add(JSON.stringify(v)), true));
     for (let i = 0; out.length < min && i < 50; i++) {
-      const v = this.value(itemSchema, { ...ctx, subject: undefined, path: `${ctx.path}[extra${i}]`, depth: ctx.depth + 1 });
+      const v = this.value(itemSchema, {
+        ...ctx,
+        subject: undefined,
+        path: `${ctx.path}[extra${i}]`,
+        depth: ctx.depth + 1,
+      });
       if (!seen.has(JSON.stringify(v))) {
         seen.add(JSON.stringify(v));
         out.push(v);
@@ -186,14 +230,18 @@ class Generator {
   private enumValue(values: unknown[], ctx: Ctx): unknown {
     const strings = values.filter((v): v is string => typeof v === 'string');
     if (strings.length === values.length && strings.length) {
-      return this.hint(ctx, (k) => enumHint(strings, k, ctx.subject, this.a)) ?? strings[Math.floor(this.random(ctx)() * strings.length)];
+      return (
+        this.hint(ctx, (k) => enumHint(strings, k, ctx.subject, this.a)) ??
+        strings[Math.floor(this.random(ctx)() * strings.length)]
+      );
     }
     const numbers = values.filter((v): v is number => typeof v === 'number');
     if (numbers.length === values.length && numbers.length) {
       // e.g. a 1-5 rating as an enum: the hinted value, snapped to the nearest allowed one.
       const bounds = { min: Math.min(...numbers), max: Math.max(...numbers) };
       const hint = this.hint(ctx, (k) => numberHint(k, ctx.subject, this.a, bounds));
-      if (hint !== undefined) return numbers.reduce((best, n) => (Math.abs(n - hint) < Math.abs(best - hint) ? n : best));
+      if (hint !== undefined)
+        return numbers.reduce((best, n) => (Math.abs(n - hint) < Math.abs(best - hint) ? n : best));
     }
     return values[Math.floor(this.random(ctx)() * values.length)];
   }
@@ -232,7 +280,10 @@ class Generator {
   private string(s: Schema, ctx: Ctx): string {
     const random = this.random(ctx);
     const format = typeof s['format'] === 'string' ? s['format'] : undefined;
-    let text = (format && formatted(format, random)) ?? this.hint(ctx, (k) => stringHint(k, ctx.subject, this.a)) ?? filler(random);
+    let text =
+      (format && formatted(format, random)) ??
+      this.hint(ctx, (k) => stringHint(k, ctx.subject, this.a)) ??
+      filler(random);
     const pattern = typeof s['pattern'] === 'string' ? safeRegExp(s['pattern']) : undefined;
     if (pattern && !pattern.test(text)) {
       text = [uuid(random), slugLike(random), String(Math.floor(random() * 1e6))].find((c) => pattern.test(c)) ?? text;
@@ -254,7 +305,10 @@ function truncate(text: string, max: number): string {
 }
 
 function filler(random: Random): string {
-  const words = Array.from({ length: 3 + Math.floor(random() * 4) }, () => FILLER[Math.floor(random() * FILLER.length)]!);
+  const words = Array.from(
+    { length: 3 + Math.floor(random() * 4) },
+    () => FILLER[Math.floor(random() * FILLER.length)]!,
+  );
   const sentence = words.join(' ');
   return `${sentence.charAt(0).toUpperCase()}${sentence.slice(1)}.`;
 }
@@ -274,7 +328,9 @@ function slugLike(random: Random): string {
 }
 
 function formatted(format: string, random: Random): string | undefined {
-  const day = new Date(Date.UTC(2025, 0, 1) + Math.floor(random() * 365) * 86_400_000 + Math.floor(random() * 86_400) * 1000);
+  const day = new Date(
+    Date.UTC(2025, 0, 1) + Math.floor(random() * 365) * 86_400_000 + Math.floor(random() * 86_400) * 1000,
+  );
   switch (format) {
     case 'date-time':
       return day.toISOString();
@@ -314,7 +370,9 @@ function safeRegExp(source: string): RegExp | undefined {
 export function breakRequired(value: unknown, root: Schema): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { unexpected: value };
   const required = normalize(root, root)['required'];
-  const key = Array.isArray(required) ? (required.find((k) => typeof k === 'string' && k in value) as string | undefined) : undefined;
+  const key = Array.isArray(required)
+    ? (required.find((k) => typeof k === 'string' && k in value) as string | undefined)
+    : undefined;
   const copy = { ...(value as Record<string, unknown>) };
   if (key !== undefined) delete copy[key];
   else copy['__unexpected__'] = true;

@@ -94,7 +94,8 @@ const RANGE = String.raw`[\[(]\s*(${TS})\s*(?:(?:-|–|—|→|->|to)\s*(${TS})\
 const LABEL = String.raw`[^\[\]():\n]{1,40}?`;
 const TIME_FIRST = new RegExp(String.raw`^\s*(?:[-*•]\s+)?${RANGE}\s*(${LABEL})\s*:\s+(.+)$`, 'i');
 const LABEL_FIRST = new RegExp(String.raw`^\s*(?:[-*•]\s+)?(${LABEL})\s*${RANGE}\s*:\s+(.+)$`, 'i');
-const BARE = /^\s*(?:[-*•]\s+)?\**(agent|customer|caller|client|rep|representative|advisor|adviser|associate|operator|speaker\s*[a-z0-9]{1,2}|channel\s*\d|[AB12])\**\s*:\s+(.+)$/i;
+const BARE =
+  /^\s*(?:[-*•]\s+)?\**(agent|customer|caller|client|rep|representative|advisor|adviser|associate|operator|speaker\s*[a-z0-9]{1,2}|channel\s*\d|[AB12])\**\s*:\s+(.+)$/i;
 
 type RawUtterance = Omit<Utterance, 'index' | 'role' | 'startSeconds' | 'endSeconds'> & {
   role?: Role;
@@ -109,13 +110,23 @@ function parseTranscriptLines(text: string): RawUtterance[] {
     const line = raw.replace(/\*\*|__/g, '');
     let m = TIME_FIRST.exec(line);
     if (m) {
-      out.push({ label: cleanLabel(m[3]!), text: m[4]!.trim(), startSeconds: seconds(m[1]!), endSeconds: m[2] ? seconds(m[2]) : undefined });
+      out.push({
+        label: cleanLabel(m[3]!),
+        text: m[4]!.trim(),
+        startSeconds: seconds(m[1]!),
+        endSeconds: m[2] ? seconds(m[2]) : undefined,
+      });
       continue;
     }
     m = LABEL_FIRST.exec(line);
     // A bare number after a label is more likely points ("Greeting (10): ...") than a time.
     if (m && /[a-z:]/i.test(m[2]!) && !/^\d+\.?$/.test(m[1]!.trim())) {
-      out.push({ label: cleanLabel(m[1]!), text: m[4]!.trim(), startSeconds: seconds(m[2]!), endSeconds: m[3] ? seconds(m[3]) : undefined });
+      out.push({
+        label: cleanLabel(m[1]!),
+        text: m[4]!.trim(),
+        startSeconds: seconds(m[2]!),
+        endSeconds: m[3] ? seconds(m[3]) : undefined,
+      });
       continue;
     }
     m = BARE.exec(line);
@@ -136,8 +147,10 @@ function seconds(ts: string): number {
   return t.endsWith('ms') ? n / 1000 : n;
 }
 
-const AGENT_LABEL = /^(agent|rep|representative|advisor|adviser|associate|operator|consultant|support|a|speaker\s*a|speaker\s*1|channel\s*1|1)$|\bagent\b|representative/i;
-const CUSTOMER_LABEL = /^(customer|caller|client|member|patient|b|speaker\s*b|speaker\s*2|channel\s*2|2)$|\bcustomer\b|\bcaller\b/i;
+const AGENT_LABEL =
+  /^(agent|rep|representative|advisor|adviser|associate|operator|consultant|support|a|speaker\s*a|speaker\s*1|channel\s*1|1)$|\bagent\b|representative/i;
+const CUSTOMER_LABEL =
+  /^(customer|caller|client|member|patient|b|speaker\s*b|speaker\s*2|channel\s*2|2)$|\bcustomer\b|\bcaller\b/i;
 
 function assignRoles(utterances: RawUtterance[]): void {
   const byLabel = new Map<string, Role>();
@@ -255,7 +268,17 @@ function findJsonTranscript(value: unknown): RawUtterance[] {
 
 // ---- criteria ---------------------------------------------------------------------------
 
-const POINT_KEYS = ['max_points', 'maxPoints', 'max_score', 'maxScore', 'points', 'max', 'maximum_points', 'possible_points', 'score_max'];
+const POINT_KEYS = [
+  'max_points',
+  'maxPoints',
+  'max_score',
+  'maxScore',
+  'points',
+  'max',
+  'maximum_points',
+  'possible_points',
+  'score_max',
+];
 const ID_KEYS = ['id', 'key', 'criterion_id', 'criterionId', 'code', 'slug'];
 const NAME_KEYS = ['name', 'title', 'label', 'criterion'];
 const DESCRIPTION_KEYS = ['description', 'desc', 'guidance', 'instructions', 'details', 'definition'];
@@ -266,9 +289,15 @@ function findCriteria(value: unknown): Criterion[] {
     const objects = items.filter(isObj);
     if (objects.length === 0 || objects.length < items.length) continue;
     const named = objects.filter((o) => pick(o, NAME_KEYS, 'string') ?? pick(o, ID_KEYS, 'string'));
-    const scored = objects.filter((o) => pick(o, POINT_KEYS, 'number') !== undefined || typeof o['weight'] === 'number');
+    const scored = objects.filter(
+      (o) => pick(o, POINT_KEYS, 'number') !== undefined || typeof o['weight'] === 'number',
+    );
     const keyed = /criteri|rubric|scorecard|questions|items/i.test(key);
-    if (named.length === objects.length && (scored.length === objects.length || keyed) && !/complian|rules|polic/i.test(key)) {
+    if (
+      named.length === objects.length &&
+      (scored.length === objects.length || keyed) &&
+      !/complian|rules|polic/i.test(key)
+    ) {
       out.push(...objects.map(toCriterion));
     }
   }
@@ -298,7 +327,8 @@ function findComplianceRules(value: unknown): ComplianceRule[] {
     for (const item of items) {
       if (typeof item === 'string') out.push({ id: slug(item), name: item, description: item });
       else if (isObj(item)) {
-        const name = (pick(item, [...NAME_KEYS, 'rule', 'requirement'], 'string') ?? pick(item, ID_KEYS, 'string')) as string | undefined;
+        const name = (pick(item, [...NAME_KEYS, 'rule', 'requirement'], 'string') ?? pick(item, ID_KEYS, 'string')) as
+          string | undefined;
         if (!name) continue;
         out.push({
           id: (pick(item, ID_KEYS, 'string') as string | undefined) ?? slug(name),
@@ -311,7 +341,8 @@ function findComplianceRules(value: unknown): ComplianceRule[] {
   return out;
 }
 
-const POINTS_IN_LINE = /\bmax(?:imum)?[_ ]?(?:points|score)?\s*[:=]?\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:points|pts|pt)\b/i;
+const POINTS_IN_LINE =
+  /\bmax(?:imum)?[_ ]?(?:points|score)?\s*[:=]?\s*(\d+(?:\.\d+)?)|(\d+(?:\.\d+)?)\s*(?:points|pts|pt)\b/i;
 
 function parseCriteriaBullets(text: string): Criterion[] {
   const out: Criterion[] = [];
@@ -322,7 +353,10 @@ function parseCriteriaBullets(text: string): Criterion[] {
     const points = POINTS_IN_LINE.exec(body);
     if (!points) continue;
     const maxPoints = Number(points[1] ?? points[2]);
-    const explicitId = /\bid\s*[:=]\s*`?([\w.-]+)`?/i.exec(body)?.[1] ?? /\[([\w.-]+)\]/.exec(body)?.[1] ?? /`([\w.-]+)`/.exec(body)?.[1];
+    const explicitId =
+      /\bid\s*[:=]\s*`?([\w.-]+)`?/i.exec(body)?.[1] ??
+      /\[([\w.-]+)\]/.exec(body)?.[1] ??
+      /`([\w.-]+)`/.exec(body)?.[1];
     const explicitName = /\bname\s*[:=]\s*([^,;|)]+)/i.exec(body)?.[1]?.trim();
     // "description: ...", else the text after "): ", " - 15 pts - " or ": ".
     const description =
@@ -330,12 +364,23 @@ function parseCriteriaBullets(text: string): Criterion[] {
       /(?:\)\s*[:\-–—]|\s[-–—]\s[^-–—]*\s[-–—]\s|:\s)\s*([^:]+)$/.exec(body)?.[1]?.trim() ??
       '';
     // "greeting (Greeting, max 10 points): ..." → id before the parenthesis, name inside it.
-    const lead = body.replace(/\[[\w.-]+\]|`[\w.-]+`/g, '').split(/[(:–—]|\s-\s/)[0]!.trim();
+    const lead = body
+      .replace(/\[[\w.-]+\]|`[\w.-]+`/g, '')
+      .split(/[(:–—]|\s-\s/)[0]!
+      .trim();
     const inParens = /\(([^,)]+),/.exec(body)?.[1]?.trim();
     const name = explicitName ?? (inParens && !POINTS_IN_LINE.test(inParens) ? inParens : lead) ?? lead;
     const id = explicitId ?? (inParens && /^[\w.-]+$/.test(lead) ? lead : slug(name));
     if (!name) continue;
-    out.push({ id, name, maxPoints, description, weight: undefined, compliance: /complian/i.test(body), autoFail: /auto[_ -]?fail/i.test(body) });
+    out.push({
+      id,
+      name,
+      maxPoints,
+      description,
+      weight: undefined,
+      compliance: /complian/i.test(body),
+      autoFail: /auto[_ -]?fail/i.test(body),
+    });
   }
   return out;
 }

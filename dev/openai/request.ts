@@ -37,17 +37,22 @@ export function parseChatRequest(raw: Buffer): ChatRequest {
       "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
     );
   }
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw invalidRequest('The request body must be a JSON object.');
+  if (typeof body !== 'object' || body === null || Array.isArray(body))
+    throw invalidRequest('The request body must be a JSON object.');
   const b = body as Record<string, unknown>;
 
   if (b['model'] === undefined) throw invalidRequest('you must provide a model parameter');
   if (typeof b['model'] !== 'string') throw invalidType('model', 'a string');
-  if (b['stream'] === true) throw invalidRequest('Streaming is not supported for this model endpoint.', 'stream', 'unsupported_value');
+  if (b['stream'] === true)
+    throw invalidRequest('Streaming is not supported for this model endpoint.', 'stream', 'unsupported_value');
 
   const messages = parseMessages(b['messages']);
   const responseFormat = parseResponseFormat(b['response_format']);
   if (responseFormat.type === 'json_object' && !messages.some((m) => /json/i.test(m.text))) {
-    throw invalidRequest("'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.", 'messages');
+    throw invalidRequest(
+      "'messages' must contain the word 'json' in some form, to use 'response_format' of type 'json_object'.",
+      'messages',
+    );
   }
 
   const maxTokens = optionalPositiveInt(b, 'max_completion_tokens') ?? optionalPositiveInt(b, 'max_tokens');
@@ -116,7 +121,8 @@ function parseResponseFormat(value: unknown): ResponseFormat {
       'invalid_value',
     );
   }
-  if (strict !== undefined && strict !== null && typeof strict !== 'boolean') invalidTypeThrow('response_format.json_schema.strict', 'a boolean');
+  if (strict !== undefined && strict !== null && typeof strict !== 'boolean')
+    invalidTypeThrow('response_format.json_schema.strict', 'a boolean');
   const s = schema ?? {};
   if (typeof s !== 'object' || Array.isArray(s)) throw invalidType('response_format.json_schema.schema', 'an object');
   const format = { type: 'json_schema' as const, name, strict: strict === true, schema: s as Record<string, unknown> };

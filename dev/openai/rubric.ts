@@ -79,7 +79,8 @@ export const RUBRICS: Record<CriterionKind, KindRubric> = {
     scope: 'all',
     pass: "verified the caller's identity before discussing the account",
     fail: "did not verify the caller's identity before discussing or changing the account",
-    coaching: 'Verify the caller (e.g. date of birth, last four digits, service address) before discussing or changing the account.',
+    coaching:
+      'Verify the caller (e.g. date of birth, last four digits, service address) before discussing or changing the account.',
   },
   greeting: {
     recognise: /greet|opening|introduc|welcome|salutation/i,
@@ -112,7 +113,10 @@ export const RUBRICS: Record<CriterionKind, KindRubric> = {
   },
   hold: {
     recognise: /\bhold|transfer|dead air/i,
-    positive: [p(String.raw`\b(place|put) you on (a )?(brief |short |quick )?hold\b`), p(String.raw`\bthank(s| you) for (holding|waiting)`)],
+    positive: [
+      p(String.raw`\b(place|put) you on (a )?(brief |short |quick )?hold\b`),
+      p(String.raw`\bthank(s| you) for (holding|waiting)`),
+    ],
     negative: [],
     scope: 'all',
     notApplicableWhenAbsent: /\bhold\b|\btransfer/i,
@@ -139,12 +143,19 @@ export const RUBRICS: Record<CriterionKind, KindRubric> = {
     recognise: /resol|solv|\bfix|first.?call|\bfcr\b|troubleshoot|solution|outcome|issue|problem/i,
     positive: [
       p(String.raw`\brefund`),
-      p(String.raw`\bI('ve| have) (just |also )?(processed|switched|updated|fixed|reset|applied|credited|opened|issued|scheduled|changed|cancelled|sent|waived)\b`),
+      p(
+        String.raw`\bI('ve| have) (just |also )?(processed|switched|updated|fixed|reset|applied|credited|opened|issued|scheduled|changed|cancelled|sent|waived)\b`,
+      ),
       p(String.raw`\b(resolved|fixed)\b`),
       p(String.raw`\bworking (now|again)\b|\blooks stable\b`),
       p(String.raw`\ball set\b|\btaken care of\b`),
     ],
-    negative: [p(String.raw`\bfee stands\b`), p(String.raw`\bcall back tomorrow\b`), p(String.raw`\bdifferent department\b`), p(String.raw`\bwe don't do\b`)],
+    negative: [
+      p(String.raw`\bfee stands\b`),
+      p(String.raw`\bcall back tomorrow\b`),
+      p(String.raw`\bdifferent department\b`),
+      p(String.raw`\bwe don't do\b`),
+    ],
     scope: 'all',
     pass: "resolved the customer's issue on the call",
     fail: "did not resolve the customer's issue or offer a way forward",
@@ -169,7 +180,9 @@ export const RUBRICS: Record<CriterionKind, KindRubric> = {
   listening: {
     recognise: /listen|clarif|probing|discovery|questions|needs/i,
     positive: [
-      p(String.raw`\bjust to confirm\b|\bso what you're saying\b|\bif I understand\b|\bto recap\b|\blet me make sure\b`),
+      p(
+        String.raw`\bjust to confirm\b|\bso what you're saying\b|\bif I understand\b|\bto recap\b|\blet me make sure\b`,
+      ),
       p(String.raw`\bcan I ask\b|\bcould you (tell|try)\b|\bare the\b.*\?`),
       p(String.raw`\bwhat (do|did|is|are)\b.*\?`),
     ],
@@ -181,7 +194,10 @@ export const RUBRICS: Record<CriterionKind, KindRubric> = {
   },
   knowledge: {
     recognise: /knowledge|accura|explain|information|expert|product/i,
-    positive: [p(String.raw`\bbecause\b|\bwhich means\b|\bmeans\b`), p(String.raw`\bthe (only )?difference\b|\bknown to\b|\bcame from\b|\bshows\b`)],
+    positive: [
+      p(String.raw`\bbecause\b|\bwhich means\b|\bmeans\b`),
+      p(String.raw`\bthe (only )?difference\b|\bknown to\b|\bcame from\b|\bshows\b`),
+    ],
     negative: [],
     scope: 'all',
     pass: 'explained the cause and the options clearly',
@@ -213,7 +229,10 @@ const ORDER = Object.keys(RUBRICS) as CriterionKind[];
 /** The id and name decide first: "Empathy" described as "acknowledges the problem" is still empathy. */
 export function classify(criterion: { id: string; name: string; description: string }): CriterionKind | undefined {
   const head = `${criterion.id.replace(/[_-]/g, ' ')} ${criterion.name}`;
-  return ORDER.find((k) => RUBRICS[k].recognise.test(head)) ?? ORDER.find((k) => RUBRICS[k].recognise.test(criterion.description));
+  return (
+    ORDER.find((k) => RUBRICS[k].recognise.test(head)) ??
+    ORDER.find((k) => RUBRICS[k].recognise.test(criterion.description))
+  );
 }
 
 export const CUSTOMER_POSITIVE = [

@@ -14,12 +14,16 @@ export type Subject =
   | { kind: 'insight'; insight: Insight }
   | { kind: 'text'; text: string };
 
-export const SCORE_KEY = /^(score|points|points_?awarded|awarded_?points|earned_?points|awarded|earned|rating|value|grade|result_?score|criterion_?score)$/i;
+export const SCORE_KEY =
+  /^(score|points|points_?awarded|awarded_?points|earned_?points|awarded|earned|rating|value|grade|result_?score|criterion_?score)$/i;
 const MAX_KEY = /max|possible|out_?of|available|ceiling/i;
-const PASS_KEY = /pass|\bmet\b|^met|_met|meets|achiev|compliant|success|satisf|^ok$|present|done|followed|complete|adhere|observed|correct/i;
+const PASS_KEY =
+  /pass|\bmet\b|^met|_met|meets|achiev|compliant|success|satisf|^ok$|present|done|followed|complete|adhere|observed|correct/i;
 const FAIL_KEY = /fail|violat|miss|breach|non_?compl|not_?met/i;
-const EVIDENCE_KEY = /evidence|quote|excerpt|example|citation|moment|highlight|reference|snippet|supporting|timestamps/i;
-const REASON_KEY = /reason|rational|explan|justif|comment|feedback|note|analysis|assessment|observation|detail|summary|description|why/i;
+const EVIDENCE_KEY =
+  /evidence|quote|excerpt|example|citation|moment|highlight|reference|snippet|supporting|timestamps/i;
+const REASON_KEY =
+  /reason|rational|explan|justif|comment|feedback|note|analysis|assessment|observation|detail|summary|description|why/i;
 const ID_KEY = /^(criterion_?|rule_?|check_?)?(id|key|code|slug)$|^criterion$/i;
 const NAME_KEY = /name|title|label|criterion|rule|check|requirement|policy|item|regulation/i;
 
@@ -42,10 +46,16 @@ function evidenceOf(subject: Subject | undefined): Evidence[] | undefined {
 }
 
 const timeUnitIsMs = (key: string) => /ms\b|_ms|millis/i.test(key);
-const toUnit = (key: string, seconds: number) => (timeUnitIsMs(key) ? Math.round(seconds * 1000) : Math.round(seconds * 1000) / 1000);
+const toUnit = (key: string, seconds: number) =>
+  timeUnitIsMs(key) ? Math.round(seconds * 1000) : Math.round(seconds * 1000) / 1000;
 
 /** A number the name and subject call for; range fitting happens in the caller. */
-export function numberHint(key: string, subject: Subject | undefined, a: CallAnalysis, bounds: { min?: number; max?: number }): number | undefined {
+export function numberHint(
+  key: string,
+  subject: Subject | undefined,
+  a: CallAnalysis,
+  bounds: { min?: number; max?: number },
+): number | undefined {
   const k = key.toLowerCase();
   // A quote's time sitting directly on a criterion, check or insight (no nested evidence object).
   const own = evidenceOf(subject);
@@ -58,7 +68,8 @@ export function numberHint(key: string, subject: Subject | undefined, a: CallAna
       const r = subject.result;
       if (/weight/.test(k)) return r.criterion.weight ?? r.criterion.maxPoints;
       if (MAX_KEY.test(k)) return r.criterion.maxPoints;
-      if (/percent|pct|ratio/.test(k)) return bounds.max !== undefined && bounds.max <= 1 ? r.ratio : Math.round(r.ratio * 100);
+      if (/percent|pct|ratio/.test(k))
+        return bounds.max !== undefined && bounds.max <= 1 ? r.ratio : Math.round(r.ratio * 100);
       if (/confidence|certainty/.test(k)) return 0.7 + 0.25 * Math.abs(r.ratio - 0.5) * 2;
       if (SCORE_KEY.test(k) || /score|points/.test(k)) {
         // A scale of its own in the schema (1-5, 0-100) wins over the criterion's points.
@@ -113,7 +124,8 @@ export function numberHint(key: string, subject: Subject | undefined, a: CallAna
 
 export function booleanHint(key: string, subject: Subject | undefined, a: CallAnalysis): boolean | undefined {
   const k = key.toLowerCase();
-  if (subject?.kind === 'criterion' && /auto_?fail/.test(k)) return subject.result.criterion.autoFail && !subject.result.passed;
+  if (subject?.kind === 'criterion' && /auto_?fail/.test(k))
+    return subject.result.criterion.autoFail && !subject.result.passed;
   if (subject?.kind === 'criterion' || subject?.kind === 'compliance') {
     const ok = subject.kind === 'criterion' ? subject.result.passed : subject.result.met;
     if (FAIL_KEY.test(k)) return !ok;
@@ -128,7 +140,8 @@ export function booleanHint(key: string, subject: Subject | undefined, a: CallAn
   if (/verif/.test(k)) return complianceMet(a, /verif|identity/i);
   if (/disclos|record/.test(k)) return complianceMet(a, /disclos|record/i);
   if (/complian/.test(k)) return a.compliance.every((c) => c.met);
-  if (/follow_?up|callback|review|flag|attention|needs|coaching/.test(k)) return a.overallRatio < 0.6 || a.escalation !== undefined;
+  if (/follow_?up|callback|review|flag|attention|needs|coaching/.test(k))
+    return a.overallRatio < 0.6 || a.escalation !== undefined;
   if (/pass|acceptable|meets|success/.test(k)) return a.overallRatio >= 0.6;
   if (/refus|error|abusive|profan/.test(k)) return false;
   return undefined;
@@ -146,7 +159,8 @@ export function stringHint(key: string, subject: Subject | undefined, a: CallAna
       const r = subject.result;
       if (ID_KEY.test(k)) return r.criterion.id;
       if (EVIDENCE_KEY.test(k)) return r.evidence[0]?.quote ?? '';
-      if (/suggest|improve|coach|recommend|tip|action|next/.test(k)) return r.passed ? 'No change needed; keep doing this.' : r.coaching;
+      if (/suggest|improve|coach|recommend|tip|action|next/.test(k))
+        return r.passed ? 'No change needed; keep doing this.' : r.coaching;
       if (/status|result|outcome|verdict/.test(k)) return r.passed ? 'pass' : 'fail';
       if (/name|title|label|criterion/.test(k)) return r.criterion.name;
       if (REASON_KEY.test(k)) return r.reasoning;
@@ -197,12 +211,19 @@ export function stringHint(key: string, subject: Subject | undefined, a: CallAna
   if (/language|^lang/.test(k)) return 'en';
   if (/title|headline/.test(k)) return `${capitalise(topicNoun(a.topic))}: ${a.resolved ? 'resolved' : 'unresolved'}`;
   if (/resolution|outcome|disposition|status/.test(k)) {
-    return a.resolved ? 'Resolved on the call' : a.escalation ? `Unresolved; the customer ${a.escalation}` : 'Not resolved';
+    return a.resolved
+      ? 'Resolved on the call'
+      : a.escalation
+        ? `Unresolved; the customer ${a.escalation}`
+        : 'Not resolved';
   }
   if (/topic|reason|intent|purpose|subject|issue|call_?type|categor|driver/.test(k)) return topicNoun(a.topic);
-  if (/coach|recommend|improve|suggest|tip/.test(k)) return top('improvement') ?? 'Keep following the current approach; no coaching needed.';
+  if (/coach|recommend|improve|suggest|tip/.test(k))
+    return top('improvement') ?? 'Keep following the current approach; no coaching needed.';
   if (/next_?step|follow_?up|action/.test(k)) {
-    return a.resolved && !a.escalation ? 'No follow-up needed.' : (top('improvement') ?? 'Follow up with the customer.');
+    return a.resolved && !a.escalation
+      ? 'No follow-up needed.'
+      : (top('improvement') ?? 'Follow up with the customer.');
   }
   if (/strength|did_?well|positive/.test(k)) return top('strength') ?? 'No notable strengths.';
   if (/risk|concern|problem/.test(k)) return top('risk') ?? 'No significant risks identified.';
@@ -232,27 +253,45 @@ export function listSubjects(
     a.criteria.filter(keep).map<Subject>((result) => ({ kind: 'criterion', result }));
   const compliance = (keep: (r: ComplianceResult) => boolean) =>
     a.compliance.filter(keep).map<Subject>((result) => ({ kind: 'compliance', result }));
-  const insights = (keep: (i: Insight) => boolean) => a.insights.filter(keep).map<Subject>((insight) => ({ kind: 'insight', insight }));
+  const insights = (keep: (i: Insight) => boolean) =>
+    a.insights.filter(keep).map<Subject>((insight) => ({ kind: 'insight', insight }));
 
-  if (/violation|breach/.test(k) || (/complian|polic|disclos/.test(k) && /flag|issue|fail|miss|problem/.test(k))) return compliance((c) => !c.met);
+  if (/violation|breach/.test(k) || (/complian|polic|disclos/.test(k) && /flag|issue|fail|miss|problem/.test(k)))
+    return compliance((c) => !c.met);
   if (/complian|regulat|polic|disclos|checklist/.test(k)) return compliance(() => true);
-  if (/(passed|met|achieved)_?(criteria|items|ids)?$|criteria_?(passed|met)/.test(k) && !itemIsObject) return criteria((r) => r.passed);
-  if (/(failed|missed|unmet)_?(criteria|items|ids)?$|criteria_?(failed|missed)/.test(k) && !itemIsObject) return criteria((r) => !r.passed);
-  if (itemIsObject && (isCriterionLike(itemProps) || /criteri|rubric|scorecard|breakdown|evaluation|scores|assessment|ratings|dimensions/.test(k))) {
+  if (/(passed|met|achieved)_?(criteria|items|ids)?$|criteria_?(passed|met)/.test(k) && !itemIsObject)
+    return criteria((r) => r.passed);
+  if (/(failed|missed|unmet)_?(criteria|items|ids)?$|criteria_?(failed|missed)/.test(k) && !itemIsObject)
+    return criteria((r) => !r.passed);
+  if (
+    itemIsObject &&
+    (isCriterionLike(itemProps) ||
+      /criteri|rubric|scorecard|breakdown|evaluation|scores|assessment|ratings|dimensions/.test(k))
+  ) {
     return criteria(() => true);
   }
-  if (EVIDENCE_KEY.test(k)) return (evidenceOf(parent) ?? a.highlights).map<Subject>((evidence) => ({ kind: 'evidence', evidence }));
+  if (EVIDENCE_KEY.test(k))
+    return (evidenceOf(parent) ?? a.highlights).map<Subject>((evidence) => ({ kind: 'evidence', evidence }));
   // Suggestions inside one insight are about that insight, not the whole call.
-  if (parent?.kind === 'insight' && /suggest|recommend|action|step|tip/.test(k)) return [{ kind: 'text', text: parent.insight.suggestion }];
-  if (/emotion|feeling|mood/.test(k) && !itemIsObject) return a.emotions.map<Subject>((text) => ({ kind: 'text', text }));
+  if (parent?.kind === 'insight' && /suggest|recommend|action|step|tip/.test(k))
+    return [{ kind: 'text', text: parent.insight.suggestion }];
+  if (/emotion|feeling|mood/.test(k) && !itemIsObject)
+    return a.emotions.map<Subject>((text) => ({ kind: 'text', text }));
   if (/strength|positive|did_?well|praise|compliment/.test(k)) return insights((i) => i.kind === 'strength');
   if (/risk|concern|red_?flag|alert|escalat|issue/.test(k)) return insights((i) => i.kind === 'risk');
-  if (/improve|coach|weak|opportunit|suggest|recommend|development|negative|tip|action|area|lesson|next_?step/.test(k)) {
+  if (
+    /improve|coach|weak|opportunit|suggest|recommend|development|negative|tip|action|area|lesson|next_?step/.test(k)
+  ) {
     return insights((i) => i.kind === 'improvement');
   }
   if (/insight|feedback|observation|finding|takeaway|note|highlight/.test(k)) return insights(() => true);
   if (/topic|tag|keyword|label|categor/.test(k) && !itemIsObject) {
-    const tags = [topicNoun(a.topic), a.resolved ? 'resolved' : 'unresolved', ...(a.escalation ? ['escalation'] : []), `${a.sentiment} sentiment`];
+    const tags = [
+      topicNoun(a.topic),
+      a.resolved ? 'resolved' : 'unresolved',
+      ...(a.escalation ? ['escalation'] : []),
+      `${a.sentiment} sentiment`,
+    ];
     return tags.map<Subject>((text) => ({ kind: 'text', text }));
   }
   return undefined;
@@ -261,7 +300,9 @@ export function listSubjects(
 /** Subjects for an object's named properties: `{ greeting: {...}, closing: {...} }` keyed by criterion id. */
 export function propertySubject(key: string, a: CallAnalysis): Subject | undefined {
   const s = slug(key);
-  const result = a.criteria.find((r) => r.criterion.id === key || slug(r.criterion.id) === s || slug(r.criterion.name) === s);
+  const result = a.criteria.find(
+    (r) => r.criterion.id === key || slug(r.criterion.id) === s || slug(r.criterion.name) === s,
+  );
   if (result) return { kind: 'criterion', result };
   const check = a.compliance.find((c) => c.id === key || slug(c.id) === s);
   return check ? { kind: 'compliance', result: check } : undefined;
@@ -290,7 +331,12 @@ export function preferNull(key: string, subject: Subject | undefined, a: CallAna
 }
 
 /** The enum value that means what the name asks for (sentiment, pass/fail, severity, role...), if any does. */
-export function enumHint(values: string[], key: string, subject: Subject | undefined, a: CallAnalysis): string | undefined {
+export function enumHint(
+  values: string[],
+  key: string,
+  subject: Subject | undefined,
+  a: CallAnalysis,
+): string | undefined {
   const k = key.toLowerCase();
   const find = (...patterns: RegExp[]) => {
     for (const p of patterns) {
@@ -301,16 +347,33 @@ export function enumHint(values: string[], key: string, subject: Subject | undef
   };
   const passFail = (ok: boolean, ratio: number) =>
     ok
-      ? find(/^(pass|passed|met|yes|compliant|success|achieved|meets|excellent|good|true|ok|satisf)/i, /^(?!.*(not|non|un|fail|partial|no\b)).*(pass|met|yes|good)/i)
-      : ratio > 0.3 ? find(/partial/i, /fail|not|non|unmet|no\b|poor|unsatisf|miss/i) : find(/fail|not|non|unmet|^no\b|poor|unsatisf|miss/i);
+      ? find(
+          /^(pass|passed|met|yes|compliant|success|achieved|meets|excellent|good|true|ok|satisf)/i,
+          /^(?!.*(not|non|un|fail|partial|no\b)).*(pass|met|yes|good)/i,
+        )
+      : ratio > 0.3
+        ? find(/partial/i, /fail|not|non|unmet|no\b|poor|unsatisf|miss/i)
+        : find(/fail|not|non|unmet|^no\b|poor|unsatisf|miss/i);
   const sentiment = (label: string, score: number) =>
     label === 'negative'
-      ? find(...(score < -0.75 ? [/very.?neg/i] : []), /^neg|^(angry|frustrated|upset|dissatisfied|unhappy|bad|poor|hostile)/i, /neg|angry|frustrat|upset|dissatisf|unhappy/i)
+      ? find(
+          ...(score < -0.75 ? [/very.?neg/i] : []),
+          /^neg|^(angry|frustrated|upset|dissatisfied|unhappy|bad|poor|hostile)/i,
+          /neg|angry|frustrat|upset|dissatisf|unhappy/i,
+        )
       : label === 'positive'
-        ? find(...(score > 0.75 ? [/very.?pos/i] : []), /^pos|^(happy|satisfied|good|pleased|delighted|great)/i, /pos|happy|satisf|pleased/i)
+        ? find(
+            ...(score > 0.75 ? [/very.?pos/i] : []),
+            /^pos|^(happy|satisfied|good|pleased|delighted|great)/i,
+            /pos|happy|satisf|pleased/i,
+          )
         : find(/neu|mixed|calm|^ok|indiff|fine/i);
   const level = (need: 'high' | 'medium' | 'low') =>
-    need === 'high' ? find(/high|critical|severe|major|urgent/i) : need === 'medium' ? find(/med|moderate|normal/i) : find(/low|minor|info|none/i);
+    need === 'high'
+      ? find(/high|critical|severe|major|urgent/i)
+      : need === 'medium'
+        ? find(/med|moderate|normal/i)
+        : find(/low|minor|info|none/i);
 
   let chosen: string | undefined;
   if (subject?.kind === 'criterion' && (ID_KEY.test(k) || /criteri/.test(k))) {
@@ -324,17 +387,31 @@ export function enumHint(values: string[], key: string, subject: Subject | undef
           ? find(/declin|wors|falling|^down|decreas|negative/i)
           : find(/stable|flat|same|steady|unchanged|neutral/i);
   } else if (/sentiment|mood|tone|emotion|feeling/.test(k)) {
-    chosen = /agent/.test(k) ? sentiment(a.agentSentiment, a.agentSentimentScore) : sentiment(a.sentiment, a.sentimentScore);
-  } else if (subject?.kind === 'criterion' && /status|result|outcome|verdict|rating|grade|assessment|met|pass/.test(k)) {
+    chosen = /agent/.test(k)
+      ? sentiment(a.agentSentiment, a.agentSentimentScore)
+      : sentiment(a.sentiment, a.sentimentScore);
+  } else if (
+    subject?.kind === 'criterion' &&
+    /status|result|outcome|verdict|rating|grade|assessment|met|pass/.test(k)
+  ) {
     chosen = passFail(subject.result.passed, subject.result.ratio);
-  } else if (subject?.kind === 'compliance' && /status|result|outcome|verdict|rating|grade|assessment|met|pass/.test(k)) {
+  } else if (
+    subject?.kind === 'compliance' &&
+    /status|result|outcome|verdict|rating|grade|assessment|met|pass/.test(k)
+  ) {
     chosen = passFail(subject.result.met, subject.result.met ? 1 : 0);
   } else if (/churn|retention|cancel/.test(k)) {
     chosen = level(a.churnRisk);
   } else if (/severity|priority|risk|impact|urgency|level|importance/.test(k)) {
     const overall = a.overallRatio < 0.5 ? 'high' : a.overallRatio < 0.8 ? 'medium' : 'low';
     const need =
-      subject?.kind === 'compliance' ? (subject.result.met ? 'low' : subject.result.severity) : subject?.kind === 'insight' ? subject.insight.priority : overall;
+      subject?.kind === 'compliance'
+        ? subject.result.met
+          ? 'low'
+          : subject.result.severity
+        : subject?.kind === 'insight'
+          ? subject.insight.priority
+          : overall;
     chosen = level(need);
   } else if (subject?.kind === 'insight' && /type|kind|categor/.test(k)) {
     const { kind, area } = subject.insight;
@@ -344,10 +421,15 @@ export function enumHint(values: string[], key: string, subject: Subject | undef
     else chosen = find(/customer|churn|escalat|retention/i, /risk|alert|issue|concern/i);
   } else if (/speaker|role|party|who/.test(k) && subject?.kind === 'evidence') {
     chosen =
-      subject.evidence.utterance.role === 'agent' ? find(/agent|rep|employee|staff|^a$|speaker.?a/i) : find(/customer|caller|client|^b$|speaker.?b/i);
+      subject.evidence.utterance.role === 'agent'
+        ? find(/agent|rep|employee|staff|^a$|speaker.?a/i)
+        : find(/customer|caller|client|^b$|speaker.?b/i);
   } else if (/resolution|outcome|disposition|status/.test(k)) {
     if (a.resolved) chosen = find(/^resolved|^yes|complete|success|^fixed/i);
-    else chosen = a.escalation ? find(/escalat/i, /unresolved|not|pending|follow/i) : find(/unresolved|not|pending|follow|^no/i);
+    else
+      chosen = a.escalation
+        ? find(/escalat/i, /unresolved|not|pending|follow/i)
+        : find(/unresolved|not|pending|follow|^no/i);
   } else if (/topic|reason|intent|categor|call_?type|driver|issue/.test(k)) {
     const noun = topicNoun(a.topic);
     const word = noun.split(' ')[0]!.slice(0, 5);

@@ -107,7 +107,14 @@ export async function startOpenAI(opts: StartOpenAIOptions): Promise<OpenAIStand
     const m = /^\/v1\/models\/([^/]+)$/.exec(path);
     if (m && method === 'GET') {
       const id = decodeURIComponent(m[1]!);
-      if (!MODELS.includes(id)) throw new OpenAIError(404, `The model '${id}' does not exist`, 'invalid_request_error', 'model', 'model_not_found');
+      if (!MODELS.includes(id))
+        throw new OpenAIError(
+          404,
+          `The model '${id}' does not exist`,
+          'invalid_request_error',
+          'model',
+          'model_not_found',
+        );
       return sendJson(res, 200, model(id), headers);
     }
     throw new OpenAIError(404, `Invalid URL (${method} ${path})`);

@@ -25,9 +25,11 @@ export function checkStrictSchema(name: string, schema: Schema): void {
 
   const visit = (node: Schema, context: string[]): void => {
     const type = node['type'];
-    const isObject = type === 'object' || (Array.isArray(type) && type.includes('object')) || node['properties'] !== undefined;
+    const isObject =
+      type === 'object' || (Array.isArray(type) && type.includes('object')) || node['properties'] !== undefined;
     if (isObject && node['$ref'] === undefined) {
-      if (node['additionalProperties'] !== false) fail(context, "'additionalProperties' is required to be supplied and to be false.");
+      if (node['additionalProperties'] !== false)
+        fail(context, "'additionalProperties' is required to be supplied and to be false.");
       const keys = Object.keys(asSchema(node['properties']));
       const required = stringList(node['required']);
       const missing = keys.find((k) => !required.includes(k));
@@ -40,14 +42,17 @@ export function checkStrictSchema(name: string, schema: Schema): void {
       const extra = required.find((k) => !keys.includes(k));
       if (extra !== undefined) fail(context, `'required' present but '${extra}' is not in 'properties'.`);
     }
-    for (const [key, child] of Object.entries(asSchema(node['properties']))) visit(asSchema(child), [...context, 'properties', key]);
-    if (node['items'] !== undefined && !Array.isArray(node['items'])) visit(asSchema(node['items']), [...context, 'items']);
+    for (const [key, child] of Object.entries(asSchema(node['properties'])))
+      visit(asSchema(child), [...context, 'properties', key]);
+    if (node['items'] !== undefined && !Array.isArray(node['items']))
+      visit(asSchema(node['items']), [...context, 'items']);
     for (const keyword of ['anyOf', 'oneOf', 'allOf', 'prefixItems']) {
       const list = node[keyword];
       if (Array.isArray(list)) list.forEach((child, i) => visit(asSchema(child), [...context, keyword, String(i)]));
     }
     for (const keyword of ['$defs', 'definitions']) {
-      for (const [key, child] of Object.entries(asSchema(node[keyword]))) visit(asSchema(child), [...context, keyword, key]);
+      for (const [key, child] of Object.entries(asSchema(node[keyword])))
+        visit(asSchema(child), [...context, keyword, key]);
     }
   };
   visit(schema, []);

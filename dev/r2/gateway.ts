@@ -13,10 +13,13 @@ import { constantTimeEqual } from '../../src/integrations/signatures/hmac';
 const AMZ_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
 
 function s3Error(code: string, message: string, status: number) {
-  return new Response(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`, {
-    status,
-    headers: { 'content-type': 'application/xml' },
-  });
+  return new Response(
+    `<?xml version="1.0" encoding="UTF-8"?><Error><Code>${code}</Code><Message>${message}</Message></Error>`,
+    {
+      status,
+      headers: { 'content-type': 'application/xml' },
+    },
+  );
 }
 
 async function validSignature(request: Request, accessKeyId: string, secretAccessKey: string): Promise<string | null> {
@@ -28,7 +31,14 @@ async function validSignature(request: Request, accessKeyId: string, secretAcces
   const signedHeaders = (q.get('X-Amz-SignedHeaders') ?? '').split(';').filter(Boolean);
   if (!signature || !datetime || !Number.isFinite(expires)) return 'AuthorizationQueryParametersError';
   if (!q.get('X-Amz-Credential')?.startsWith(`${accessKeyId}/`)) return 'InvalidAccessKeyId';
-  const signedAt = Date.UTC(+datetime.slice(0, 4), +datetime.slice(4, 6) - 1, +datetime.slice(6, 8), +datetime.slice(9, 11), +datetime.slice(11, 13), +datetime.slice(13, 15));
+  const signedAt = Date.UTC(
+    +datetime.slice(0, 4),
+    +datetime.slice(4, 6) - 1,
+    +datetime.slice(6, 8),
+    +datetime.slice(9, 11),
+    +datetime.slice(11, 13),
+    +datetime.slice(13, 15),
+  );
   if (Date.now() > signedAt + expires * 1000) return 'AccessDenied';
 
   const unsigned = new URL(url);
@@ -56,12 +66,19 @@ export const r2Gateway = new Hono<AppEnv>().all('/:bucket/*', async (c) => {
     case 'HEAD': {
       const object = await c.env.AUDIO.get(key);
       if (!object) return s3Error('NoSuchKey', 'The specified key does not exist.', 404);
-      const headers = { 'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream', 'content-length': String(object.size), etag: object.httpEtag };
+      const headers = {
+        'content-type': object.httpMetadata?.contentType ?? 'application/octet-stream',
+        'content-length': String(object.size),
+        etag: object.httpEtag,
+      };
       return new Response(c.req.method === 'HEAD' ? null : object.body, { headers });
     }
     case 'PUT': {
-      if (!c.req.raw.body) return s3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411);
-      const object = await c.env.AUDIO.put(key, c.req.raw.body, { httpMetadata: { contentType: c.req.header('content-type') ?? 'application/octet-stream' } });
+      if (!c.req.raw.body)
+        return s3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411);
+      const object = await c.env.AUDIO.put(key, c.req.raw.body, {
+        httpMetadata: { contentType: c.req.header('content-type') ?? 'application/octet-stream' },
+      });
       return new Response(null, { status: 200, headers: { etag: object?.httpEtag ?? '' } });
     }
     default:

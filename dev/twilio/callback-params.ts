@@ -66,15 +66,7 @@ export function recordingCallbackParams(r: RecordingCallbackInput): Record<strin
 }
 
 export type CallStatus =
-  | 'queued'
-  | 'initiated'
-  | 'ringing'
-  | 'in-progress'
-  | 'completed'
-  | 'busy'
-  | 'no-answer'
-  | 'canceled'
-  | 'failed';
+  'queued' | 'initiated' | 'ringing' | 'in-progress' | 'completed' | 'busy' | 'no-answer' | 'canceled' | 'failed';
 
 export interface CallStatusCallbackInput {
   accountSid: string;

@@ -21,11 +21,17 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   if (actor.role === 'super_admin') {
     const named = c.req.header('x-tenant-id');
     if (named !== undefined) {
-      if (!TENANT_ID_PATTERN.test(named)) throw new Invalid('X-Tenant-Id is not a tenant id.', [{ field: 'X-Tenant-Id', message: 'must be a tenant id such as "acme"' }]);
+      if (!TENANT_ID_PATTERN.test(named))
+        throw new Invalid('X-Tenant-Id is not a tenant id.', [
+          { field: 'X-Tenant-Id', message: 'must be a tenant id such as "acme"' },
+        ]);
       tenantId = named;
     }
   }
-  const profile = actor.homeTenant && actor.email ? { email: actor.email, firstName: actor.firstName, lastName: actor.lastName } : null;
+  const profile =
+    actor.homeTenant && actor.email
+      ? { email: actor.email, firstName: actor.firstName, lastName: actor.lastName }
+      : null;
   const requestId = c.get('requestId');
   const db = new TenantDb(database(config), { tenantId, userId: actor.userId, role: actor.role, requestId }, profile);
   c.set('actor', actor);

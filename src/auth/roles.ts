@@ -28,9 +28,35 @@ export function assignableRoles(role: Role): Role[] {
 
 /** What each role may do, as the profile and permissions endpoints report it. */
 const OWN: Record<Role, string[]> = {
-  agent: ['profile:read', 'profile:update', 'organizations:read', 'calls:upload', 'calls:read:own', 'coaching:read:own'],
-  manager: ['users:read', 'users:create', 'users:update', 'departments:create', 'teams:create', 'calls:read', 'calls:delete', 'criteria:manage', 'alerts:manage', 'command-center:read'],
-  tenant_admin: ['organizations:create', 'tenant:read', 'tenant:update', 'tenant:usage', 'feature-flags:manage', 'settings:manage', 'audit-logs:read'],
+  agent: [
+    'profile:read',
+    'profile:update',
+    'organizations:read',
+    'calls:upload',
+    'calls:read:own',
+    'coaching:read:own',
+  ],
+  manager: [
+    'users:read',
+    'users:create',
+    'users:update',
+    'departments:create',
+    'teams:create',
+    'calls:read',
+    'calls:delete',
+    'criteria:manage',
+    'alerts:manage',
+    'command-center:read',
+  ],
+  tenant_admin: [
+    'organizations:create',
+    'tenant:read',
+    'tenant:update',
+    'tenant:usage',
+    'feature-flags:manage',
+    'settings:manage',
+    'audit-logs:read',
+  ],
   super_admin: ['tenants:list', 'tenants:create', 'tenants:any'],
 };
 

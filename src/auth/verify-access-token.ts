@@ -83,7 +83,9 @@ export async function verifyAccessToken(token: string, config: Config): Promise<
   // The realm decides the tenant; a claim that disagrees means a misconfigured or forged realm.
   if (claims.tenant_id !== undefined && claims.tenant_id !== homeTenant) throw new Unauthenticated();
 
-  const roles = (claims.realm_access?.roles ?? []).filter((r) => (homeTenant === null ? r === 'super_admin' : r !== 'super_admin'));
+  const roles = (claims.realm_access?.roles ?? []).filter((r) =>
+    homeTenant === null ? r === 'super_admin' : r !== 'super_admin',
+  );
   const role = highestRole(roles);
   // A genuine token without any role of ours is authenticated but allowed nothing.
   if (!role) throw new Forbidden();

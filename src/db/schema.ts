@@ -50,7 +50,12 @@ export const TENANT_STATUSES = ['active', 'suspended'] as const;
 export const ROLES = ['super_admin', 'tenant_admin', 'manager', 'agent'] as const;
 export const USER_STATUSES = ['active', 'inactive', 'suspended'] as const;
 
-export type TenantLimits = { max_users: number; max_calls_per_day: number; max_storage_gb: number; max_upload_mb: number };
+export type TenantLimits = {
+  max_users: number;
+  max_calls_per_day: number;
+  max_storage_gb: number;
+  max_upload_mb: number;
+};
 export type JsonObject = Record<string, unknown>;
 
 export const tenants = pgTable(
@@ -83,14 +88,20 @@ export const organizations = pgTable(
   'organizations',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     industry: text('industry'),
     size: text('size'),
     timezone: text('timezone').notNull().default('UTC'),
     ...timestamps,
   },
-  (t) => [unique('organizations_tenant_id_id').on(t.tenantId, t.id), unique('organizations_tenant_name').on(t.tenantId, t.name), isolatedBy(t.tenantId)],
+  (t) => [
+    unique('organizations_tenant_id_id').on(t.tenantId, t.id),
+    unique('organizations_tenant_name').on(t.tenantId, t.name),
+    isolatedBy(t.tenantId),
+  ],
 );
 
 export const departments = pgTable(
@@ -106,7 +117,11 @@ export const departments = pgTable(
   (t) => [
     unique('departments_tenant_id_id').on(t.tenantId, t.id),
     unique('departments_org_name').on(t.tenantId, t.organizationId, t.name),
-    foreignKey({ name: 'departments_organization_fk', columns: [t.tenantId, t.organizationId], foreignColumns: [organizations.tenantId, organizations.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'departments_organization_fk',
+      columns: [t.tenantId, t.organizationId],
+      foreignColumns: [organizations.tenantId, organizations.id],
+    }).onDelete('cascade'),
     isolatedBy(t.tenantId),
   ],
 );
@@ -116,7 +131,9 @@ export const users = pgTable(
   {
     /** The Keycloak `sub` of the user in the tenant's realm. */
     id: uuid('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     email: text('email').notNull(),
     firstName: text('first_name'),
     lastName: text('last_name'),
@@ -130,8 +147,16 @@ export const users = pgTable(
   (t): PgTableExtraConfigValue[] => [
     unique('users_tenant_id_id').on(t.tenantId, t.id),
     unique('users_tenant_email').on(t.tenantId, t.email),
-    foreignKey({ name: 'users_organization_fk', columns: [t.tenantId, t.organizationId], foreignColumns: [organizations.tenantId, organizations.id] }),
-    foreignKey({ name: 'users_department_fk', columns: [t.tenantId, t.departmentId], foreignColumns: [departments.tenantId, departments.id] }),
+    foreignKey({
+      name: 'users_organization_fk',
+      columns: [t.tenantId, t.organizationId],
+      foreignColumns: [organizations.tenantId, organizations.id],
+    }),
+    foreignKey({
+      name: 'users_department_fk',
+      columns: [t.tenantId, t.departmentId],
+      foreignColumns: [departments.tenantId, departments.id],
+    }),
     // teams is declared below; the callback runs after both tables exist.
     foreignKey({ name: 'users_team_fk', columns: [t.tenantId, t.teamId], foreignColumns: [teams.tenantId, teams.id] }),
     index('users_tenant_role').on(t.tenantId, t.role),
@@ -154,9 +179,21 @@ export const teams = pgTable(
   (t): PgTableExtraConfigValue[] => [
     unique('teams_tenant_id_id').on(t.tenantId, t.id),
     unique('teams_org_name').on(t.tenantId, t.organizationId, t.name),
-    foreignKey({ name: 'teams_organization_fk', columns: [t.tenantId, t.organizationId], foreignColumns: [organizations.tenantId, organizations.id] }).onDelete('cascade'),
-    foreignKey({ name: 'teams_department_fk', columns: [t.tenantId, t.departmentId], foreignColumns: [departments.tenantId, departments.id] }),
-    foreignKey({ name: 'teams_team_lead_fk', columns: [t.tenantId, t.teamLeadId], foreignColumns: [users.tenantId, users.id] }),
+    foreignKey({
+      name: 'teams_organization_fk',
+      columns: [t.tenantId, t.organizationId],
+      foreignColumns: [organizations.tenantId, organizations.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'teams_department_fk',
+      columns: [t.tenantId, t.departmentId],
+      foreignColumns: [departments.tenantId, departments.id],
+    }),
+    foreignKey({
+      name: 'teams_team_lead_fk',
+      columns: [t.tenantId, t.teamLeadId],
+      foreignColumns: [users.tenantId, users.id],
+    }),
     isolatedBy(t.tenantId),
   ],
 );
@@ -164,13 +201,18 @@ export const teams = pgTable(
 export const featureFlags = pgTable(
   'feature_flags',
   {
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     featureKey: text('feature_key').notNull(),
     description: text('description'),
     enabled: boolean('enabled').notNull().default(false),
     rolloutPercentage: integer('rollout_percentage').notNull().default(100),
     /** Empty means every role. */
-    targetRoles: text('target_roles').array().notNull().default(sql`'{}'::text[]`),
+    targetRoles: text('target_roles')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     ...timestamps,
   },
   (t) => [
@@ -183,7 +225,9 @@ export const featureFlags = pgTable(
 export const settings = pgTable(
   'settings',
   {
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     category: text('category').notNull(),
     values: jsonb('values').$type<JsonObject>().notNull().default({}),
     ...timestamps,
@@ -198,7 +242,9 @@ export const settings = pgTable(
 export const tenantUsage = pgTable(
   'tenant_usage',
   {
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     day: date('day', { mode: 'string' }).notNull(),
     calls: integer('calls').notNull().default(0),
     storageBytes: bigint('storage_bytes', { mode: 'number' }).notNull().default(0),
@@ -238,7 +284,15 @@ export const auditLogs = pgTable(
 
 // ---- evaluation criteria ---------------------------------------------------------------------
 
-export const CALL_STATUSES = ['uploaded', 'queued', 'transcribing', 'transcribed', 'evaluating', 'completed', 'failed'] as const;
+export const CALL_STATUSES = [
+  'uploaded',
+  'queued',
+  'transcribing',
+  'transcribed',
+  'evaluating',
+  'completed',
+  'failed',
+] as const;
 export type CallStatus = (typeof CALL_STATUSES)[number];
 
 /**
@@ -249,12 +303,17 @@ export const evaluationCriteria = pgTable(
   'evaluation_criteria',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     description: text('description'),
     category: text('category').notNull(),
     maxPoints: integer('max_points').notNull(),
-    evaluationPrompts: text('evaluation_prompts').array().notNull().default(sql`'{}'::text[]`),
+    evaluationPrompts: text('evaluation_prompts')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     autoFail: boolean('auto_fail').notNull().default(false),
     templateKey: text('template_key'),
     isActive: boolean('is_active').notNull().default(true),
@@ -286,7 +345,9 @@ export const criteriaSets = pgTable(
   'criteria_sets',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     criteriaIds: uuid('criteria_ids').array().notNull(),
     isDefault: boolean('is_default').notNull().default(false),
@@ -296,7 +357,9 @@ export const criteriaSets = pgTable(
   (t) => [
     unique('criteria_sets_tenant_id_id').on(t.tenantId, t.id),
     unique('criteria_sets_tenant_name').on(t.tenantId, t.name),
-    uniqueIndex('criteria_sets_one_default').on(t.tenantId).where(sql`${t.isDefault}`),
+    uniqueIndex('criteria_sets_one_default')
+      .on(t.tenantId)
+      .where(sql`${t.isDefault}`),
     isolatedBy(t.tenantId),
   ],
 );
@@ -307,15 +370,22 @@ export const calls = pgTable(
   'calls',
   {
     id: uuid('id').primaryKey(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     agentId: uuid('agent_id'),
     uploadedBy: text('uploaded_by'),
     source: text('source', { enum: ['upload', 'presigned', 'twilio', 'webhook'] }).notNull(),
-    direction: text('direction', { enum: ['inbound', 'outbound'] }).notNull().default('inbound'),
+    direction: text('direction', { enum: ['inbound', 'outbound'] })
+      .notNull()
+      .default('inbound'),
     startedAt: timestamp('started_at', { withTimezone: true, mode: 'string' }),
     externalId: text('external_id'),
     customerNumber: text('customer_number'),
-    tags: text('tags').array().notNull().default(sql`'{}'::text[]`),
+    tags: text('tags')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     status: text('status', { enum: CALL_STATUSES }).notNull(),
     failureReason: text('failure_reason'),
     audioKey: text('audio_key').notNull(),
@@ -333,12 +403,22 @@ export const calls = pgTable(
   },
   (t) => [
     unique('calls_tenant_id_id').on(t.tenantId, t.id),
-    uniqueIndex('calls_tenant_external').on(t.tenantId, t.source, t.externalId).where(sql`${t.externalId} is not null`),
+    uniqueIndex('calls_tenant_external')
+      .on(t.tenantId, t.source, t.externalId)
+      .where(sql`${t.externalId} is not null`),
     index('calls_tenant_started').on(t.tenantId, t.createdAt.desc()),
     index('calls_tenant_agent').on(t.tenantId, t.agentId),
     index('calls_status_changed').on(t.status, t.statusChangedAt),
-    foreignKey({ name: 'calls_agent_fk', columns: [t.tenantId, t.agentId], foreignColumns: [users.tenantId, users.id] }),
-    foreignKey({ name: 'calls_criteria_set_fk', columns: [t.tenantId, t.criteriaSetId], foreignColumns: [criteriaSets.tenantId, criteriaSets.id] }),
+    foreignKey({
+      name: 'calls_agent_fk',
+      columns: [t.tenantId, t.agentId],
+      foreignColumns: [users.tenantId, users.id],
+    }),
+    foreignKey({
+      name: 'calls_criteria_set_fk',
+      columns: [t.tenantId, t.criteriaSetId],
+      foreignColumns: [criteriaSets.tenantId, criteriaSets.id],
+    }),
     isolatedBy(t.tenantId),
     // Agents see only their own calls; the database says so, not only the WHERE clause.
     pgPolicy('agents_own_calls', {
@@ -350,7 +430,15 @@ export const calls = pgTable(
   ],
 );
 
-export type Utterance = { speaker: string; role: 'agent' | 'customer' | 'unknown'; text: string; start_ms: number; end_ms: number; confidence: number; sentiment?: string | null };
+export type Utterance = {
+  speaker: string;
+  role: 'agent' | 'customer' | 'unknown';
+  text: string;
+  start_ms: number;
+  end_ms: number;
+  confidence: number;
+  sentiment?: string | null;
+};
 
 export const transcripts = pgTable(
   'transcripts',
@@ -367,7 +455,11 @@ export const transcripts = pgTable(
     ...timestamps,
   },
   (t) => [
-    foreignKey({ name: 'transcripts_call_fk', columns: [t.tenantId, t.callId], foreignColumns: [calls.tenantId, calls.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'transcripts_call_fk',
+      columns: [t.tenantId, t.callId],
+      foreignColumns: [calls.tenantId, calls.id],
+    }).onDelete('cascade'),
     isolatedBy(t.tenantId),
   ],
 );
@@ -402,7 +494,11 @@ export const evaluations = pgTable(
   (t) => [
     unique('evaluations_tenant_id_id').on(t.tenantId, t.id),
     unique('evaluations_call_run').on(t.tenantId, t.callId, t.runKey),
-    foreignKey({ name: 'evaluations_call_fk', columns: [t.tenantId, t.callId], foreignColumns: [calls.tenantId, calls.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'evaluations_call_fk',
+      columns: [t.tenantId, t.callId],
+      foreignColumns: [calls.tenantId, calls.id],
+    }).onDelete('cascade'),
     isolatedBy(t.tenantId),
   ],
 );
@@ -418,12 +514,19 @@ export const insights = pgTable(
     category: text('category').notNull(),
     title: text('title').notNull(),
     severity: text('severity', { enum: ['info', 'low', 'medium', 'high', 'critical'] }).notNull(),
-    suggestions: text('suggestions').array().notNull().default(sql`'{}'::text[]`),
+    suggestions: text('suggestions')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [
     index('insights_call').on(t.tenantId, t.callId),
-    foreignKey({ name: 'insights_evaluation_fk', columns: [t.tenantId, t.evaluationId], foreignColumns: [evaluations.tenantId, evaluations.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'insights_evaluation_fk',
+      columns: [t.tenantId, t.evaluationId],
+      foreignColumns: [evaluations.tenantId, evaluations.id],
+    }).onDelete('cascade'),
     isolatedBy(t.tenantId),
   ],
 );
@@ -461,7 +564,9 @@ export const webhookEvents = pgTable(
 export const tenantIntegrations = pgTable(
   'tenant_integrations',
   {
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     provider: text('provider', { enum: ['twilio', 'generic'] }).notNull(),
     config: jsonb('config').$type<JsonObject>().notNull().default({}),
     secretCiphertext: text('secret_ciphertext').notNull(),
@@ -484,7 +589,9 @@ export const alerts = pgTable(
   'alerts',
   {
     id: uuid('id').primaryKey().defaultRandom(),
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     type: text('type').notNull(),
     severity: text('severity', { enum: ALERT_SEVERITIES }).notNull(),
     status: text('status', { enum: ALERT_STATUSES }).notNull().default('open'),
@@ -504,7 +611,9 @@ export const alerts = pgTable(
     ...timestamps,
   },
   (t) => [
-    uniqueIndex('alerts_dedupe').on(t.tenantId, t.dedupeKey).where(sql`${t.dedupeKey} is not null`),
+    uniqueIndex('alerts_dedupe')
+      .on(t.tenantId, t.dedupeKey)
+      .where(sql`${t.dedupeKey} is not null`),
     index('alerts_tenant_status').on(t.tenantId, t.status, t.createdAt.desc()),
     isolatedBy(t.tenantId),
   ],
@@ -514,7 +623,9 @@ export const alerts = pgTable(
 export const dashboards = pgTable(
   'dashboards',
   {
-    tenantId: text('tenant_id').notNull().references(() => tenants.id, { onDelete: 'cascade' }),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
     userId: text('user_id').notNull(),
     widgets: jsonb('widgets').$type<JsonObject[]>().notNull(),
     ...timestamps,

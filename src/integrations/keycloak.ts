@@ -54,16 +54,28 @@ export class Keycloak {
 
   /** Resource-owner password grant; wrong credentials and unknown realms are both a plain 401. */
   async passwordGrant(realm: string, username: string, password: string): Promise<TokenSet> {
-    const res = await this.form(this.oidc(realm, 'token'), { grant_type: 'password', username, password, scope: 'openid', ...this.clientFields() });
+    const res = await this.form(this.oidc(realm, 'token'), {
+      grant_type: 'password',
+      username,
+      password,
+      scope: 'openid',
+      ...this.clientFields(),
+    });
     if (res.ok) return (await res.json()) as TokenSet;
-    if (res.status === 400 || res.status === 401 || res.status === 404) throw new Unauthenticated('Invalid username, password or tenant.');
+    if (res.status === 400 || res.status === 401 || res.status === 404)
+      throw new Unauthenticated('Invalid username, password or tenant.');
     throw new Unavailable('The identity provider is unavailable.');
   }
 
   async refresh(realm: string, refreshToken: string): Promise<TokenSet> {
-    const res = await this.form(this.oidc(realm, 'token'), { grant_type: 'refresh_token', refresh_token: refreshToken, ...this.clientFields() });
+    const res = await this.form(this.oidc(realm, 'token'), {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      ...this.clientFields(),
+    });
     if (res.ok) return (await res.json()) as TokenSet;
-    if (res.status === 400 || res.status === 401 || res.status === 404) throw new Unauthenticated('The refresh token is invalid or expired.');
+    if (res.status === 400 || res.status === 401 || res.status === 404)
+      throw new Unauthenticated('The refresh token is invalid or expired.');
     throw new Unavailable('The identity provider is unavailable.');
   }
 
@@ -71,7 +83,10 @@ export class Keycloak {
   async logout(realm: string, refreshToken: string): Promise<void> {
     const res = await this.form(this.oidc(realm, 'logout'), { refresh_token: refreshToken, ...this.clientFields() });
     if (res.ok) return;
-    if (res.status === 400 || res.status === 401) throw new Invalid('The refresh token is invalid or belongs to another session.', [{ field: 'refresh_token', message: 'is invalid' }]);
+    if (res.status === 400 || res.status === 401)
+      throw new Invalid('The refresh token is invalid or belongs to another session.', [
+        { field: 'refresh_token', message: 'is invalid' },
+      ]);
     throw new Unavailable('The identity provider is unavailable.');
   }
 
@@ -95,7 +110,10 @@ export class Keycloak {
     const token = await this.adminAccessToken();
     return call(`${this.kc.url}/admin/realms${path}`, {
       method,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
   }
@@ -127,7 +145,9 @@ export class Keycloak {
   }
 
   async setEnabled(realm: string, userId: string, enabled: boolean): Promise<void> {
-    const res = await this.admin('PUT', `/${encodeURIComponent(realm)}/users/${encodeURIComponent(userId)}`, { enabled });
+    const res = await this.admin('PUT', `/${encodeURIComponent(realm)}/users/${encodeURIComponent(userId)}`, {
+      enabled,
+    });
     if (res.status === 404) throw new NotFound('User');
     await expectOk(res, 'update the user');
   }
@@ -136,19 +156,28 @@ export class Keycloak {
     const roleRes = await this.admin('GET', `/${encodeURIComponent(realm)}/roles/${encodeURIComponent(roleName)}`);
     await expectOk(roleRes, 'read the role');
     const role = (await roleRes.json()) as { id: string; name: string };
-    const res = await this.admin('POST', `/${encodeURIComponent(realm)}/users/${encodeURIComponent(userId)}/role-mappings/realm`, [
-      { id: role.id, name: role.name },
-    ]);
+    const res = await this.admin(
+      'POST',
+      `/${encodeURIComponent(realm)}/users/${encodeURIComponent(userId)}/role-mappings/realm`,
+      [{ id: role.id, name: role.name }],
+    );
     await expectOk(res, 'assign the role');
   }
 
   async resetPassword(realm: string, userId: string, password: string, temporary: boolean): Promise<void> {
-    const res = await this.admin('PUT', `/${encodeURIComponent(realm)}/users/${encodeURIComponent(userId)}/reset-password`, {
-      type: 'password',
-      value: password,
-      temporary,
-    });
-    if (res.status === 400) throw new Invalid('The identity provider rejected the new password.', [{ field: 'new_password', message: 'does not meet the password policy' }]);
+    const res = await this.admin(
+      'PUT',
+      `/${encodeURIComponent(realm)}/users/${encodeURIComponent(userId)}/reset-password`,
+      {
+        type: 'password',
+        value: password,
+        temporary,
+      },
+    );
+    if (res.status === 400)
+      throw new Invalid('The identity provider rejected the new password.', [
+        { field: 'new_password', message: 'does not meet the password policy' },
+      ]);
     await expectOk(res, 'set the password');
   }
 }

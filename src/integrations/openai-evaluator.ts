@@ -29,7 +29,9 @@ export function evaluationSchema(criteria: CriterionForScoring[]) {
     });
   return z.object({
     criteria: z.object(Object.fromEntries(criteria.map((c) => [c.id, criterionResult(c)]))),
-    compliance: z.array(z.object({ requirement: z.string(), met: z.boolean(), evidence: z.string().nullable() })).max(20),
+    compliance: z
+      .array(z.object({ requirement: z.string(), met: z.boolean(), evidence: z.string().nullable() }))
+      .max(20),
     sentiment: z.object({
       overall: z.enum(['positive', 'neutral', 'negative']),
       customer: z.enum(['positive', 'neutral', 'negative']),
@@ -63,11 +65,17 @@ export const MAX_TRANSCRIPT_CHARS = 60_000;
 
 /** `[12.3s] Agent: text` lines; a long call keeps its beginning and end, and says so. */
 export function transcriptForPrompt(utterances: Utterance[]): { text: string; truncated: boolean } {
-  const lines = utterances.map((u) => `[${(u.start_ms / 1000).toFixed(1)}s] ${u.role === 'agent' ? 'Agent' : u.role === 'customer' ? 'Customer' : `Speaker ${u.speaker}`}: ${u.text}`);
+  const lines = utterances.map(
+    (u) =>
+      `[${(u.start_ms / 1000).toFixed(1)}s] ${u.role === 'agent' ? 'Agent' : u.role === 'customer' ? 'Customer' : `Speaker ${u.speaker}`}: ${u.text}`,
+  );
   const full = lines.join('\n');
   if (full.length <= MAX_TRANSCRIPT_CHARS) return { text: full, truncated: false };
   const half = MAX_TRANSCRIPT_CHARS / 2;
-  return { text: `${full.slice(0, half)}\n[... middle of the call omitted for length ...]\n${full.slice(-half)}`, truncated: true };
+  return {
+    text: `${full.slice(0, half)}\n[... middle of the call omitted for length ...]\n${full.slice(-half)}`,
+    truncated: true,
+  };
 }
 
 /** The model declined, cut off, or answered off-schema: retrying the same prompt will not help. */
@@ -88,17 +96,33 @@ export async function evaluateTranscript(
   utterances: Utterance[],
 ): Promise<{ result: ModelEvaluation; truncated: boolean; model: string }> {
   const { text, truncated } = transcriptForPrompt(utterances);
-  const client = new OpenAI({ apiKey: config.openai.apiKey, baseURL: config.openai.baseUrl, maxRetries: 1, timeout: 60_000 });
-  const criteriaBlock = criteria.map(({ id, name, description, category, max_points, auto_fail, evaluation_prompts }) => ({
-    id, name, description, category, max_points, auto_fail, evaluation_prompts,
-  }));
+  const client = new OpenAI({
+    apiKey: config.openai.apiKey,
+    baseURL: config.openai.baseUrl,
+    maxRetries: 1,
+    timeout: 60_000,
+  });
+  const criteriaBlock = criteria.map(
+    ({ id, name, description, category, max_points, auto_fail, evaluation_prompts }) => ({
+      id,
+      name,
+      description,
+      category,
+      max_points,
+      auto_fail,
+      evaluation_prompts,
+    }),
+  );
   try {
     const completion = await client.chat.completions.parse({
       model: config.openai.model,
       temperature: 0,
       messages: [
         { role: 'system', content: SYSTEM_PROMPT },
-        { role: 'user', content: `Criteria:\n\`\`\`json\n${JSON.stringify(criteriaBlock, null, 2)}\n\`\`\`\n\nTranscript:\n${text}` },
+        {
+          role: 'user',
+          content: `Criteria:\n\`\`\`json\n${JSON.stringify(criteriaBlock, null, 2)}\n\`\`\`\n\nTranscript:\n${text}`,
+        },
       ],
       response_format: zodResponseFormat(evaluationSchema(criteria), 'call_evaluation'),
     });
@@ -107,10 +131,21 @@ export async function evaluateTranscript(
     if (!message?.parsed) throw new EvaluationRejected('the model returned no evaluation');
     return { result: message.parsed, truncated, model: completion.model };
   } catch (err) {
-    if (err instanceof LengthFinishReasonError) throw new EvaluationRejected('the model ran out of output tokens before finishing the evaluation');
-    if (err instanceof ContentFilterFinishReasonError) throw new EvaluationRejected('the model\'s content filter stopped the evaluation');
-    if (err instanceof z.ZodError || (err instanceof SyntaxError)) throw new EvaluationRejected('the model\'s answer did not match the evaluation schema');
-    if (err instanceof APIError && err.status !== undefined && err.status >= 400 && err.status < 500 && err.status !== 408 && err.status !== 409 && err.status !== 429) {
+    if (err instanceof LengthFinishReasonError)
+      throw new EvaluationRejected('the model ran out of output tokens before finishing the evaluation');
+    if (err instanceof ContentFilterFinishReasonError)
+      throw new EvaluationRejected("the model's content filter stopped the evaluation");
+    if (err instanceof z.ZodError || err instanceof SyntaxError)
+      throw new EvaluationRejected("the model's answer did not match the evaluation schema");
+    if (
+      err instanceof APIError &&
+      err.status !== undefined &&
+      err.status >= 400 &&
+      err.status < 500 &&
+      err.status !== 408 &&
+      err.status !== 409 &&
+      err.status !== 429
+    ) {
       throw new EvaluationRejected(`the model API rejected the request (${err.status})`);
     }
     throw err;
@@ -118,7 +153,10 @@ export async function evaluateTranscript(
 }
 
 /** Overall 0-100 from the criterion scores; any triggered auto-fail makes it 0. */
-export function overallScore(criteria: CriterionForScoring[], result: ModelEvaluation): { score: number; autoFailed: boolean } {
+export function overallScore(
+  criteria: CriterionForScoring[],
+  result: ModelEvaluation,
+): { score: number; autoFailed: boolean } {
   let earned = 0;
   let possible = 0;
   let autoFailed = false;

@@ -12,10 +12,17 @@ export async function presignR2(
   expiresSeconds: number,
   headers: Record<string, string> = {},
 ): Promise<string> {
-  const client = new AwsClient({ accessKeyId: config.r2.accessKeyId, secretAccessKey: config.r2.secretAccessKey, service: 's3', region: 'auto' });
+  const client = new AwsClient({
+    accessKeyId: config.r2.accessKeyId,
+    secretAccessKey: config.r2.secretAccessKey,
+    service: 's3',
+    region: 'auto',
+  });
   const url = new URL(`${config.r2.endpoint}/${config.r2.bucket}/${key.split('/').map(encodeURIComponent).join('/')}`);
   url.searchParams.set('X-Amz-Expires', String(expiresSeconds));
-  const signed = await client.sign(new Request(url, { method, headers }), { aws: { signQuery: true, allHeaders: Object.keys(headers).length > 0 } });
+  const signed = await client.sign(new Request(url, { method, headers }), {
+    aws: { signQuery: true, allHeaders: Object.keys(headers).length > 0 },
+  });
   return signed.url;
 }
 

@@ -14,6 +14,7 @@ export function sniffAudio(head: Uint8Array): string | null {
   if (head[0] === 0x1a && head[1] === 0x45 && head[2] === 0xdf && head[3] === 0xa3) return 'audio/webm';
   if (ascii(0, 3) === 'ID3') return 'audio/mpeg';
   // MPEG audio frame sync: 11 set bits, then a valid version and layer.
-  if (head[0] === 0xff && (head[1]! & 0xe0) === 0xe0 && (head[1]! & 0x18) !== 0x08 && (head[1]! & 0x06) !== 0) return 'audio/mpeg';
+  if (head[0] === 0xff && (head[1]! & 0xe0) === 0xe0 && (head[1]! & 0x18) !== 0x08 && (head[1]! & 0x06) !== 0)
+    return 'audio/mpeg';
   return null;
 }

@@ -6,7 +6,10 @@ export type FieldError = { field: string; message: string };
 
 export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
-  constructor(message: string, readonly detail?: { errors?: FieldError[] }) {
+  constructor(
+    message: string,
+    readonly detail?: { errors?: FieldError[] },
+  ) {
     super(message);
   }
 }

@@ -21,7 +21,11 @@ export const decodeField = Multipart.decodeField;
  * package's own web wrapper queues every chunk it is given, which would hold a large upload in
  * memory.) A file part must be read or cancelled before the next part is taken.
  */
-export async function* multipartParts(body: ReadableStream<Uint8Array>, headers: Headers, limits: MultipartLimits): AsyncGenerator<Part> {
+export async function* multipartParts(
+  body: ReadableStream<Uint8Array>,
+  headers: Headers,
+  limits: MultipartLimits,
+): AsyncGenerator<Part> {
   const reader = body.getReader();
   const ready: Part[] = [];
   let failure: Multipart.MultipartError | undefined;

@@ -15,12 +15,7 @@ export const ProblemSchema = z
   })
   .openapi('Problem');
 
-export type ProblemType =
-  | DomainErrorCode
-  | 'validation-failed'
-  | 'malformed-json'
-  | 'method-not-allowed'
-  | 'internal';
+export type ProblemType = DomainErrorCode | 'validation-failed' | 'malformed-json' | 'method-not-allowed' | 'internal';
 
 const STATUS: Record<ProblemType, ContentfulStatusCode> = {
   unauthenticated: 401,
@@ -82,6 +77,12 @@ export function problem(
 export const problemResponses = Object.fromEntries(
   ([400, 401, 403, 404, 409, 413, 415, 422, 429, 503] as const).map((status) => [
     status,
-    { description: TITLE[(Object.keys(STATUS) as ProblemType[]).find((k) => STATUS[k] === status)!], content: { 'application/problem+json': { schema: ProblemSchema } } },
+    {
+      description: TITLE[(Object.keys(STATUS) as ProblemType[]).find((k) => STATUS[k] === status)!],
+      content: { 'application/problem+json': { schema: ProblemSchema } },
+    },
   ]),
-) as Record<400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503, { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }>;
+) as Record<
+  400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 503,
+  { description: string; content: { 'application/problem+json': { schema: typeof ProblemSchema } } }
+>;

@@ -18,30 +18,74 @@ export async function alertsForScoredCall(ctx: StepContext, tenantId: string, ca
       .from(calls)
       .leftJoin(users, eq(users.id, calls.agentId))
       .where(eq(calls.id, callId)),
-    ctx.db.q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(sql`${evaluations.createdAt} desc`).limit(1),
+    ctx.db.q
+      .select()
+      .from(evaluations)
+      .where(eq(evaluations.callId, callId))
+      .orderBy(sql`${evaluations.createdAt} desc`)
+      .limit(1),
     ctx.db.q.select({ values: settings.values }).from(settings).where(eq(settings.category, 'qa')),
   ]);
   if (!call || !evaluation) return;
-  const threshold = Number((qa?.values as { alert_below_score?: number; passing_score?: number } | undefined)?.alert_below_score ?? DEFAULT_ALERT_SCORE);
+  const threshold = Number(
+    (qa?.values as { alert_below_score?: number; passing_score?: number } | undefined)?.alert_below_score ??
+      DEFAULT_ALERT_SCORE,
+  );
   const base = { entity_type: 'call', entity_id: callId, agent_id: call.agentId };
   const key = (rule: string) => `${callId}:${evaluation.runKey}:${rule}`;
   const raised: NewAlert[] = [];
   if (evaluation.autoFailed) {
-    raised.push({ ...base, type: 'auto_fail', severity: 'critical', title: 'Call auto-failed', description: 'A criterion marked auto-fail was triggered; the score is 0.', dedupe_key: key('auto_fail') });
+    raised.push({
+      ...base,
+      type: 'auto_fail',
+      severity: 'critical',
+      title: 'Call auto-failed',
+      description: 'A criterion marked auto-fail was triggered; the score is 0.',
+      dedupe_key: key('auto_fail'),
+    });
   } else if (evaluation.overallScore < threshold) {
-    raised.push({ ...base, type: 'low_score', severity: 'high', title: `Call scored ${evaluation.overallScore}, below ${threshold}`, description: evaluation.summary, dedupe_key: key('low_score') });
+    raised.push({
+      ...base,
+      type: 'low_score',
+      severity: 'high',
+      title: `Call scored ${evaluation.overallScore}, below ${threshold}`,
+      description: evaluation.summary,
+      dedupe_key: key('low_score'),
+    });
   }
-  const violations = (evaluation.compliance as { requirement?: string; met?: boolean }[]).filter((c) => c.met === false);
+  const violations = (evaluation.compliance as { requirement?: string; met?: boolean }[]).filter(
+    (c) => c.met === false,
+  );
   if (violations.length) {
-    raised.push({ ...base, type: 'compliance_violation', severity: 'critical', title: 'Compliance requirement missed', description: violations.map((v) => v.requirement).join('; '), dedupe_key: key('compliance') });
+    raised.push({
+      ...base,
+      type: 'compliance_violation',
+      severity: 'critical',
+      title: 'Compliance requirement missed',
+      description: violations.map((v) => v.requirement).join('; '),
+      dedupe_key: key('compliance'),
+    });
   }
   if ((evaluation.sentiment as { customer?: string }).customer === 'negative') {
-    raised.push({ ...base, type: 'negative_sentiment', severity: 'medium', title: 'Strongly negative customer sentiment', description: evaluation.summary, dedupe_key: key('sentiment') });
+    raised.push({
+      ...base,
+      type: 'negative_sentiment',
+      severity: 'medium',
+      title: 'Strongly negative customer sentiment',
+      description: evaluation.summary,
+      dedupe_key: key('sentiment'),
+    });
   }
   await raiseAlerts(ctx.db, ctx.env, tenantId, 'pipeline', raised, null);
   await pushToHub(ctx.env, tenantId, {
     type: 'call.scored',
-    data: { call_id: callId, overall_score: evaluation.overallScore, auto_failed: evaluation.autoFailed, compliant: violations.length === 0, agent_id: call.agentId },
+    data: {
+      call_id: callId,
+      overall_score: evaluation.overallScore,
+      auto_failed: evaluation.autoFailed,
+      compliant: violations.length === 0,
+      agent_id: call.agentId,
+    },
     agent_id: call.agentId,
     team_id: call.teamId,
     department_id: call.departmentId,
@@ -50,8 +94,26 @@ export async function alertsForScoredCall(ctx: StepContext, tenantId: string, ca
 
 /** A call the pipeline gave up on is an alert too. */
 export async function alertForFailedCall(ctx: StepContext, tenantId: string, callId: string, reason: string) {
-  const [[call]] = await ctx.db.run([ctx.db.q.select({ agentId: calls.agentId }).from(calls).where(eq(calls.id, callId))]);
-  await raiseAlerts(ctx.db, ctx.env, tenantId, 'pipeline', [
-    { type: 'processing_failed', severity: 'high', entity_type: 'call', entity_id: callId, agent_id: call?.agentId ?? null, title: 'A call could not be processed', description: reason, dedupe_key: `${callId}:processing_failed` },
-  ], null);
+  const [[call]] = await ctx.db.run([
+    ctx.db.q.select({ agentId: calls.agentId }).from(calls).where(eq(calls.id, callId)),
+  ]);
+  await raiseAlerts(
+    ctx.db,
+    ctx.env,
+    tenantId,
+    'pipeline',
+    [
+      {
+        type: 'processing_failed',
+        severity: 'high',
+        entity_type: 'call',
+        entity_id: callId,
+        agent_id: call?.agentId ?? null,
+        title: 'A call could not be processed',
+        description: reason,
+        dedupe_key: `${callId}:processing_failed`,
+      },
+    ],
+    null,
+  );
 }

@@ -23,7 +23,13 @@ export async function handlePipelineBatch(batch: MessageBatch<PipelineMessage>, 
     const body = message.body;
     const ctx = stepContext(env, config, body.tenant_id, message.id);
     if (batch.queue === DEAD_LETTER_QUEUE) {
-      if ('call_id' in body) await markFailed(ctx, body.tenant_id, body.call_id, `pipeline gave up at step "${body.step}" after repeated errors`).catch((e) => console.error(e));
+      if ('call_id' in body)
+        await markFailed(
+          ctx,
+          body.tenant_id,
+          body.call_id,
+          `pipeline gave up at step "${body.step}" after repeated errors`,
+        ).catch((e) => console.error(e));
       message.ack();
       continue;
     }
@@ -35,7 +41,10 @@ export async function handlePipelineBatch(batch: MessageBatch<PipelineMessage>, 
         await markFailed(ctx, body.tenant_id, body.call_id, err.message);
         message.ack();
       } else {
-        console.error(`pipeline step ${body.step} failed (attempt ${message.attempts})`, err instanceof Error ? err.message : err);
+        console.error(
+          `pipeline step ${body.step} failed (attempt ${message.attempts})`,
+          err instanceof Error ? err.message : err,
+        );
         message.retry({ delaySeconds: backoffSeconds(message.attempts, config.pipeline.retryBaseSeconds) });
       }
     }
@@ -56,7 +65,9 @@ const NEXT_STEP: Partial<Record<string, (tenantId: string, callId: string) => Pi
  * every tenant's calls and nothing else. A call past three timeouts is failed instead. Expired
  * idempotency keys are purged in the same pass.
  */
-export async function sweepStuckCalls(env: Bindings): Promise<{ requeued: number; failed: number; purgedIdempotencyKeys: number }> {
+export async function sweepStuckCalls(
+  env: Bindings,
+): Promise<{ requeued: number; failed: number; purgedIdempotencyKeys: number }> {
   const config = loadConfig(env);
   const ctx = stepContext(env, config, null, `sweep-${Date.now()}`);
   const minutes = config.pipeline.stuckAfterMinutes;
@@ -75,7 +86,12 @@ export async function sweepStuckCalls(env: Bindings): Promise<{ requeued: number
   let failed = 0;
   for (const row of stuck.rows as { tenant_id: string; id: string; status: string; expired: boolean }[]) {
     if (row.expired) {
-      await markFailed(stepContext(env, config, row.tenant_id, ctx.db.scope.requestId), row.tenant_id, row.id, `stuck in "${row.status}" for more than ${minutes * 3} minutes`);
+      await markFailed(
+        stepContext(env, config, row.tenant_id, ctx.db.scope.requestId),
+        row.tenant_id,
+        row.id,
+        `stuck in "${row.status}" for more than ${minutes * 3} minutes`,
+      );
       failed++;
       continue;
     }

@@ -4,7 +4,14 @@ export type PipelineMessage =
   /** Fetch the transcript: after AssemblyAI's webhook, or as the delayed poll that covers a lost one. */
   | { step: 'collect'; tenant_id: string; call_id: string; via: 'webhook' | 'poll'; poll?: number }
   /** `run_key` 'pipeline' for the first scoring; 'reanalysis:<id>' for each requested one. */
-  | { step: 'evaluate'; tenant_id: string; call_id: string; run_key: string; criteria_set_id?: string | null; requested_by?: string | null }
+  | {
+      step: 'evaluate';
+      tenant_id: string;
+      call_id: string;
+      run_key: string;
+      criteria_set_id?: string | null;
+      requested_by?: string | null;
+    }
   /** Automatic alerts for a scored call, and its live `call.scored` event. */
   | { step: 'alerts'; tenant_id: string; call_id: string }
   /** An alert the tenant's hub raised from live state (overdue wrap-up, long call...). */

@@ -4,7 +4,12 @@ import { database } from '../db/client';
 import { TenantDb } from '../db/tenant-db';
 import type { Bindings, Config } from '../env';
 import { fetchTranscript, submitTranscription, type Transcript } from '../integrations/assemblyai';
-import { evaluateTranscript, EvaluationRejected, overallScore, type CriterionForScoring } from '../integrations/openai-evaluator';
+import {
+  evaluateTranscript,
+  EvaluationRejected,
+  overallScore,
+  type CriterionForScoring,
+} from '../integrations/openai-evaluator';
 import { presignR2 } from '../integrations/r2-presign';
 import { CRITERIA_TEMPLATES } from '../services/criteria-templates';
 import { raiseAlerts } from '../services/alerts';
@@ -23,7 +28,11 @@ export interface StepContext {
 }
 
 export function stepContext(env: Bindings, config: Config, tenantId: string | null, requestId: string): StepContext {
-  return { env, config, db: new TenantDb(database(config), { tenantId, userId: 'pipeline', role: 'system', requestId }, null) };
+  return {
+    env,
+    config,
+    db: new TenantDb(database(config), { tenantId, userId: 'pipeline', role: 'system', requestId }, null),
+  };
 }
 
 /** AssemblyAI fetches the audio itself; the URL outlives a busy queue at their end. */
@@ -58,29 +67,48 @@ async function transcribe(ctx: StepContext, tenantId: string, callId: string) {
     ctx.db.q
       .update(calls)
       .set({ status: 'transcribing' })
-      .where(and(eq(calls.id, callId), or(eq(calls.status, 'queued'), and(eq(calls.status, 'transcribing'), sql`${calls.transcriptId} is null`))))
+      .where(
+        and(
+          eq(calls.id, callId),
+          or(eq(calls.status, 'queued'), and(eq(calls.status, 'transcribing'), sql`${calls.transcriptId} is null`)),
+        ),
+      )
       .returning({ key: calls.audioKey, channels: calls.audioChannels }),
   ]);
   if (!call) return;
   const audioUrl = await presignR2(ctx.config, 'GET', call.key, AUDIO_URL_TTL_SECONDS);
   const webhookUrl = `${ctx.config.publicUrl}/webhooks/assemblyai?tenant=${encodeURIComponent(tenantId)}&call=${encodeURIComponent(callId)}`;
-  const transcriptId = await submitTranscription(ctx.config, { audioUrl, webhookUrl, dualChannel: call.channels === 2 });
+  const transcriptId = await submitTranscription(ctx.config, {
+    audioUrl,
+    webhookUrl,
+    dualChannel: call.channels === 2,
+  });
   await ctx.db.run([
-    ctx.db.q.update(calls).set({ transcriptId }).where(and(eq(calls.id, callId), eq(calls.status, 'transcribing'), sql`${calls.transcriptId} is null`)),
+    ctx.db.q
+      .update(calls)
+      .set({ transcriptId })
+      .where(and(eq(calls.id, callId), eq(calls.status, 'transcribing'), sql`${calls.transcriptId} is null`)),
   ]);
-  await ctx.env.PIPELINE.send({ step: 'collect', tenant_id: tenantId, call_id: callId, via: 'poll', poll: 1 }, { delaySeconds: ctx.config.pipeline.pollDelaySeconds });
+  await ctx.env.PIPELINE.send(
+    { step: 'collect', tenant_id: tenantId, call_id: callId, via: 'poll', poll: 1 },
+    { delaySeconds: ctx.config.pipeline.pollDelaySeconds },
+  );
 }
 
 /** transcribing → transcribed, from AssemblyAI's webhook or the poll, whichever comes first. */
 async function collect(ctx: StepContext, msg: Extract<PipelineMessage, { step: 'collect' }>) {
   const [[call]] = await ctx.db.run([
-    ctx.db.q.select({ status: calls.status, transcriptId: calls.transcriptId, channels: calls.audioChannels }).from(calls).where(eq(calls.id, msg.call_id)),
+    ctx.db.q
+      .select({ status: calls.status, transcriptId: calls.transcriptId, channels: calls.audioChannels })
+      .from(calls)
+      .where(eq(calls.id, msg.call_id)),
   ]);
   if (!call || call.status !== 'transcribing') return;
   if (!call.transcriptId) throw new Error('transcription not submitted yet');
 
   const transcript = await fetchTranscript(ctx.config, call.transcriptId);
-  if (transcript.status === 'error') throw new PermanentFailure(`transcription failed: ${transcript.error ?? 'unknown error'}`);
+  if (transcript.status === 'error')
+    throw new PermanentFailure(`transcription failed: ${transcript.error ?? 'unknown error'}`);
   if (transcript.status !== 'completed') {
     const poll = msg.poll ?? 0;
     if (msg.via === 'poll') {
@@ -108,11 +136,20 @@ async function collect(ctx: StepContext, msg: Extract<PipelineMessage, { step: '
       .onConflictDoNothing(),
     ctx.db.q
       .update(calls)
-      .set({ status: 'transcribed', durationSeconds: transcript.audio_duration ? Math.round(transcript.audio_duration) : null })
+      .set({
+        status: 'transcribed',
+        durationSeconds: transcript.audio_duration ? Math.round(transcript.audio_duration) : null,
+      })
       .where(and(eq(calls.id, msg.call_id), eq(calls.status, 'transcribing')))
       .returning({ id: calls.id }),
   ]);
-  if (moved.length) await ctx.env.PIPELINE.send({ step: 'evaluate', tenant_id: msg.tenant_id, call_id: msg.call_id, run_key: 'pipeline' });
+  if (moved.length)
+    await ctx.env.PIPELINE.send({
+      step: 'evaluate',
+      tenant_id: msg.tenant_id,
+      call_id: msg.call_id,
+      run_key: 'pipeline',
+    });
 }
 
 /**
@@ -120,7 +157,10 @@ async function collect(ctx: StepContext, msg: Extract<PipelineMessage, { step: '
  * and most dialers' convention); otherwise the first speaker is taken for the agent, who
  * answers the call. Managers can correct labels later (PUT .../transcription).
  */
-export function toUtterances(t: Transcript, dualChannel: boolean): { utterances: Utterance[]; roles: Record<string, 'agent' | 'customer'> } {
+export function toUtterances(
+  t: Transcript,
+  dualChannel: boolean,
+): { utterances: Utterance[]; roles: Record<string, 'agent' | 'customer'> } {
   const list = t.utterances ?? [];
   const sentiments = t.sentiment_analysis_results ?? [];
   const roles: Record<string, 'agent' | 'customer'> = {};
@@ -128,7 +168,14 @@ export function toUtterances(t: Transcript, dualChannel: boolean): { utterances:
   const utterances = list.map((u) => {
     const channel = (u as { channel?: string | null }).channel;
     const speaker = dualChannel && channel ? channel : u.speaker;
-    const role: 'agent' | 'customer' = dualChannel && channel ? (channel === '1' ? 'agent' : 'customer') : speaker === firstSpeaker ? 'agent' : 'customer';
+    const role: 'agent' | 'customer' =
+      dualChannel && channel
+        ? channel === '1'
+          ? 'agent'
+          : 'customer'
+        : speaker === firstSpeaker
+          ? 'agent'
+          : 'customer';
     roles[speaker] = role;
     const sentiment = sentiments.find((s) => s.start >= u.start && s.start < u.end)?.sentiment ?? null;
     return { speaker, role, text: u.text, start_ms: u.start, end_ms: u.end, confidence: u.confidence, sentiment };
@@ -145,10 +192,17 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
   const initial = msg.run_key === 'pipeline';
   const [claimed, [call], [transcript], sets, criteria, existing] = await ctx.db.run([
     initial
-      ? ctx.db.q.update(calls).set({ status: 'evaluating' }).where(and(eq(calls.id, msg.call_id), inArray(calls.status, ['transcribed', 'evaluating']))).returning({ id: calls.id })
+      ? ctx.db.q
+          .update(calls)
+          .set({ status: 'evaluating' })
+          .where(and(eq(calls.id, msg.call_id), inArray(calls.status, ['transcribed', 'evaluating'])))
+          .returning({ id: calls.id })
       : ctx.db.q.select({ id: calls.id }).from(calls).where(eq(calls.id, msg.call_id)),
     ctx.db.q.select({ criteriaSetId: calls.criteriaSetId }).from(calls).where(eq(calls.id, msg.call_id)),
-    ctx.db.q.select({ utterances: transcripts.utterances }).from(transcripts).where(eq(transcripts.callId, msg.call_id)),
+    ctx.db.q
+      .select({ utterances: transcripts.utterances })
+      .from(transcripts)
+      .where(eq(transcripts.callId, msg.call_id)),
     ctx.db.q.select().from(criteriaSets),
     ctx.db.q.select().from(evaluationCriteria).orderBy(asc(evaluationCriteria.name)),
     ctx.db.q.execute(sql`select 1 from evaluations where call_id = ${msg.call_id} and run_key = ${msg.run_key}`),
@@ -169,7 +223,14 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
   }
   const { result, truncated, model } = evaluation;
   const { score, autoFailed } = overallScore(scoring, result);
-  const results = scoring.map((c) => ({ criterion_id: c.id, name: c.name, version: c.version, max_points: c.max_points, auto_fail: c.auto_fail, ...result.criteria[c.id] }));
+  const results = scoring.map((c) => ({
+    criterion_id: c.id,
+    name: c.name,
+    version: c.version,
+    max_points: c.max_points,
+    auto_fail: c.auto_fail,
+    ...result.criteria[c.id],
+  }));
   const evaluationId = crypto.randomUUID();
   await ctx.db.run([
     ctx.db.q.execute(sql`
@@ -204,10 +265,30 @@ type CriterionRow = typeof evaluationCriteria.$inferSelect;
 export function criteriaFor(setId: string | null | undefined, sets: SetRow[], criteria: CriterionRow[]) {
   const set = (setId ? sets.find((s) => s.id === setId) : undefined) ?? sets.find((s) => s.isDefault);
   const byId = new Map(criteria.map((c) => [c.id, c]));
-  const chosen = set ? set.criteriaIds.map((id) => byId.get(id)).filter((c): c is CriterionRow => !!c) : criteria.filter((c) => c.isActive);
+  const chosen = set
+    ? set.criteriaIds.map((id) => byId.get(id)).filter((c): c is CriterionRow => !!c)
+    : criteria.filter((c) => c.isActive);
   const scoring: CriterionForScoring[] = chosen.length
-    ? chosen.map((c) => ({ id: c.id, name: c.name, description: c.description, category: c.category, max_points: c.maxPoints, auto_fail: c.autoFail, evaluation_prompts: c.evaluationPrompts, version: c.version }))
-    : CRITERIA_TEMPLATES.map((t) => ({ id: t.key, name: t.name, description: t.description, category: t.category, max_points: t.default_points, auto_fail: t.auto_fail, evaluation_prompts: [...t.evaluation_prompts], version: 1 }));
+    ? chosen.map((c) => ({
+        id: c.id,
+        name: c.name,
+        description: c.description,
+        category: c.category,
+        max_points: c.maxPoints,
+        auto_fail: c.autoFail,
+        evaluation_prompts: c.evaluationPrompts,
+        version: c.version,
+      }))
+    : CRITERIA_TEMPLATES.map((t) => ({
+        id: t.key,
+        name: t.name,
+        description: t.description,
+        category: t.category,
+        max_points: t.default_points,
+        auto_fail: t.auto_fail,
+        evaluation_prompts: [...t.evaluation_prompts],
+        version: 1,
+      }));
   return { setId: set?.id ?? null, setVersion: set?.version ?? null, scoring };
 }
 

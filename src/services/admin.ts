@@ -46,7 +46,11 @@ export async function putFeatureFlag(ctx: RequestContext, input: FlagUpdate) {
   if (input.target_roles !== undefined) set.targetRoles = input.target_roles;
   if (input.description !== undefined) set.description = input.description;
   const [[row]] = await ctx.db.run([
-    ctx.db.q.insert(featureFlags).values(values).onConflictDoUpdate({ target: [featureFlags.tenantId, featureFlags.featureKey], set }).returning(),
+    ctx.db.q
+      .insert(featureFlags)
+      .values(values)
+      .onConflictDoUpdate({ target: [featureFlags.tenantId, featureFlags.featureKey], set })
+      .returning(),
   ]);
   return presentFlag(row!);
 }
@@ -58,7 +62,11 @@ function presentSettings(row: typeof settings.$inferSelect) {
 export async function getSettings(ctx: RequestContext, category?: string) {
   tenantOf(ctx);
   const [rows] = await ctx.db.run([
-    ctx.db.q.select().from(settings).where(category ? eq(settings.category, category) : undefined).orderBy(asc(settings.category)),
+    ctx.db.q
+      .select()
+      .from(settings)
+      .where(category ? eq(settings.category, category) : undefined)
+      .orderBy(asc(settings.category)),
   ]);
   return rows.map(presentSettings);
 }
@@ -66,7 +74,9 @@ export async function getSettings(ctx: RequestContext, category?: string) {
 /** Merges the given keys into the category (jsonb ||); a key set to null is removed. */
 export async function putSettings(ctx: RequestContext, input: { category: string; settings: JsonObject }) {
   const tenantId = tenantOf(ctx);
-  const removed = Object.entries(input.settings).filter(([, v]) => v === null).map(([k]) => k);
+  const removed = Object.entries(input.settings)
+    .filter(([, v]) => v === null)
+    .map(([k]) => k);
   const kept = Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== null));
   const [[row]] = await ctx.db.run([
     ctx.db.q
@@ -99,7 +109,13 @@ export async function listAuditLogs(ctx: RequestContext, q: AuditQuery) {
     q.entity_type ? eq(auditLogs.entityType, q.entity_type) : undefined,
   );
   const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q.select().from(auditLogs).where(where).orderBy(desc(auditLogs.createdAt), desc(auditLogs.id)).limit(q.limit).offset((q.page - 1) * q.limit),
+    ctx.db.q
+      .select()
+      .from(auditLogs)
+      .where(where)
+      .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
+      .limit(q.limit)
+      .offset((q.page - 1) * q.limit),
     ctx.db.q.select({ n: count() }).from(auditLogs).where(where),
   ]);
   return {

@@ -46,8 +46,18 @@ export async function pushToHub(env: Bindings, tenantId: string, event: HubEvent
   }
 }
 
-function alertEvent(type: 'alert.created' | 'alert.updated', row: AlertRow, team: { team_id: string | null; department_id: string | null } | null): HubEvent {
-  return { type, data: presentAlert(row), agent_id: row.agentId, team_id: team?.team_id ?? null, department_id: team?.department_id ?? null };
+function alertEvent(
+  type: 'alert.created' | 'alert.updated',
+  row: AlertRow,
+  team: { team_id: string | null; department_id: string | null } | null,
+): HubEvent {
+  return {
+    type,
+    data: presentAlert(row),
+    agent_id: row.agentId,
+    team_id: team?.team_id ?? null,
+    department_id: team?.department_id ?? null,
+  };
 }
 
 export interface NewAlert {
@@ -65,7 +75,14 @@ export interface NewAlert {
  * Records alerts, at most one per dedupe key (one per call and rule), and pushes the ones that
  * are new to the hub. Returns those.
  */
-export async function raiseAlerts(db: TenantDb, env: Bindings, tenantId: string, source: 'manual' | 'pipeline' | 'hub' | 'telephony', list: NewAlert[], createdBy: string | null) {
+export async function raiseAlerts(
+  db: TenantDb,
+  env: Bindings,
+  tenantId: string,
+  source: 'manual' | 'pipeline' | 'hub' | 'telephony',
+  list: NewAlert[],
+  createdBy: string | null,
+) {
   if (!list.length) return [];
   const rows = list.map((a) => ({ ...a, id: crypto.randomUUID() }));
   const [inserted] = await db.run([
@@ -76,7 +93,10 @@ export async function raiseAlerts(db: TenantDb, env: Bindings, tenantId: string,
       on conflict (tenant_id, dedupe_key) where dedupe_key is not null do nothing
       returning *, (select jsonb_build_object('team_id', u.team_id, 'department_id', u.department_id) from ${users} u where u.id = agent_id) as placement`),
   ]);
-  const created = (inserted.rows as Record<string, unknown>[]).map((r) => ({ row: rowFromSql(r), placement: r.placement as { team_id: string | null; department_id: string | null } | null }));
+  const created = (inserted.rows as Record<string, unknown>[]).map((r) => ({
+    row: rowFromSql(r),
+    placement: r.placement as { team_id: string | null; department_id: string | null } | null,
+  }));
   for (const c of created) await pushToHub(env, tenantId, alertEvent('alert.created', c.row, c.placement));
   return created.map((c) => presentAlert(c.row));
 }
@@ -85,10 +105,26 @@ export async function raiseAlerts(db: TenantDb, env: Bindings, tenantId: string,
 function rowFromSql(r: Record<string, unknown>): AlertRow {
   const s = (k: string) => (r[k] === null || r[k] === undefined ? null : String(r[k]));
   return {
-    id: String(r.id), tenantId: String(r.tenant_id), type: String(r.type), severity: r.severity as AlertRow['severity'], status: r.status as AlertRow['status'],
-    source: r.source as AlertRow['source'], entityType: s('entity_type'), entityId: s('entity_id'), agentId: s('agent_id'), title: String(r.title),
-    description: s('description'), dedupeKey: s('dedupe_key'), createdBy: s('created_by'), acknowledgedBy: s('acknowledged_by'), acknowledgedAt: s('acknowledged_at'),
-    resolvedBy: s('resolved_by'), resolvedAt: s('resolved_at'), resolutionNotes: s('resolution_notes'), createdAt: String(r.created_at), updatedAt: String(r.updated_at),
+    id: String(r.id),
+    tenantId: String(r.tenant_id),
+    type: String(r.type),
+    severity: r.severity as AlertRow['severity'],
+    status: r.status as AlertRow['status'],
+    source: r.source as AlertRow['source'],
+    entityType: s('entity_type'),
+    entityId: s('entity_id'),
+    agentId: s('agent_id'),
+    title: String(r.title),
+    description: s('description'),
+    dedupeKey: s('dedupe_key'),
+    createdBy: s('created_by'),
+    acknowledgedBy: s('acknowledged_by'),
+    acknowledgedAt: s('acknowledged_at'),
+    resolvedBy: s('resolved_by'),
+    resolvedAt: s('resolved_at'),
+    resolutionNotes: s('resolution_notes'),
+    createdAt: String(r.created_at),
+    updatedAt: String(r.updated_at),
   };
 }
 
@@ -100,9 +136,19 @@ export interface AlertFilter extends Pagination {
 
 export async function listAlerts(ctx: RequestContext, f: AlertFilter) {
   tenantOf(ctx);
-  const where = and(f.severity ? eq(alerts.severity, f.severity) : undefined, f.type ? eq(alerts.type, f.type) : undefined, f.status ? eq(alerts.status, f.status) : undefined);
+  const where = and(
+    f.severity ? eq(alerts.severity, f.severity) : undefined,
+    f.type ? eq(alerts.type, f.type) : undefined,
+    f.status ? eq(alerts.status, f.status) : undefined,
+  );
   const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q.select().from(alerts).where(where).orderBy(desc(alerts.createdAt), desc(alerts.id)).limit(f.limit).offset((f.page - 1) * f.limit),
+    ctx.db.q
+      .select()
+      .from(alerts)
+      .where(where)
+      .orderBy(desc(alerts.createdAt), desc(alerts.id))
+      .limit(f.limit)
+      .offset((f.page - 1) * f.limit),
     ctx.db.q.select({ n: count() }).from(alerts).where(where),
   ]);
   return { rows: rows.map(presentAlert), total: counted?.n ?? 0 };
@@ -110,7 +156,14 @@ export async function listAlerts(ctx: RequestContext, f: AlertFilter) {
 
 export async function createManualAlert(ctx: RequestContext, env: Bindings, input: NewAlert) {
   const tenantId = tenantOf(ctx);
-  const [created] = await raiseAlerts(ctx.db, env, tenantId, 'manual', [{ ...input, dedupe_key: null }], ctx.actor.userId);
+  const [created] = await raiseAlerts(
+    ctx.db,
+    env,
+    tenantId,
+    'manual',
+    [{ ...input, dedupe_key: null }],
+    ctx.actor.userId,
+  );
   return created!;
 }
 
@@ -122,12 +175,18 @@ const ALLOWED_FROM: Record<string, AlertRow['status'][]> = {
   open: [],
 };
 
-export async function updateAlert(ctx: RequestContext, env: Bindings, alertId: string, input: { status: 'acknowledged' | 'resolved' | 'dismissed'; resolution_notes?: string | null }) {
+export async function updateAlert(
+  ctx: RequestContext,
+  env: Bindings,
+  alertId: string,
+  input: { status: 'acknowledged' | 'resolved' | 'dismissed'; resolution_notes?: string | null },
+) {
   const tenantId = tenantOf(ctx);
   const me = ctx.actor.userId;
   const set: Record<string, unknown> = { status: input.status };
   if (input.status === 'acknowledged') Object.assign(set, { acknowledgedBy: me, acknowledgedAt: sql`now()` });
-  if (input.status === 'resolved' || input.status === 'dismissed') Object.assign(set, { resolvedBy: me, resolvedAt: sql`now()`, resolutionNotes: input.resolution_notes ?? null });
+  if (input.status === 'resolved' || input.status === 'dismissed')
+    Object.assign(set, { resolvedBy: me, resolvedAt: sql`now()`, resolutionNotes: input.resolution_notes ?? null });
   const [[current], placementRows, [updated]] = await ctx.db.run([
     ctx.db.q.select({ status: alerts.status }).from(alerts).where(eq(alerts.id, alertId)),
     ctx.db.q

@@ -28,13 +28,17 @@ export async function storeAudio(
       if (done) break;
       let chunk = value;
       total += chunk.byteLength;
-      if (total > maxBytes) throw new PayloadTooLarge(`audio_file is larger than this tenant's limit of ${Math.floor(maxBytes / 1024 / 1024)} MB.`);
+      if (total > maxBytes)
+        throw new PayloadTooLarge(
+          `audio_file is larger than this tenant's limit of ${Math.floor(maxBytes / 1024 / 1024)} MB.`,
+        );
       while (chunk.byteLength > 0) {
         const n = Math.min(chunk.byteLength, PART_SIZE - filled);
         buffer.set(chunk.subarray(0, n), filled);
         filled += n;
         chunk = chunk.subarray(n);
-        if (!contentType && total >= SNIFF_BYTES) contentType = requireAudio(buffer.subarray(0, Math.max(filled, SNIFF_BYTES)));
+        if (!contentType && total >= SNIFF_BYTES)
+          contentType = requireAudio(buffer.subarray(0, Math.max(filled, SNIFF_BYTES)));
         if (filled === PART_SIZE) {
           upload ??= await bucket.createMultipartUpload(key, { httpMetadata: { contentType: contentType! } });
           parts.push(await upload.uploadPart(parts.length + 1, buffer));
@@ -61,6 +65,9 @@ export async function storeAudio(
 
 function requireAudio(head: Uint8Array): string {
   const type = sniffAudio(head);
-  if (!type) throw new UnsupportedMediaType('audio_file is not a supported recording (wav, mp3, m4a/mp4, ogg/opus, flac, webm).');
+  if (!type)
+    throw new UnsupportedMediaType(
+      'audio_file is not a supported recording (wav, mp3, m4a/mp4, ogg/opus, flac, webm).',
+    );
   return type;
 }

@@ -50,7 +50,11 @@ function withUserInfo(tokens: TokenSet, tenantId: string | null) {
 }
 
 export async function login(config: Config, input: { username: string; password: string; tenant_id: string }) {
-  const tokens = await new Keycloak(config).passwordGrant(realmForLogin(input.tenant_id), input.username, input.password);
+  const tokens = await new Keycloak(config).passwordGrant(
+    realmForLogin(input.tenant_id),
+    input.username,
+    input.password,
+  );
   return withUserInfo(tokens, input.tenant_id === 'platform' ? null : input.tenant_id);
 }
 
@@ -63,7 +67,9 @@ export async function refresh(config: Config, refreshToken: string) {
 export async function logout(ctx: RequestContext, refreshToken: string) {
   const realm = realmOfRefreshToken(ctx.config, refreshToken);
   if (realm !== ctx.actor.realm) {
-    throw new Invalid('The refresh token belongs to another realm.', [{ field: 'refresh_token', message: 'does not belong to the caller' }]);
+    throw new Invalid('The refresh token belongs to another realm.', [
+      { field: 'refresh_token', message: 'does not belong to the caller' },
+    ]);
   }
   await new Keycloak(ctx.config).logout(realm, refreshToken);
 }
@@ -93,11 +99,29 @@ export async function profile(ctx: RequestContext) {
   const tenant = tenantRows[0];
   return {
     user_profile: row
-      ? { id: row.id, email: row.email, first_name: row.firstName, last_name: row.lastName, role: row.role, status: row.status, organization_id: row.organizationId, department_id: row.departmentId, team_id: row.teamId, created_at: iso(row.createdAt) }
+      ? {
+          id: row.id,
+          email: row.email,
+          first_name: row.firstName,
+          last_name: row.lastName,
+          role: row.role,
+          status: row.status,
+          organization_id: row.organizationId,
+          department_id: row.departmentId,
+          team_id: row.teamId,
+          created_at: iso(row.createdAt),
+        }
       : fromToken,
     permissions: permissionsOf(actor.role),
     tenant_info: tenant
-      ? { tenant_id: tenant.id, display_name: tenant.displayName, tier: tenant.tier, status: tenant.status, branding: tenant.branding, features: tenant.features }
+      ? {
+          tenant_id: tenant.id,
+          display_name: tenant.displayName,
+          tier: tenant.tier,
+          status: tenant.status,
+          branding: tenant.branding,
+          features: tenant.features,
+        }
       : null,
   };
 }
@@ -114,7 +138,10 @@ export async function changePassword(ctx: RequestContext, input: { current_passw
   try {
     await kc.passwordGrant(actor.realm, username, input.current_password);
   } catch (err) {
-    if (err instanceof Unauthenticated) throw new Invalid('The current password is not correct.', [{ field: 'current_password', message: 'is not correct' }]);
+    if (err instanceof Unauthenticated)
+      throw new Invalid('The current password is not correct.', [
+        { field: 'current_password', message: 'is not correct' },
+      ]);
     throw err;
   }
   await kc.resetPassword(actor.realm, actor.userId, input.new_password, false);

@@ -18,7 +18,11 @@ export const CallMetadata = z.strictObject({
   direction: z.enum(['inbound', 'outbound']).default('inbound'),
   started_at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).optional(),
   external_id: z.string().trim().min(1).max(200).optional(),
-  customer_number: z.string().trim().regex(/^\+?[0-9 ()-]{3,32}$/, 'must be a phone number').optional(),
+  customer_number: z
+    .string()
+    .trim()
+    .regex(/^\+?[0-9 ()-]{3,32}$/, 'must be a phone number')
+    .optional(),
   tags: z.array(z.string().trim().min(1).max(50)).max(20).default([]),
   criteria_set_id: z.uuid('must be a UUID').optional(),
 });
@@ -39,8 +43,16 @@ export interface AcceptedCall {
 async function precheck(ctx: RequestContext, tenantId: string, idempotencyKey: string | undefined) {
   const [[tenant], [usage], stored] = await ctx.db.run([
     ctx.db.q.select({ limits: tenants.limits }).from(tenants).where(eq(tenants.id, tenantId)),
-    ctx.db.q.select({ calls: tenantUsage.calls }).from(tenantUsage).where(sql`${tenantUsage.tenantId} = ${tenantId} and ${tenantUsage.day} = current_date`),
-    ctx.db.q.select().from(idempotencyKeys).where(sql`${idempotencyKeys.key} = ${idempotencyKey ?? ''} and ${idempotencyKeys.createdAt} > now() - interval '24 hours'`),
+    ctx.db.q
+      .select({ calls: tenantUsage.calls })
+      .from(tenantUsage)
+      .where(sql`${tenantUsage.tenantId} = ${tenantId} and ${tenantUsage.day} = current_date`),
+    ctx.db.q
+      .select()
+      .from(idempotencyKeys)
+      .where(
+        sql`${idempotencyKeys.key} = ${idempotencyKey ?? ''} and ${idempotencyKeys.createdAt} > now() - interval '24 hours'`,
+      ),
   ]);
   const limits = tenant!.limits;
   return { limits, callsToday: usage?.calls ?? 0, replay: stored[0] ?? null };
@@ -85,7 +97,12 @@ export async function enqueue(env: Bindings, message: PipelineMessage, delaySeco
  * into R2 as it arrives; it is never held whole in memory. Send `metadata` first to have it
  * checked before any audio is read; sent after, a bad one still leaves nothing stored.
  */
-export async function createCallFromUpload(ctx: RequestContext, env: Bindings, request: Request, idempotencyKey: string | undefined): Promise<{ status: number; body: AcceptedCall }> {
+export async function createCallFromUpload(
+  ctx: RequestContext,
+  env: Bindings,
+  request: Request,
+  idempotencyKey: string | undefined,
+): Promise<{ status: number; body: AcceptedCall }> {
   const tenantId = tenantOf(ctx);
   if (!/^multipart\/form-data\s*;\s*boundary=/i.test(request.headers.get('content-type') ?? '')) {
     throw new UnsupportedMediaType('Send the call as multipart/form-data with the parts "metadata" and "audio_file".');
@@ -95,8 +112,10 @@ export async function createCallFromUpload(ctx: RequestContext, env: Bindings, r
 
   const maxBytes = limits.max_upload_mb * MB;
   const declared = Number(request.headers.get('content-length') ?? 0);
-  if (declared > maxBytes + 64 * 1024) throw new PayloadTooLarge(`Uploads are limited to ${limits.max_upload_mb} MB for this tenant.`);
-  if (callsToday >= limits.max_calls_per_day) throw new TooManyRequests(`This tenant has reached its limit of ${limits.max_calls_per_day} calls today.`);
+  if (declared > maxBytes + 64 * 1024)
+    throw new PayloadTooLarge(`Uploads are limited to ${limits.max_upload_mb} MB for this tenant.`);
+  if (callsToday >= limits.max_calls_per_day)
+    throw new TooManyRequests(`This tenant has reached its limit of ${limits.max_calls_per_day} calls today.`);
 
   const callId = crypto.randomUUID();
   const key = audioKey(tenantId, callId);
@@ -119,7 +138,8 @@ export async function createCallFromUpload(ctx: RequestContext, env: Bindings, r
         await part.readable.cancel();
       }
     }
-    if (!stored) throw new Invalid('The audio_file part is missing.', [{ field: 'audio_file', message: 'is required' }]);
+    if (!stored)
+      throw new Invalid('The audio_file part is missing.', [{ field: 'audio_file', message: 'is required' }]);
     if (!metadata) throw new Invalid('The metadata part is missing.', [{ field: 'metadata', message: 'is required' }]);
 
     const agentId = agentFor(ctx, metadata.agent_id);
@@ -127,17 +147,31 @@ export async function createCallFromUpload(ctx: RequestContext, env: Bindings, r
     const recorded = await recordCall(
       ctx.db,
       {
-        id: callId, tenantId, agentId, uploadedBy: ctx.actor.userId, source: 'upload', direction: metadata.direction,
-        startedAt: metadata.started_at ?? null, externalId: metadata.external_id ?? null, customerNumber: metadata.customer_number ?? null,
-        tags: metadata.tags, status: 'queued', audioKey: key, audioContentType: stored.contentType, audioBytes: stored.bytes,
+        id: callId,
+        tenantId,
+        agentId,
+        uploadedBy: ctx.actor.userId,
+        source: 'upload',
+        direction: metadata.direction,
+        startedAt: metadata.started_at ?? null,
+        externalId: metadata.external_id ?? null,
+        customerNumber: metadata.customer_number ?? null,
+        tags: metadata.tags,
+        status: 'queued',
+        audioKey: key,
+        audioContentType: stored.contentType,
+        audioBytes: stored.bytes,
         criteriaSetId: metadata.criteria_set_id ?? null,
       },
       idempotencyKey,
       answer,
     );
-    if (!recorded) throw new TooManyRequests(`This tenant has reached its limit of ${limits.max_calls_per_day} calls today.`);
+    if (!recorded)
+      throw new TooManyRequests(`This tenant has reached its limit of ${limits.max_calls_per_day} calls today.`);
     // If this send fails the call stays `queued` and the sweeper enqueues it again.
-    await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) => console.error('enqueue failed; the sweeper will retry', e));
+    await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) =>
+      console.error('enqueue failed; the sweeper will retry', e),
+    );
     return { status: 202, body: answer };
   } catch (caught) {
     const err = (caught as { _tag?: string })?._tag ? multipartError(caught) : caught;
@@ -168,7 +202,11 @@ function parseMetadata(raw: string): CallMetadata {
     throw new Invalid('metadata is not valid JSON.', [{ field: 'metadata', message: 'must be a JSON object' }]);
   }
   const parsed = CallMetadata.safeParse(json);
-  if (!parsed.success) throw new Invalid('metadata is not valid.', fieldErrors(parsed.error).map((e) => ({ ...e, field: `metadata.${e.field}` })));
+  if (!parsed.success)
+    throw new Invalid(
+      'metadata is not valid.',
+      fieldErrors(parsed.error).map((e) => ({ ...e, field: `metadata.${e.field}` })),
+    );
   return parsed.data;
 }
 
@@ -176,5 +214,7 @@ function parseMetadata(raw: string): CallMetadata {
 function multipartError(err: unknown): Error {
   const tag = (err as { _tag?: string })?._tag;
   if (tag === 'ReachedLimit') return new PayloadTooLarge('The upload is larger than this tenant allows.');
-  return new Invalid('The multipart body is malformed.', [{ field: 'body', message: `multipart error: ${tag ?? 'unreadable'}` }]);
+  return new Invalid('The multipart body is malformed.', [
+    { field: 'body', message: `multipart error: ${tag ?? 'unreadable'}` },
+  ]);
 }

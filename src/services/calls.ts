@@ -53,14 +53,25 @@ export async function listCalls(ctx: RequestContext, f: CallFilter) {
     f.max_score !== undefined ? lte(calls.overallScore, f.max_score) : undefined,
   );
   const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q.select().from(calls).where(where).orderBy(desc(calls.createdAt), desc(calls.id)).limit(f.limit).offset((f.page - 1) * f.limit),
+    ctx.db.q
+      .select()
+      .from(calls)
+      .where(where)
+      .orderBy(desc(calls.createdAt), desc(calls.id))
+      .limit(f.limit)
+      .offset((f.page - 1) * f.limit),
     ctx.db.q.select({ n: count() }).from(calls).where(where),
   ]);
   return { rows: rows.map(presentCall), total: counted?.n ?? 0 };
 }
 
 const currentEvaluation = (ctx: RequestContext, callId: string) =>
-  ctx.db.q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(desc(evaluations.createdAt)).limit(1);
+  ctx.db.q
+    .select()
+    .from(evaluations)
+    .where(eq(evaluations.callId, callId))
+    .orderBy(desc(evaluations.createdAt))
+    .limit(1);
 
 function presentEvaluation(e: typeof evaluations.$inferSelect) {
   return {
@@ -92,7 +103,10 @@ export async function getCall(ctx: RequestContext, callId: string) {
     sentiment_analysis: evaluation?.sentiment ?? null,
     customer_behavior: evaluation?.customerBehavior ?? null,
     compliance_status: evaluation
-      ? { compliant: evaluation.compliance.every((c) => (c as { met?: boolean }).met !== false), items: evaluation.compliance }
+      ? {
+          compliant: evaluation.compliance.every((c) => (c as { met?: boolean }).met !== false),
+          items: evaluation.compliance,
+        }
       : null,
     summary: evaluation?.summary ?? null,
   };
@@ -113,7 +127,9 @@ function presentTranscript(t: typeof transcripts.$inferSelect) {
 /** Deletes the call and all derived from it (cascade), then its audio; audited by trigger. */
 export async function deleteCall(ctx: RequestContext, env: Bindings, callId: string) {
   const tenantId = tenantOf(ctx);
-  const [[deleted]] = await ctx.db.run([ctx.db.q.delete(calls).where(eq(calls.id, callId)).returning({ key: calls.audioKey })]);
+  const [[deleted]] = await ctx.db.run([
+    ctx.db.q.delete(calls).where(eq(calls.id, callId)).returning({ key: calls.audioKey }),
+  ]);
   if (!deleted) throw new NotFound('Call');
   await env.AUDIO.delete(deleted.key).catch(async (err) => {
     console.error('audio delete failed; queued for purge', err);
@@ -124,23 +140,43 @@ export async function deleteCall(ctx: RequestContext, env: Bindings, callId: str
 export async function getTranscription(ctx: RequestContext, callId: string) {
   tenantOf(ctx);
   const [[call], [transcript]] = await ctx.db.run([
-    ctx.db.q.select({ status: calls.status, failureReason: calls.failureReason }).from(calls).where(eq(calls.id, callId)),
+    ctx.db.q
+      .select({ status: calls.status, failureReason: calls.failureReason })
+      .from(calls)
+      .where(eq(calls.id, callId)),
     ctx.db.q.select().from(transcripts).where(eq(transcripts.callId, callId)),
   ]);
   if (!call) throw new NotFound('Call');
-  const status: 'completed' | 'failed' | 'pending' = transcript ? 'completed' : call.status === 'failed' ? 'failed' : 'pending';
-  return { call_id: callId, status, call_status: call.status, failure_reason: call.failureReason, transcript: transcript ? presentTranscript(transcript) : null };
+  const status: 'completed' | 'failed' | 'pending' = transcript
+    ? 'completed'
+    : call.status === 'failed'
+      ? 'failed'
+      : 'pending';
+  return {
+    call_id: callId,
+    status,
+    call_status: call.status,
+    failure_reason: call.failureReason,
+    transcript: transcript ? presentTranscript(transcript) : null,
+  };
 }
 
 /**
  * Relabels segments (`{index, speaker}` with speaker 'agent' | 'customer'). Every index must exist
  * in the transcript; the check and the write are one statement, so a bad index writes nothing.
  */
-export async function updateSpeakers(ctx: RequestContext, callId: string, segments: { index: number; speaker: 'agent' | 'customer' }[]) {
+export async function updateSpeakers(
+  ctx: RequestContext,
+  callId: string,
+  segments: { index: number; speaker: 'agent' | 'customer' }[],
+) {
   tenantOf(ctx);
   const patch = JSON.stringify(segments);
   const [[call], updated] = await ctx.db.run([
-    ctx.db.q.select({ id: transcripts.callId, n: sql<number>`jsonb_array_length(${transcripts.utterances})` }).from(transcripts).where(eq(transcripts.callId, callId)),
+    ctx.db.q
+      .select({ id: transcripts.callId, n: sql<number>`jsonb_array_length(${transcripts.utterances})` })
+      .from(transcripts)
+      .where(eq(transcripts.callId, callId)),
     ctx.db.q.execute(sql`
       update ${transcripts} t set utterances = (
         select jsonb_agg(case when p.speaker is null then u.value else jsonb_set(u.value, '{role}', to_jsonb(p.speaker)) end order by u.ordinality)
@@ -153,7 +189,9 @@ export async function updateSpeakers(ctx: RequestContext, callId: string, segmen
   ]);
   if (!call) throw new NotFound('Transcript');
   if (updated.rows.length === 0) {
-    throw new Invalid('A segment index is outside the transcript.', [{ field: 'segments', message: `indexes must be between 0 and ${Number(call.n) - 1}` }]);
+    throw new Invalid('A segment index is outside the transcript.', [
+      { field: 'segments', message: `indexes must be between 0 and ${Number(call.n) - 1}` },
+    ]);
   }
   return getTranscription(ctx, callId);
 }
@@ -169,31 +207,66 @@ export async function getAnalysis(ctx: RequestContext, callId: string) {
   return {
     call_id: callId,
     call_status: call.status,
-    current: current ? { ...presentEvaluation(current), compliance: current.compliance, sentiment: current.sentiment, customer_behavior: current.customerBehavior, summary: current.summary, criteria_snapshot: current.criteriaSnapshot } : null,
+    current: current
+      ? {
+          ...presentEvaluation(current),
+          compliance: current.compliance,
+          sentiment: current.sentiment,
+          customer_behavior: current.customerBehavior,
+          summary: current.summary,
+          criteria_snapshot: current.criteriaSnapshot,
+        }
+      : null,
     history: previous.map(presentEvaluation),
   };
 }
 
 /** Queues a new evaluation of a transcribed call; earlier ones are kept as history. */
-export async function requestReanalysis(ctx: RequestContext, env: Bindings, callId: string, criteriaSetId: string | null) {
+export async function requestReanalysis(
+  ctx: RequestContext,
+  env: Bindings,
+  callId: string,
+  criteriaSetId: string | null,
+) {
   const tenantId = tenantOf(ctx);
   const setOk = criteriaSetId ? sql`exists (select 1 from ${criteriaSets} s where s.id = ${criteriaSetId})` : sql`true`;
   const [[row], sets, counted] = await ctx.db.run([
     ctx.db.q
-      .select({ status: calls.status, transcribed: sql<boolean>`exists (select 1 from ${transcripts} t where t.call_id = ${calls.id})` })
+      .select({
+        status: calls.status,
+        transcribed: sql<boolean>`exists (select 1 from ${transcripts} t where t.call_id = ${calls.id})`,
+      })
       .from(calls)
       .where(eq(calls.id, callId)),
-    ctx.db.q.select({ id: criteriaSets.id }).from(criteriaSets).where(eq(criteriaSets.id, criteriaSetId ?? '00000000-0000-0000-0000-000000000000')),
+    ctx.db.q
+      .select({ id: criteriaSets.id })
+      .from(criteriaSets)
+      .where(eq(criteriaSets.id, criteriaSetId ?? '00000000-0000-0000-0000-000000000000')),
     // A re-analysis is model spend like a new call: it counts against the day's quota, and only
     // when it will actually run.
-    ctx.db.q.execute(chargeCall(tenantId, 0, sql`exists (select 1 from ${transcripts} t where t.call_id = ${callId}) and ${setOk}`)),
+    ctx.db.q.execute(
+      chargeCall(tenantId, 0, sql`exists (select 1 from ${transcripts} t where t.call_id = ${callId}) and ${setOk}`),
+    ),
   ]);
   if (!row) throw new NotFound('Call');
-  if (criteriaSetId && !sets.length) throw new Invalid('No such criteria set in this tenant.', [{ field: 'criteria_set_id', message: 'does not exist' }]);
-  if (!row.transcribed) throw new Conflict(`The call has no transcript yet (status ${row.status}); it is scored when transcription completes.`);
+  if (criteriaSetId && !sets.length)
+    throw new Invalid('No such criteria set in this tenant.', [
+      { field: 'criteria_set_id', message: 'does not exist' },
+    ]);
+  if (!row.transcribed)
+    throw new Conflict(
+      `The call has no transcript yet (status ${row.status}); it is scored when transcription completes.`,
+    );
   if (!counted.rows.length) throw new TooManyRequests('This tenant has reached its limit of calls for today.');
   const runKey = `reanalysis:${crypto.randomUUID()}`;
-  await enqueue(env, { step: 'evaluate', tenant_id: tenantId, call_id: callId, run_key: runKey, criteria_set_id: criteriaSetId, requested_by: ctx.actor.userId });
+  await enqueue(env, {
+    step: 'evaluate',
+    tenant_id: tenantId,
+    call_id: callId,
+    run_key: runKey,
+    criteria_set_id: criteriaSetId,
+    requested_by: ctx.actor.userId,
+  });
   return { call_id: callId, run_key: runKey, status: 'queued' as const };
 }
 
@@ -204,19 +277,40 @@ export async function listInsights(ctx: RequestContext, callId: string) {
     ctx.db.q
       .select()
       .from(insights)
-      .where(and(eq(insights.callId, callId), sql`${insights.evaluationId} = (select e.id from ${evaluations} e where e.call_id = ${callId} order by e.created_at desc limit 1)`))
+      .where(
+        and(
+          eq(insights.callId, callId),
+          sql`${insights.evaluationId} = (select e.id from ${evaluations} e where e.call_id = ${callId} order by e.created_at desc limit 1)`,
+        ),
+      )
       .orderBy(asc(insights.createdAt)),
   ]);
   if (!call) throw new NotFound('Call');
-  return rows.map((r) => ({ id: r.id, type: r.type, category: r.category, title: r.title, severity: r.severity, suggestions: r.suggestions }));
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    category: r.category,
+    title: r.title,
+    severity: r.severity,
+    suggestions: r.suggestions,
+  }));
 }
 
 export const AUDIO_URL_TTL_SECONDS = 300;
 
 export async function audioUrl(ctx: RequestContext, callId: string) {
   tenantOf(ctx);
-  const [[call]] = await ctx.db.run([ctx.db.q.select({ key: calls.audioKey, type: calls.audioContentType, status: calls.status }).from(calls).where(eq(calls.id, callId))]);
+  const [[call]] = await ctx.db.run([
+    ctx.db.q
+      .select({ key: calls.audioKey, type: calls.audioContentType, status: calls.status })
+      .from(calls)
+      .where(eq(calls.id, callId)),
+  ]);
   if (!call) throw new NotFound('Call');
   if (call.status === 'uploaded') throw new Conflict('The upload of this call has not been completed.');
-  return { url: await presignR2(ctx.config, 'GET', call.key, AUDIO_URL_TTL_SECONDS), content_type: call.type, expires_in: AUDIO_URL_TTL_SECONDS };
+  return {
+    url: await presignR2(ctx.config, 'GET', call.key, AUDIO_URL_TTL_SECONDS),
+    content_type: call.type,
+    expires_in: AUDIO_URL_TTL_SECONDS,
+  };
 }

@@ -11,7 +11,12 @@ import { signTicket, TICKET_TTL_SECONDS } from './tickets';
 export async function createTicket(ctx: RequestContext, filter: { team_id?: string; department_id?: string }) {
   const tenantId = tenantOf(ctx);
   // Placement decides what an agent's socket is tagged with; read with the caller's own row.
-  const [[me]] = await ctx.db.run([ctx.db.q.select({ teamId: users.teamId, departmentId: users.departmentId }).from(users).where(eq(users.id, ctx.actor.userId))]);
+  const [[me]] = await ctx.db.run([
+    ctx.db.q
+      .select({ teamId: users.teamId, departmentId: users.departmentId })
+      .from(users)
+      .where(eq(users.id, ctx.actor.userId)),
+  ]);
   const { ticket } = await signTicket(ctx.config.ticketSecret, {
     tenant: tenantId,
     user: ctx.actor.userId,
@@ -21,10 +26,18 @@ export async function createTicket(ctx: RequestContext, filter: { team_id?: stri
     filter,
   });
   const wsBase = ctx.config.publicUrl.replace(/^http/, 'ws');
-  return { ticket, expires_in: TICKET_TTL_SECONDS, url: `${wsBase}/api/command-center/ws?tenant=${encodeURIComponent(tenantId)}&ticket=${encodeURIComponent(ticket)}` };
+  return {
+    ticket,
+    expires_in: TICKET_TTL_SECONDS,
+    url: `${wsBase}/api/command-center/ws?tenant=${encodeURIComponent(tenantId)}&ticket=${encodeURIComponent(ticket)}`,
+  };
 }
 
-export async function realtime(ctx: RequestContext, env: Bindings, filter: { team_id?: string; department_id?: string }) {
+export async function realtime(
+  ctx: RequestContext,
+  env: Bindings,
+  filter: { team_id?: string; department_id?: string },
+) {
   const tenantId = tenantOf(ctx);
   return hubFor(env, tenantId).snapshotFor(filter);
 }
@@ -33,7 +46,10 @@ export async function realtime(ctx: RequestContext, env: Bindings, filter: { tea
 export async function setMyStatus(ctx: RequestContext, env: Bindings, status: AgentStatus | null) {
   const tenantId = tenantOf(ctx);
   const [[me], [cc]] = await ctx.db.run([
-    ctx.db.q.select({ teamId: users.teamId, departmentId: users.departmentId, first: users.firstName, last: users.lastName }).from(users).where(eq(users.id, ctx.actor.userId)),
+    ctx.db.q
+      .select({ teamId: users.teamId, departmentId: users.departmentId, first: users.firstName, last: users.lastName })
+      .from(users)
+      .where(eq(users.id, ctx.actor.userId)),
     ctx.db.q.select({ values: settings.values }).from(settings).where(eq(settings.category, 'command_center')),
   ]);
   const hub = hubFor(env, tenantId);
@@ -52,7 +68,8 @@ export async function setMyStatus(ctx: RequestContext, env: Bindings, status: Ag
  * `wrap_up_max_seconds`, `break_max_seconds`, `call_max_seconds`, `heartbeat_timeout_seconds`.
  */
 export function thresholdsFrom(values: Record<string, unknown>): Partial<Thresholds> {
-  const pick = (key: string) => (typeof values[key] === 'number' && (values[key] as number) > 0 ? (values[key] as number) : undefined);
+  const pick = (key: string) =>
+    typeof values[key] === 'number' && (values[key] as number) > 0 ? (values[key] as number) : undefined;
   const t: Partial<Thresholds> = {
     wrapUpSeconds: pick('wrap_up_max_seconds'),
     breakSeconds: pick('break_max_seconds'),
@@ -76,7 +93,14 @@ export async function getDashboard(ctx: RequestContext) {
   return { widgets: row?.widgets ?? DEFAULT_WIDGETS, is_default: !row, updated_at: iso(row?.updatedAt ?? null) };
 }
 
-export async function putDashboard(ctx: RequestContext, widgets: { type: string; position: { x: number; y: number; w: number; h: number }; config: Record<string, unknown> }[]) {
+export async function putDashboard(
+  ctx: RequestContext,
+  widgets: {
+    type: string;
+    position: { x: number; y: number; w: number; h: number };
+    config: Record<string, unknown>;
+  }[],
+) {
   const tenantId = tenantOf(ctx);
   // Widgets may not overlap on the 12-column grid.
   for (let i = 0; i < widgets.length; i++) {
@@ -103,13 +127,23 @@ export async function putDashboard(ctx: RequestContext, widgets: { type: string;
 const PERIOD_DAYS = { day: 1, week: 7, month: 30, quarter: 90 } as const;
 
 /** Aggregates over scored calls in Postgres: volume, average score, compliance rate, by group. */
-export async function metrics(ctx: RequestContext, period: keyof typeof PERIOD_DAYS, groupBy: 'agent' | 'team' | 'day' | undefined) {
+export async function metrics(
+  ctx: RequestContext,
+  period: keyof typeof PERIOD_DAYS,
+  groupBy: 'agent' | 'team' | 'day' | undefined,
+) {
   tenantOf(ctx);
   const since = sql`now() - make_interval(days => ${PERIOD_DAYS[period]})`;
   const compliant = sql`(e.compliance is null or not exists (select 1 from jsonb_array_elements(e.compliance) c where (c ->> 'met') = 'false'))`;
   const latest = sql`left join lateral (select overall_score, compliance from ${evaluations} ev where ev.call_id = ${calls.id} order by ev.created_at desc limit 1) e on true`;
   const group =
-    groupBy === 'agent' ? sql`${calls.agentId}::text` : groupBy === 'team' ? sql`(select u.team_id::text from ${users} u where u.id = ${calls.agentId})` : groupBy === 'day' ? sql`to_char(${calls.createdAt}, 'YYYY-MM-DD')` : sql`'all'`;
+    groupBy === 'agent'
+      ? sql`${calls.agentId}::text`
+      : groupBy === 'team'
+        ? sql`(select u.team_id::text from ${users} u where u.id = ${calls.agentId})`
+        : groupBy === 'day'
+          ? sql`to_char(${calls.createdAt}, 'YYYY-MM-DD')`
+          : sql`'all'`;
   const [totals, groups] = await ctx.db.run([
     ctx.db.q.execute(sql`
       select count(*)::int as call_volume, round(avg(e.overall_score)::numeric, 1)::float as average_score,

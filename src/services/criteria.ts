@@ -6,7 +6,15 @@ import { CRITERIA_TEMPLATES } from './criteria-templates';
 import { iso, tenantOf } from './scope';
 
 export function listTemplates() {
-  return CRITERIA_TEMPLATES.map((t) => ({ id: t.key, name: t.name, category: t.category, default_points: t.default_points, auto_fail: t.auto_fail, description: t.description, evaluation_prompts: [...t.evaluation_prompts] }));
+  return CRITERIA_TEMPLATES.map((t) => ({
+    id: t.key,
+    name: t.name,
+    category: t.category,
+    default_points: t.default_points,
+    auto_fail: t.auto_fail,
+    description: t.description,
+    evaluation_prompts: [...t.evaluation_prompts],
+  }));
 }
 
 type CriterionRow = typeof evaluationCriteria.$inferSelect;
@@ -32,7 +40,11 @@ export function presentCriterion(row: CriterionRow) {
 export async function listCriteria(ctx: RequestContext, activeOnly: boolean) {
   tenantOf(ctx);
   const [rows] = await ctx.db.run([
-    ctx.db.q.select().from(evaluationCriteria).where(activeOnly ? eq(evaluationCriteria.isActive, true) : undefined).orderBy(asc(evaluationCriteria.name)),
+    ctx.db.q
+      .select()
+      .from(evaluationCriteria)
+      .where(activeOnly ? eq(evaluationCriteria.isActive, true) : undefined)
+      .orderBy(asc(evaluationCriteria.name)),
   ]);
   return rows.map(presentCriterion);
 }
@@ -51,7 +63,8 @@ export interface NewCriterion {
 export async function createCriterion(ctx: RequestContext, input: NewCriterion) {
   const tenantId = tenantOf(ctx);
   const template = input.template_id ? CRITERIA_TEMPLATES.find((t) => t.key === input.template_id) : undefined;
-  if (input.template_id && !template) throw new Invalid('Unknown template.', [{ field: 'template_id', message: 'is not a template id' }]);
+  if (input.template_id && !template)
+    throw new Invalid('Unknown template.', [{ field: 'template_id', message: 'is not a template id' }]);
   const name = input.name ?? template?.name;
   const category = input.category ?? template?.category;
   const maxPoints = input.max_points ?? template?.default_points;
@@ -84,10 +97,17 @@ export async function getCriterion(ctx: RequestContext, id: string) {
   tenantOf(ctx);
   const [[row], versions] = await ctx.db.run([
     ctx.db.q.select().from(evaluationCriteria).where(eq(evaluationCriteria.id, id)),
-    ctx.db.q.select().from(criterionVersions).where(eq(criterionVersions.criterionId, id)).orderBy(asc(criterionVersions.version)),
+    ctx.db.q
+      .select()
+      .from(criterionVersions)
+      .where(eq(criterionVersions.criterionId, id))
+      .orderBy(asc(criterionVersions.version)),
   ]);
   if (!row) throw new NotFound('Criterion');
-  return { ...presentCriterion(row), versions: versions.map((v) => ({ version: v.version, ...v.snapshot, created_at: iso(v.createdAt) })) };
+  return {
+    ...presentCriterion(row),
+    versions: versions.map((v) => ({ version: v.version, ...v.snapshot, created_at: iso(v.createdAt) })),
+  };
 }
 
 export interface CriterionUpdate {
@@ -110,7 +130,9 @@ export async function updateCriterion(ctx: RequestContext, id: string, input: Cr
   if (input.evaluation_prompts !== undefined) set.evaluationPrompts = input.evaluation_prompts;
   if (input.auto_fail !== undefined) set.autoFail = input.auto_fail;
   if (input.is_active !== undefined) set.isActive = input.is_active;
-  const [[row]] = await ctx.db.run([ctx.db.q.update(evaluationCriteria).set(set).where(eq(evaluationCriteria.id, id)).returning()]);
+  const [[row]] = await ctx.db.run([
+    ctx.db.q.update(evaluationCriteria).set(set).where(eq(evaluationCriteria.id, id)).returning(),
+  ]);
   if (!row) throw new NotFound('Criterion');
   return presentCriterion(row);
 }
@@ -120,17 +142,34 @@ export async function updateCriterion(ctx: RequestContext, id: string, input: Cr
  * scored with is deactivated instead of deleted, so those scores stay explainable; one never
  * used is removed (and dropped from the sets that list it).
  */
-export async function deleteCriterion(ctx: RequestContext, id: string): Promise<{ deleted: boolean; deactivated: boolean }> {
+export async function deleteCriterion(
+  ctx: RequestContext,
+  id: string,
+): Promise<{ deleted: boolean; deactivated: boolean }> {
   tenantOf(ctx);
   const used = sql`exists (select 1 from ${evaluations} e where e.criteria_snapshot @> ${JSON.stringify([{ id }])}::jsonb)`;
   const [[target], deleted, deactivated] = await ctx.db.run([
-    ctx.db.q.select({ templateKey: evaluationCriteria.templateKey }).from(evaluationCriteria).where(eq(evaluationCriteria.id, id)),
-    ctx.db.q.delete(evaluationCriteria).where(and(eq(evaluationCriteria.id, id), sql`${evaluationCriteria.templateKey} is null`, sql`not ${used}`)).returning({ id: evaluationCriteria.id }),
-    ctx.db.q.update(evaluationCriteria).set({ isActive: false }).where(and(eq(evaluationCriteria.id, id), sql`${evaluationCriteria.templateKey} is null`, used)).returning({ id: evaluationCriteria.id }),
-    ctx.db.q.update(criteriaSets).set({ criteriaIds: sql`array_remove(${criteriaSets.criteriaIds}, ${id}::uuid)` }).where(sql`${id}::uuid = any(${criteriaSets.criteriaIds}) and not ${used}`),
+    ctx.db.q
+      .select({ templateKey: evaluationCriteria.templateKey })
+      .from(evaluationCriteria)
+      .where(eq(evaluationCriteria.id, id)),
+    ctx.db.q
+      .delete(evaluationCriteria)
+      .where(and(eq(evaluationCriteria.id, id), sql`${evaluationCriteria.templateKey} is null`, sql`not ${used}`))
+      .returning({ id: evaluationCriteria.id }),
+    ctx.db.q
+      .update(evaluationCriteria)
+      .set({ isActive: false })
+      .where(and(eq(evaluationCriteria.id, id), sql`${evaluationCriteria.templateKey} is null`, used))
+      .returning({ id: evaluationCriteria.id }),
+    ctx.db.q
+      .update(criteriaSets)
+      .set({ criteriaIds: sql`array_remove(${criteriaSets.criteriaIds}, ${id}::uuid)` })
+      .where(sql`${id}::uuid = any(${criteriaSets.criteriaIds}) and not ${used}`),
   ]);
   if (!target) throw new NotFound('Criterion');
-  if (target.templateKey !== null) throw new Conflict('Criteria copied from a template cannot be deleted; set is_active to false instead.');
+  if (target.templateKey !== null)
+    throw new Conflict('Criteria copied from a template cannot be deleted; set is_active to false instead.');
   return { deleted: deleted.length > 0, deactivated: deactivated.length > 0 };
 }
 
@@ -160,7 +199,10 @@ export async function listSets(ctx: RequestContext) {
  * itself only when the count matches, so a foreign or unknown id writes nothing. Becoming the
  * default clears the previous default first, in the same transaction.
  */
-export async function createSet(ctx: RequestContext, input: { name: string; criteria_ids: string[]; is_default?: boolean }) {
+export async function createSet(
+  ctx: RequestContext,
+  input: { name: string; criteria_ids: string[]; is_default?: boolean },
+) {
   const tenantId = tenantOf(ctx);
   const ids = [...new Set(input.criteria_ids)];
   const isDefault = input.is_default ?? false;
@@ -169,7 +211,10 @@ export async function createSet(ctx: RequestContext, input: { name: string; crit
     .from(evaluationCriteria)
     .where(and(inArray(evaluationCriteria.id, ids), eq(evaluationCriteria.isActive, true)));
   const [, inserted] = await ctx.db.run([
-    ctx.db.q.update(criteriaSets).set({ isDefault: false }).where(sql`${criteriaSets.isDefault} and ${isDefault} and (${known}) = ${ids.length}`),
+    ctx.db.q
+      .update(criteriaSets)
+      .set({ isDefault: false })
+      .where(sql`${criteriaSets.isDefault} and ${isDefault} and (${known}) = ${ids.length}`),
     ctx.db.q
       .insert(criteriaSets)
       .select(
@@ -189,6 +234,9 @@ export async function createSet(ctx: RequestContext, input: { name: string; crit
       )
       .returning(),
   ]);
-  if (!inserted[0]) throw new Invalid('Every criterion of a set must exist in this tenant and be active.', [{ field: 'criteria_ids', message: 'contains an unknown or inactive criterion' }]);
+  if (!inserted[0])
+    throw new Invalid('Every criterion of a set must exist in this tenant and be active.', [
+      { field: 'criteria_ids', message: 'contains an unknown or inactive criterion' },
+    ]);
   return presentSet(inserted[0]);
 }

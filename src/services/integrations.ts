@@ -27,24 +27,45 @@ export interface GenericConfig {
 const secretContext = (tenantId: string, provider: Provider) => `${tenantId}:${provider}`;
 
 function present(row: typeof tenantIntegrations.$inferSelect) {
-  return { provider: row.provider, enabled: row.enabled, config: row.config, has_secret: true, updated_at: iso(row.updatedAt) };
+  return {
+    provider: row.provider,
+    enabled: row.enabled,
+    config: row.config,
+    has_secret: true,
+    updated_at: iso(row.updatedAt),
+  };
 }
 
 export async function listIntegrations(ctx: RequestContext) {
   tenantOf(ctx);
-  const [rows] = await ctx.db.run([ctx.db.q.select().from(tenantIntegrations).orderBy(asc(tenantIntegrations.provider))]);
+  const [rows] = await ctx.db.run([
+    ctx.db.q.select().from(tenantIntegrations).orderBy(asc(tenantIntegrations.provider)),
+  ]);
   return rows.map(present);
 }
 
-export async function putIntegration(ctx: RequestContext, provider: Provider, input: { secret: string; enabled: boolean; config: TwilioConfig | GenericConfig }) {
+export async function putIntegration(
+  ctx: RequestContext,
+  provider: Provider,
+  input: { secret: string; enabled: boolean; config: TwilioConfig | GenericConfig },
+) {
   const tenantId = tenantOf(ctx);
   const secretCiphertext = await encryptSecret(ctx.config.secretsKey, input.secret, secretContext(tenantId, provider));
-  const values = { tenantId, provider, config: input.config as unknown as Record<string, unknown>, secretCiphertext, enabled: input.enabled };
+  const values = {
+    tenantId,
+    provider,
+    config: input.config as unknown as Record<string, unknown>,
+    secretCiphertext,
+    enabled: input.enabled,
+  };
   const [[row]] = await ctx.db.run([
     ctx.db.q
       .insert(tenantIntegrations)
       .values(values)
-      .onConflictDoUpdate({ target: [tenantIntegrations.tenantId, tenantIntegrations.provider], set: { config: values.config, secretCiphertext, enabled: input.enabled } })
+      .onConflictDoUpdate({
+        target: [tenantIntegrations.tenantId, tenantIntegrations.provider],
+        set: { config: values.config, secretCiphertext, enabled: input.enabled },
+      })
       .returning(),
   ]);
   return present(row!);
@@ -52,7 +73,12 @@ export async function putIntegration(ctx: RequestContext, provider: Provider, in
 
 export async function deleteIntegration(ctx: RequestContext, provider: Provider) {
   tenantOf(ctx);
-  const [deleted] = await ctx.db.run([ctx.db.q.delete(tenantIntegrations).where(eq(tenantIntegrations.provider, provider)).returning({ p: tenantIntegrations.provider })]);
+  const [deleted] = await ctx.db.run([
+    ctx.db.q
+      .delete(tenantIntegrations)
+      .where(eq(tenantIntegrations.provider, provider))
+      .returning({ p: tenantIntegrations.provider }),
+  ]);
   if (!deleted.length) throw new NotFound('Integration');
 }
 
@@ -60,9 +86,17 @@ export async function deleteIntegration(ctx: RequestContext, provider: Provider)
  * The enabled integration with its secret in clear, for verifying a webhook, and the tenant's
  * upload limit; null when not configured (or the tenant is unknown).
  */
-export async function loadIntegration<C>(db: TenantDb, config: Config, tenantId: string, provider: Provider): Promise<{ config: C; secret: string; maxUploadMb: number } | null> {
+export async function loadIntegration<C>(
+  db: TenantDb,
+  config: Config,
+  tenantId: string,
+  provider: Provider,
+): Promise<{ config: C; secret: string; maxUploadMb: number } | null> {
   const [[row], [tenant]] = await db.run([
-    db.q.select().from(tenantIntegrations).where(and(eq(tenantIntegrations.provider, provider), eq(tenantIntegrations.enabled, true))),
+    db.q
+      .select()
+      .from(tenantIntegrations)
+      .where(and(eq(tenantIntegrations.provider, provider), eq(tenantIntegrations.enabled, true))),
     db.q.select({ limits: tenants.limits }).from(tenants).where(eq(tenants.id, tenantId)),
   ]);
   if (!row || !tenant) return null;

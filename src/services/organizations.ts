@@ -30,7 +30,10 @@ function present(row: typeof organizations.$inferSelect & { usersCount?: number 
 export async function listOrganizations(ctx: RequestContext) {
   tenantOf(ctx);
   const [rows] = await ctx.db.run([
-    ctx.db.q.select({ ...organizationColumns, usersCount }).from(organizations).orderBy(asc(organizations.name)),
+    ctx.db.q
+      .select({ ...organizationColumns, usersCount })
+      .from(organizations)
+      .orderBy(asc(organizations.name)),
   ]);
   return rows.map(present);
 }
@@ -38,7 +41,10 @@ export async function listOrganizations(ctx: RequestContext) {
 export async function getOrganization(ctx: RequestContext, id: string) {
   tenantOf(ctx);
   const [rows] = await ctx.db.run([
-    ctx.db.q.select({ ...organizationColumns, usersCount }).from(organizations).where(eq(organizations.id, id)),
+    ctx.db.q
+      .select({ ...organizationColumns, usersCount })
+      .from(organizations)
+      .where(eq(organizations.id, id)),
   ]);
   if (!rows[0]) throw new NotFound('Organization');
   return present(rows[0]);
@@ -46,7 +52,12 @@ export async function getOrganization(ctx: RequestContext, id: string) {
 
 export async function createOrganization(ctx: RequestContext, input: NewOrganization) {
   const tenantId = tenantOf(ctx);
-  const [rows] = await ctx.db.run([ctx.db.q.insert(organizations).values({ ...input, tenantId }).returning()]);
+  const [rows] = await ctx.db.run([
+    ctx.db.q
+      .insert(organizations)
+      .values({ ...input, tenantId })
+      .returning(),
+  ]);
   return present(rows[0]!);
 }
 
@@ -76,7 +87,11 @@ export async function listDepartments(ctx: RequestContext, orgId: string) {
   return rows.map(presentDepartment);
 }
 
-export async function createDepartment(ctx: RequestContext, orgId: string, input: { name: string; description?: string | null }) {
+export async function createDepartment(
+  ctx: RequestContext,
+  orgId: string,
+  input: { name: string; description?: string | null },
+) {
   tenantOf(ctx);
   // Insert-from-select: an organization the caller cannot see (RLS) yields no row, hence 404.
   const [rows] = await ctx.db.run([
@@ -123,7 +138,10 @@ const membersCount = sql<number>`(select count(*)::int from ${users} u where u.t
 
 export async function listTeams(ctx: RequestContext, orgId: string, filter: { department_id?: string }) {
   tenantOf(ctx);
-  const where = and(eq(teams.organizationId, orgId), filter.department_id ? eq(teams.departmentId, filter.department_id) : undefined);
+  const where = and(
+    eq(teams.organizationId, orgId),
+    filter.department_id ? eq(teams.departmentId, filter.department_id) : undefined,
+  );
   const [org, rows] = await ctx.db.run([
     orgExists(ctx, orgId),
     ctx.db.q.select({ team: teams, membersCount }).from(teams).where(where).orderBy(asc(teams.name)),
@@ -170,4 +188,3 @@ function presentTeam(row: typeof teams.$inferSelect, members: number) {
     updated_at: iso(row.updatedAt),
   };
 }
-

@@ -10,16 +10,30 @@ import { enqueue, type CallMetadata } from './call-upload';
 import { chargeCall } from './quota';
 import { tenantOf } from './scope';
 
-export const ACCEPTED_AUDIO_TYPES = ['audio/wav', 'audio/x-wav', 'audio/mpeg', 'audio/mp4', 'audio/x-m4a', 'audio/ogg', 'audio/opus', 'audio/flac', 'audio/webm'] as const;
+export const ACCEPTED_AUDIO_TYPES = [
+  'audio/wav',
+  'audio/x-wav',
+  'audio/mpeg',
+  'audio/mp4',
+  'audio/x-m4a',
+  'audio/ogg',
+  'audio/opus',
+  'audio/flac',
+  'audio/webm',
+] as const;
 export const UPLOAD_URL_TTL_SECONDS = 900;
 
 /**
  * Step 1 of a direct-to-R2 upload for large files: the call is recorded as `uploaded` and the
  * client gets a presigned PUT for exactly this content type, valid 15 minutes.
  */
-export async function createPresignedUpload(ctx: RequestContext, input: { content_type: string; content_length: number; metadata: CallMetadata }) {
+export async function createPresignedUpload(
+  ctx: RequestContext,
+  input: { content_type: string; content_length: number; metadata: CallMetadata },
+) {
   const tenantId = tenantOf(ctx);
-  if (ctx.actor.role === 'agent' && input.metadata.agent_id && input.metadata.agent_id !== ctx.actor.userId) throw new Forbidden('Agents may only upload their own calls.');
+  if (ctx.actor.role === 'agent' && input.metadata.agent_id && input.metadata.agent_id !== ctx.actor.userId)
+    throw new Forbidden('Agents may only upload their own calls.');
   const agentId = ctx.actor.role === 'agent' ? ctx.actor.userId : (input.metadata.agent_id ?? null);
   const callId = crypto.randomUUID();
   const key = audioKey(tenantId, callId);
@@ -34,7 +48,8 @@ export async function createPresignedUpload(ctx: RequestContext, input: { conten
       where t.id = ${tenantId} and ${input.content_length} <= (t.limits ->> 'max_upload_mb')::bigint * 1048576
       returning id`),
   ]);
-  if (!inserted.rows.length) throw new PayloadTooLarge(`Uploads are limited to ${tenant?.limits.max_upload_mb ?? '?'} MB for this tenant.`);
+  if (!inserted.rows.length)
+    throw new PayloadTooLarge(`Uploads are limited to ${tenant?.limits.max_upload_mb ?? '?'} MB for this tenant.`);
   const headers = { 'content-type': input.content_type };
   return {
     call_id: callId,
@@ -54,10 +69,14 @@ export async function createPresignedUpload(ctx: RequestContext, input: { conten
 export async function completePresignedUpload(ctx: RequestContext, env: Bindings, callId: string) {
   const tenantId = tenantOf(ctx);
   const [[call]] = await ctx.db.run([
-    ctx.db.q.select({ key: calls.audioKey, status: calls.status, bytes: calls.audioBytes }).from(calls).where(eq(calls.id, callId)),
+    ctx.db.q
+      .select({ key: calls.audioKey, status: calls.status, bytes: calls.audioBytes })
+      .from(calls)
+      .where(eq(calls.id, callId)),
   ]);
   if (!call) throw new NotFound('Call');
-  if (call.status !== 'uploaded') return { call_id: callId, status: call.status, estimated_completion: estimatedCompletion() };
+  if (call.status !== 'uploaded')
+    return { call_id: callId, status: call.status, estimated_completion: estimatedCompletion() };
 
   const head = await env.AUDIO.get(call.key, { range: { offset: 0, length: SNIFF_BYTES } });
   if (!head) throw new Conflict('The audio has not been uploaded yet: PUT it to upload_url first.');
@@ -72,7 +91,9 @@ export async function completePresignedUpload(ctx: RequestContext, env: Bindings
   }
   if (!sniffed) {
     await discard();
-    throw new UnsupportedMediaType('The uploaded object is not a supported recording (wav, mp3, m4a/mp4, ogg/opus, flac, webm).');
+    throw new UnsupportedMediaType(
+      'The uploaded object is not a supported recording (wav, mp3, m4a/mp4, ogg/opus, flac, webm).',
+    );
   }
   const [queued] = await ctx.db.run([
     ctx.db.q.execute(sql`
@@ -82,6 +103,8 @@ export async function completePresignedUpload(ctx: RequestContext, env: Bindings
       returning id`),
   ]);
   if (!queued.rows.length) throw new TooManyRequests('This tenant has reached its limit of calls for today.');
-  await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) => console.error('enqueue failed; the sweeper will retry', e));
+  await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) =>
+    console.error('enqueue failed; the sweeper will retry', e),
+  );
   return { call_id: callId, status: 'queued' as const, estimated_completion: estimatedCompletion() };
 }

@@ -15,10 +15,15 @@ const MAX_REDIRECTS = 3;
  * host, an internal address, a different scheme) is refused, so a webhook cannot make us fetch
  * arbitrary URLs.
  */
-export async function fetchRecording(url: string, allowedOrigin: string, headers: Record<string, string>): Promise<Response> {
+export async function fetchRecording(
+  url: string,
+  allowedOrigin: string,
+  headers: Record<string, string>,
+): Promise<Response> {
   let target = new URL(url);
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
-    if (target.origin !== allowedOrigin || target.username || target.password) throw new Forbidden(`Recordings are only fetched from ${allowedOrigin}.`);
+    if (target.origin !== allowedOrigin || target.username || target.password)
+      throw new Forbidden(`Recordings are only fetched from ${allowedOrigin}.`);
     const res = await fetch(target, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) }).catch(() => {
       throw new Unavailable('The recording host is unreachable.');
     });
@@ -48,8 +53,17 @@ export interface IngestInput {
 }
 
 /** A provider event already turned into a call (same RecordingSid or event id)? */
-export async function existingCall(db: TenantDb, source: 'twilio' | 'webhook', externalId: string): Promise<string | null> {
-  const [[row]] = await db.run([db.q.select({ id: calls.id }).from(calls).where(and(eq(calls.source, source), eq(calls.externalId, externalId)))]);
+export async function existingCall(
+  db: TenantDb,
+  source: 'twilio' | 'webhook',
+  externalId: string,
+): Promise<string | null> {
+  const [[row]] = await db.run([
+    db.q
+      .select({ id: calls.id })
+      .from(calls)
+      .where(and(eq(calls.source, source), eq(calls.externalId, externalId))),
+  ]);
   return row?.id ?? null;
 }
 
@@ -57,7 +71,13 @@ export async function existingCall(db: TenantDb, source: 'twilio' | 'webhook', e
  * Stores the recording and creates the call, exactly once per external id: a concurrent
  * duplicate loses on the unique key and its copy of the audio is removed.
  */
-export async function ingestRecording(db: TenantDb, env: Bindings, tenantId: string, maxUploadMb: number, input: IngestInput): Promise<{ callId: string; created: boolean }> {
+export async function ingestRecording(
+  db: TenantDb,
+  env: Bindings,
+  tenantId: string,
+  maxUploadMb: number,
+  input: IngestInput,
+): Promise<{ callId: string; created: boolean }> {
   const callId = crypto.randomUUID();
   const key = audioKey(tenantId, callId);
   const stored = await storeAudio(env.AUDIO, key, input.media.body!, maxUploadMb * 1024 * 1024);
@@ -65,9 +85,21 @@ export async function ingestRecording(db: TenantDb, env: Bindings, tenantId: str
     const recorded = await recordCall(
       db,
       {
-        id: callId, tenantId, agentId: input.agentId, uploadedBy: null, source: input.source, direction: input.direction,
-        startedAt: input.startedAt, externalId: input.externalId, customerNumber: input.customerNumber, tags: input.tags,
-        status: 'queued', audioKey: key, audioContentType: stored.contentType, audioBytes: stored.bytes, audioChannels: input.channels,
+        id: callId,
+        tenantId,
+        agentId: input.agentId,
+        uploadedBy: null,
+        source: input.source,
+        direction: input.direction,
+        startedAt: input.startedAt,
+        externalId: input.externalId,
+        customerNumber: input.customerNumber,
+        tags: input.tags,
+        status: 'queued',
+        audioKey: key,
+        audioContentType: stored.contentType,
+        audioBytes: stored.bytes,
+        audioChannels: input.channels,
       },
       undefined,
       { call_id: callId, status: 'queued', estimated_completion: '' },
@@ -80,6 +112,8 @@ export async function ingestRecording(db: TenantDb, env: Bindings, tenantId: str
     if (winner) return { callId: winner, created: false };
     throw err;
   }
-  await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) => console.error('enqueue failed; the sweeper will retry', e));
+  await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) =>
+    console.error('enqueue failed; the sweeper will retry', e),
+  );
   return { callId, created: true };
 }

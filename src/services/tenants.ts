@@ -42,7 +42,13 @@ function scopedTo(ctx: RequestContext, tenantId: string) {
 export async function listTenants(ctx: RequestContext, q: Pagination & { status?: Status; tier?: Tier }) {
   const where = and(q.status ? eq(tenants.status, q.status) : undefined, q.tier ? eq(tenants.tier, q.tier) : undefined);
   const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q.select().from(tenants).where(where).orderBy(asc(tenants.id)).limit(q.limit).offset((q.page - 1) * q.limit),
+    ctx.db.q
+      .select()
+      .from(tenants)
+      .where(where)
+      .orderBy(asc(tenants.id))
+      .limit(q.limit)
+      .offset((q.page - 1) * q.limit),
     ctx.db.q.select({ n: count() }).from(tenants).where(where),
   ]);
   return { rows: rows.map(present), total: counted?.n ?? 0 };
@@ -68,10 +74,18 @@ export async function createTenant(ctx: RequestContext, input: NewTenant) {
   const [[row]] = await ctx.db.run([
     ctx.db.q
       .insert(tenants)
-      .values({ id: input.tenant_id, displayName: input.display_name, subdomain: input.subdomain, tier: input.tier, limits: TIER_LIMITS[input.tier] })
+      .values({
+        id: input.tenant_id,
+        displayName: input.display_name,
+        subdomain: input.subdomain,
+        tier: input.tier,
+        limits: TIER_LIMITS[input.tier],
+      })
       .returning(),
     // Re-enter the context as the new tenant so the admin's row passes its RLS check.
-    ctx.db.q.execute(sql`select set_tenant_context(${input.tenant_id}, ${ctx.actor.userId}, 'super_admin', ${ctx.requestId})`),
+    ctx.db.q.execute(
+      sql`select set_tenant_context(${input.tenant_id}, ${ctx.actor.userId}, 'super_admin', ${ctx.requestId})`,
+    ),
     ctx.db.q.insert(users).values({
       id: adminId,
       tenantId: input.tenant_id,
@@ -151,8 +165,14 @@ export async function tenantUsageReport(ctx: RequestContext, tenantId: string) {
     ctx.db.q
       .select({
         callsTotal: sum(tenantUsage.calls).mapWith(Number),
-        callsThisMonth: sql<number>`coalesce(sum(${tenantUsage.calls}) filter (where ${tenantUsage.day} >= ${monthStart}), 0)`.mapWith(Number),
-        callsToday: sql<number>`coalesce(sum(${tenantUsage.calls}) filter (where ${tenantUsage.day} = current_date), 0)`.mapWith(Number),
+        callsThisMonth:
+          sql<number>`coalesce(sum(${tenantUsage.calls}) filter (where ${tenantUsage.day} >= ${monthStart}), 0)`.mapWith(
+            Number,
+          ),
+        callsToday:
+          sql<number>`coalesce(sum(${tenantUsage.calls}) filter (where ${tenantUsage.day} = current_date), 0)`.mapWith(
+            Number,
+          ),
         storageBytes: sum(tenantUsage.storageBytes).mapWith(Number),
       })
       .from(tenantUsage)
@@ -171,7 +191,11 @@ export async function tenantUsageReport(ctx: RequestContext, tenantId: string) {
   return {
     tenant_id: tenantId,
     users: { total, active, by_role: users_by_role },
-    calls: { total: metered?.callsTotal ?? 0, this_month: metered?.callsThisMonth ?? 0, today: metered?.callsToday ?? 0 },
+    calls: {
+      total: metered?.callsTotal ?? 0,
+      this_month: metered?.callsThisMonth ?? 0,
+      today: metered?.callsToday ?? 0,
+    },
     storage_gb: Math.round((storageBytes / 1024 ** 3) * 1000) / 1000,
     storage_bytes: storageBytes,
     limits: tenant.limits,

@@ -23,7 +23,11 @@ export const TICKET_TTL_SECONDS = 30;
 const b64url = (s: string) => s.replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
 const fromB64url = (s: string) => atob(s.replace(/-/g, '+').replace(/_/g, '/'));
 
-export async function signTicket(secret: string, claims: Omit<TicketClaims, 'jti' | 'exp'>, now = Date.now()): Promise<{ ticket: string; claims: TicketClaims }> {
+export async function signTicket(
+  secret: string,
+  claims: Omit<TicketClaims, 'jti' | 'exp'>,
+  now = Date.now(),
+): Promise<{ ticket: string; claims: TicketClaims }> {
   const full: TicketClaims = { ...claims, jti: crypto.randomUUID(), exp: Math.floor(now / 1000) + TICKET_TTL_SECONDS };
   const body = b64url(btoa(JSON.stringify(full)));
   const sig = b64url(toBase64(await hmac('SHA-256', secret, `ticket.v1.${body}`)));

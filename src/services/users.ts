@@ -47,7 +47,13 @@ export async function listUsers(ctx: RequestContext, f: UserFilter) {
     like ? or(ilike(users.email, like), ilike(users.firstName, like), ilike(users.lastName, like)) : undefined,
   );
   const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q.select().from(users).where(where).orderBy(asc(users.email)).limit(f.limit).offset((f.page - 1) * f.limit),
+    ctx.db.q
+      .select()
+      .from(users)
+      .where(where)
+      .orderBy(asc(users.email))
+      .limit(f.limit)
+      .offset((f.page - 1) * f.limit),
     ctx.db.q.select({ n: count() }).from(users).where(where),
   ]);
   return { rows: rows.map(presentUser), total: counted?.n ?? 0 };
@@ -98,7 +104,9 @@ export async function createUser(ctx: RequestContext, input: NewUser) {
     lastName: input.last_name,
     enabled: true,
     emailVerified: false,
-    ...(input.password ? { credentials: [{ type: 'password' as const, value: input.password, temporary: false }] } : {}),
+    ...(input.password
+      ? { credentials: [{ type: 'password' as const, value: input.password, temporary: false }] }
+      : {}),
   });
   try {
     await kc.assignRealmRole(realm, id, input.role);
@@ -120,7 +128,9 @@ export async function createUser(ctx: RequestContext, input: NewUser) {
     ]);
     return presentUser(row!);
   } catch (err) {
-    await kc.deleteUser(realm, id).catch((e) => console.error('could not remove the Keycloak user after a failed create', e));
+    await kc
+      .deleteUser(realm, id)
+      .catch((e) => console.error('could not remove the Keycloak user after a failed create', e));
     throw err;
   }
 }

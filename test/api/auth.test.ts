@@ -12,7 +12,12 @@ describe('POST /api/auth/login', () => {
     expect(body.token_type).toBe('Bearer');
     expect(body.access_token.split('.')).toHaveLength(3);
     expect(body.refresh_token).toBeTruthy();
-    expect(body.user_info).toMatchObject({ id: IDS['manager@acme.test'], email: 'manager@acme.test', role: 'manager', tenant_id: 'acme' });
+    expect(body.user_info).toMatchObject({
+      id: IDS['manager@acme.test'],
+      email: 'manager@acme.test',
+      role: 'manager',
+      tenant_id: 'acme',
+    });
     // The token works against the API.
     const profile = await call('/api/auth/profile', { headers: { authorization: `Bearer ${body.access_token}` } });
     expect(profile.status).toBe(200);
@@ -33,7 +38,10 @@ describe('POST /api/auth/login', () => {
   });
 
   it('validates the body', async () => {
-    const body = await expectProblem(await call('/api/auth/login', { method: 'POST', body: { username: 'x', tenant_id: 'ACME!' } }), 422);
+    const body = await expectProblem(
+      await call('/api/auth/login', { method: 'POST', body: { username: 'x', tenant_id: 'ACME!' } }),
+      422,
+    );
     expect(body.errors?.map((e) => e.field).sort()).toEqual(['password', 'tenant_id']);
   });
 });
@@ -52,14 +60,17 @@ describe('POST /api/auth/refresh and /logout', () => {
       body: { refresh_token: second.refresh_token },
     });
     expect(out.status).toBe(204);
-    await expectProblem(await call('/api/auth/refresh', { method: 'POST', body: { refresh_token: second.refresh_token } }), 401);
+    await expectProblem(
+      await call('/api/auth/refresh', { method: 'POST', body: { refresh_token: second.refresh_token } }),
+      401,
+    );
   });
 
   it('rejects a refresh token that is not a token of ours', async () => {
     await expectProblem(await call('/api/auth/refresh', { method: 'POST', body: { refresh_token: 'garbage' } }), 401);
   });
 
-  it('will not log out another realm\'s session', async () => {
+  it("will not log out another realm's session", async () => {
     const globex = await passwordGrant('agent@globex.test', 'globex');
     const body = await expectProblem(
       await as('acme_agent', '/api/auth/logout', { method: 'POST', body: { refresh_token: globex.refresh_token } }),
@@ -105,7 +116,11 @@ describe('POST /api/auth/change-password', () => {
     const { id } = await json(created);
     const token = (await passwordGrant(email, 'acme', 'first-password-1')).access_token;
     const change = (current_password: string, new_password: string) =>
-      call('/api/auth/change-password', { method: 'POST', headers: { authorization: `Bearer ${token}` }, body: { current_password, new_password } });
+      call('/api/auth/change-password', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}` },
+        body: { current_password, new_password },
+      });
 
     const wrong = await change('nope-nope-nope', 'second-password-2');
     expect((await expectProblem(wrong, 422)).errors?.[0]?.field).toBe('current_password');
@@ -114,14 +129,19 @@ describe('POST /api/auth/change-password', () => {
     await expectProblem(await login(email, 'acme', 'first-password-1'), 401);
     expect((await login(email, 'acme', 'second-password-2')).status).toBe(200);
 
-    const audit = await json(await as('acme_admin', `/api/admin/audit-logs?action=users.password_change&user_id=${id}`));
+    const audit = await json(
+      await as('acme_admin', `/api/admin/audit-logs?action=users.password_change&user_id=${id}`),
+    );
     expect(audit.data).toHaveLength(1);
     expect(audit.data[0]).toMatchObject({ entity_id: id, actor_role: 'agent' });
   });
 
   it('rejects a short new password', async () => {
     const body = await expectProblem(
-      await as('acme_agent', '/api/auth/change-password', { method: 'POST', body: { current_password: PASSWORD, new_password: 'short' } }),
+      await as('acme_agent', '/api/auth/change-password', {
+        method: 'POST',
+        body: { current_password: PASSWORD, new_password: 'short' },
+      }),
       422,
     );
     expect(body.errors?.[0]?.field).toBe('new_password');

@@ -42,7 +42,10 @@ describe('bad input', () => {
     ['created_at', { name: 'Sneaky', created_at: '2000-01-01T00:00:00Z' }],
   ])('rejects a smuggled %s field and writes nothing', async (field, payload) => {
     const before = await orgCount();
-    const body = await expectProblem(await as('acme_admin', '/api/organizations', { method: 'POST', body: payload }), 422);
+    const body = await expectProblem(
+      await as('acme_admin', '/api/organizations', { method: 'POST', body: payload }),
+      422,
+    );
     expect(body.errors).toContainEqual({ field, message: 'is not an accepted field' });
     expect(await orgCount()).toBe(before);
   });
@@ -50,7 +53,10 @@ describe('bad input', () => {
   it('rejects role or tenant smuggled into a user update', async () => {
     const agent = (await json(await as('acme_agent', '/api/auth/profile'))).user_profile.id;
     for (const payload of [{ role: 'tenant_admin' }, { tenant_id: 'globex' }, { email: 'x@evil.test' }]) {
-      const body = await expectProblem(await as('acme_manager', `/api/users/${agent}`, { method: 'PUT', body: payload }), 422);
+      const body = await expectProblem(
+        await as('acme_manager', `/api/users/${agent}`, { method: 'PUT', body: payload }),
+        422,
+      );
       expect(body.errors?.[0]?.message).toBe('is not an accepted field');
     }
     const after = await json(await as('acme_manager', `/api/users/${agent}`));
@@ -68,16 +74,28 @@ describe('bad input', () => {
   });
 
   it('validates path and query parameters', async () => {
-    expect((await expectProblem(await as('acme_manager', '/api/users/not-a-uuid'), 422)).errors?.[0]?.field).toBe('user_id');
-    expect((await expectProblem(await as('acme_manager', '/api/users?limit=1000'), 422)).errors?.[0]?.field).toBe('limit');
-    expect((await expectProblem(await as('acme_manager', '/api/users?role=king'), 422)).errors?.[0]?.field).toBe('role');
-    expect((await expectProblem(await as('acme_admin', '/api/admin/audit-logs?from_date=yesterday'), 422)).errors?.[0]?.field).toBe('from_date');
+    expect((await expectProblem(await as('acme_manager', '/api/users/not-a-uuid'), 422)).errors?.[0]?.field).toBe(
+      'user_id',
+    );
+    expect((await expectProblem(await as('acme_manager', '/api/users?limit=1000'), 422)).errors?.[0]?.field).toBe(
+      'limit',
+    );
+    expect((await expectProblem(await as('acme_manager', '/api/users?role=king'), 422)).errors?.[0]?.field).toBe(
+      'role',
+    );
+    expect(
+      (await expectProblem(await as('acme_admin', '/api/admin/audit-logs?from_date=yesterday'), 422)).errors?.[0]
+        ?.field,
+    ).toBe('from_date');
   });
 
   it('reports a duplicate as 409 and keeps the first', async () => {
     const name = `Dup ${crypto.randomUUID().slice(0, 6)}`;
     expect((await as('acme_admin', '/api/organizations', { method: 'POST', body: { name } })).status).toBe(201);
-    const body = await expectProblem(await as('acme_admin', '/api/organizations', { method: 'POST', body: { name } }), 409);
+    const body = await expectProblem(
+      await as('acme_admin', '/api/organizations', { method: 'POST', body: { name } }),
+      409,
+    );
     expect(body.detail).toContain('name');
   });
 

@@ -1,5 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { as, asTenant, call, callForm, eventually, expectProblem, IDS, json, storedObjects, tokenOf, uploadCall, wavBytes } from './helpers';
+import {
+  as,
+  asTenant,
+  call,
+  callForm,
+  eventually,
+  expectProblem,
+  IDS,
+  json,
+  storedObjects,
+  tokenOf,
+  uploadCall,
+  wavBytes,
+} from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 const meta = { direction: 'inbound', tags: ['billing'] };
@@ -9,34 +22,60 @@ async function smallTenant(limits: { max_upload_mb?: number; max_calls_per_day?:
   const id = `c${uniq()}`;
   const created = await as('super_admin', '/api/tenants', {
     method: 'POST',
-    body: { tenant_id: id, display_name: 'Small', subdomain: id, admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' } },
+    body: {
+      tenant_id: id,
+      display_name: 'Small',
+      subdomain: id,
+      admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' },
+    },
   });
   expect(created.status).toBe(201);
   expect((await as('super_admin', `/api/tenants/${id}`, { method: 'PUT', body: { limits } })).status).toBe(200);
-  const login = await json(await call('/api/auth/login', { method: 'POST', body: { username: `a@${id}.test`, password: 'long-enough-pass', tenant_id: id } }));
+  const login = await json(
+    await call('/api/auth/login', {
+      method: 'POST',
+      body: { username: `a@${id}.test`, password: 'long-enough-pass', tenant_id: id },
+    }),
+  );
   const upload = (form: FormData, headers: Record<string, string> = {}) =>
-    call('/api/calls', { method: 'POST', headers: { authorization: `Bearer ${login.access_token}`, ...headers }, body: form });
+    call('/api/calls', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${login.access_token}`, ...headers },
+      body: form,
+    });
   return { id, token: login.access_token as string, upload };
 }
 
 describe('POST /api/calls', () => {
   it('accepts a recording, stores it and queues it (202)', async () => {
-    const res = await uploadCall('acme_agent', callForm({ metadata: { ...meta, external_id: `ext-${uniq()}` }, audio: wavBytes() }));
+    const res = await uploadCall(
+      'acme_agent',
+      callForm({ metadata: { ...meta, external_id: `ext-${uniq()}` }, audio: wavBytes() }),
+    );
     expect(res.status).toBe(202);
     const body = await json(res);
     expect(body).toMatchObject({ status: 'queued' });
     expect(Date.parse(body.estimated_completion)).toBeGreaterThan(Date.now());
     const detail = await json(await as('acme_agent', `/api/calls/${body.call_id}`));
-    expect(detail.call_info).toMatchObject({ id: body.call_id, agent_id: IDS['agent@acme.test'], source: 'upload', tags: ['billing'] });
+    expect(detail.call_info).toMatchObject({
+      id: body.call_id,
+      agent_id: IDS['agent@acme.test'],
+      source: 'upload',
+      tags: ['billing'],
+    });
     expect(detail.call_info.audio).toMatchObject({ content_type: 'audio/wav', bytes: wavBytes().byteLength });
     expect(await storedObjects('acme')).toContain(`acme/calls/${body.call_id}/audio`);
   });
 
   it('returns the first answer for a retried Idempotency-Key and creates nothing twice', async () => {
     const key = `idem-${uniq()}`;
-    const first = await json(await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() }), { 'idempotency-key': key }));
+    const first = await json(
+      await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() }), { 'idempotency-key': key }),
+    );
     const before = (await storedObjects('acme')).length;
-    const second = await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() }), { 'idempotency-key': key });
+    const second = await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() }), {
+      'idempotency-key': key,
+    });
     expect(second.status).toBe(202);
     expect((await json(second)).call_id).toBe(first.call_id);
     expect((await storedObjects('acme')).length, 'the retry stored no second recording').toBe(before);
@@ -59,7 +98,10 @@ describe('POST /api/calls', () => {
     const before = await storedObjects('acme');
     const missing = await uploadCall('acme_agent', callForm({ audio: wavBytes() }));
     expect((await expectProblem(missing, 422)).errors?.[0]?.field).toBe('metadata');
-    const bad = await uploadCall('acme_agent', callForm({ metadata: { direction: 'sideways', tenant_id: 'globex' }, audio: wavBytes() }, ['audio', 'metadata']));
+    const bad = await uploadCall(
+      'acme_agent',
+      callForm({ metadata: { direction: 'sideways', tenant_id: 'globex' }, audio: wavBytes() }, ['audio', 'metadata']),
+    );
     const body = await expectProblem(bad, 422);
     expect(body.errors?.map((e) => e.field).sort()).toEqual(['metadata.direction', 'metadata.tenant_id']);
     expect(await storedObjects('acme')).toEqual(before);
@@ -69,7 +111,10 @@ describe('POST /api/calls', () => {
     const before = await storedObjects('acme');
     const res = await call('/api/calls', {
       method: 'POST',
-      headers: { authorization: `Bearer ${await tokenOf('acme_agent')}`, 'content-type': 'multipart/form-data; boundary=zzz' },
+      headers: {
+        authorization: `Bearer ${await tokenOf('acme_agent')}`,
+        'content-type': 'multipart/form-data; boundary=zzz',
+      },
       body: '--zzz\r\nContent-Disposition: form-data; name="audio_file"; filename="a.wav"\r\n\r\nRIFF....WAVEfmt but never terminated',
     });
     expect([400, 422]).toContain(res.status);
@@ -82,7 +127,13 @@ describe('POST /api/calls', () => {
   });
 
   it('will not let an agent upload a call for another agent', async () => {
-    await expectProblem(await uploadCall('acme_agent', callForm({ metadata: { ...meta, agent_id: IDS['agent2@acme.test'] }, audio: wavBytes() })), 403);
+    await expectProblem(
+      await uploadCall(
+        'acme_agent',
+        callForm({ metadata: { ...meta, agent_id: IDS['agent2@acme.test'] }, audio: wavBytes() }),
+      ),
+      403,
+    );
   });
 
   it('enforces the tier size limit with 413 and stores nothing', async () => {
@@ -108,9 +159,13 @@ describe('re-analysis', () => {
     const { call_id } = await json(await t.upload(callForm({ metadata: meta, audio: wavBytes() })));
     // A transcript as the pipeline would have stored it (the test runner cannot reach the vendor).
     await asTenant(t.id, 'pipeline', 'system', [
-      { query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles) values ($1, $2, 'tr-1', 'hello', '[]', '{}')`, params: [call_id, t.id] },
+      {
+        query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles) values ($1, $2, 'tr-1', 'hello', '[]', '{}')`,
+        params: [call_id, t.id],
+      },
     ]);
-    const again = (body: object = {}) => call(`/api/calls/${call_id}/analysis`, { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body });
+    const again = (body: object = {}) =>
+      call(`/api/calls/${call_id}/analysis`, { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, body });
     await expectProblem(await again({ criteria_set_id: '00000000-0000-4000-8000-000000000000' }), 422);
     expect((await again()).status).toBe(202);
     await expectProblem(await again(), 429);
@@ -142,7 +197,7 @@ describe('reading and deleting calls', () => {
     await expectProblem(await as('acme_manager', '/api/calls?min_score=200'), 422);
   });
 
-  it('never shows another tenant\'s calls', async () => {
+  it("never shows another tenant's calls", async () => {
     await expectProblem(await as('globex_manager', `/api/calls/${agentCall}`), 404);
     await expectProblem(await as('globex_manager', `/api/calls/${agentCall}`, { method: 'DELETE' }), 404);
     const list = await json(await as('globex_manager', '/api/calls?limit=100'));
@@ -187,7 +242,10 @@ describe('pipeline failure handling inside the test runner', () => {
 describe('direct uploads for large files', () => {
   it('hands out a presigned PUT, checks the object, and queues the call', async () => {
     const audio = wavBytes(1);
-    const created = await as('acme_agent', '/api/calls/uploads', { method: 'POST', body: { content_type: 'audio/wav', content_length: audio.byteLength, metadata: meta } });
+    const created = await as('acme_agent', '/api/calls/uploads', {
+      method: 'POST',
+      body: { content_type: 'audio/wav', content_length: audio.byteLength, metadata: meta },
+    });
     expect(created.status).toBe(201);
     const up = await json(created);
     expect(up).toMatchObject({ status: 'uploaded', method: 'PUT', expires_in: 900 });
@@ -203,9 +261,20 @@ describe('direct uploads for large files', () => {
   });
 
   it('refuses a declared size over the tier limit, and an object that is not audio', async () => {
-    await expectProblem(await as('acme_agent', '/api/calls/uploads', { method: 'POST', body: { content_type: 'audio/wav', content_length: 10 * 1024 ** 3 } }), 413);
+    await expectProblem(
+      await as('acme_agent', '/api/calls/uploads', {
+        method: 'POST',
+        body: { content_type: 'audio/wav', content_length: 10 * 1024 ** 3 },
+      }),
+      413,
+    );
     const bogus = new TextEncoder().encode('this is not audio, only text pretending');
-    const up = await json(await as('acme_agent', '/api/calls/uploads', { method: 'POST', body: { content_type: 'audio/wav', content_length: bogus.byteLength } }));
+    const up = await json(
+      await as('acme_agent', '/api/calls/uploads', {
+        method: 'POST',
+        body: { content_type: 'audio/wav', content_length: bogus.byteLength },
+      }),
+    );
     const path = new URL(up.upload_url).pathname + new URL(up.upload_url).search;
     expect((await call(path, { method: 'PUT', headers: up.headers, body: bogus })).status).toBe(200);
     await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' }), 415);

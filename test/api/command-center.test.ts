@@ -19,7 +19,9 @@ interface Live {
 
 async function openSocket(url: string, headers: Record<string, string> = {}): Promise<Response> {
   const u = new URL(url);
-  return worker.fetch(new Request(`http://api.test${u.pathname}${u.search}`, { headers: { upgrade: 'websocket', ...headers } }));
+  return worker.fetch(
+    new Request(`http://api.test${u.pathname}${u.search}`, { headers: { upgrade: 'websocket', ...headers } }),
+  );
 }
 
 function live(res: Response): Live {
@@ -46,8 +48,14 @@ function live(res: Response): Live {
           (seen as { taken?: boolean }).taken = true;
           return resolve(seen);
         }
-        const timer = setTimeout(() => reject(new Error(`no ${type} frame within ${ms} ms; got ${frames.map((f) => f.type).join(',')}`)), ms);
-        waiters.push({ type, resolve: (f) => (clearTimeout(timer), ((f as { taken?: boolean }).taken = true), resolve(f)) });
+        const timer = setTimeout(
+          () => reject(new Error(`no ${type} frame within ${ms} ms; got ${frames.map((f) => f.type).join(',')}`)),
+          ms,
+        );
+        waiters.push({
+          type,
+          resolve: (f) => (clearTimeout(timer), ((f as { taken?: boolean }).taken = true), resolve(f)),
+        });
       });
     },
     async none(type, ms = 500) {
@@ -72,7 +80,10 @@ async function connect(who: Who, filter: object = {}): Promise<Live> {
 }
 
 async function manualAlert(who: Who, body: object = {}) {
-  return as(who, '/api/command-center/alerts', { method: 'POST', body: { type: 'manual', severity: 'high', title: 'Check queue 3', ...body } });
+  return as(who, '/api/command-center/alerts', {
+    method: 'POST',
+    body: { type: 'manual', severity: 'high', title: 'Check queue 3', ...body },
+  });
 }
 
 describe('command center tickets and sockets', () => {
@@ -98,16 +109,37 @@ describe('command center tickets and sockets', () => {
     const forged = `${btoa(atob(body!.replace(/-/g, '+').replace(/_/g, '/')).replace('"manager"', '"tenant_admin"')).replace(/=+$/, '')}.${sig}`;
     await expectProblem(await openSocket(`http://api.test/api/command-center/ws?tenant=acme&ticket=${forged}`), 401);
     await expectProblem(await openSocket(t.url.replace('tenant=acme', 'tenant=globex')), 401);
-    const expired = await signTicket(env.TICKET_SECRET, { tenant: 'acme', user: IDS['manager@acme.test']!, role: 'manager', team: null, department: null, filter: {} }, Date.now() - 60_000);
-    await expectProblem(await openSocket(`http://api.test/api/command-center/ws?tenant=acme&ticket=${encodeURIComponent(expired.ticket)}`), 401);
-    const wrongKey = await signTicket('not-the-ticket-secret-but-long-enough-000', { tenant: 'acme', user: IDS['manager@acme.test']!, role: 'manager', team: null, department: null, filter: {} });
-    await expectProblem(await openSocket(`http://api.test/api/command-center/ws?tenant=acme&ticket=${encodeURIComponent(wrongKey.ticket)}`), 401);
+    const expired = await signTicket(
+      env.TICKET_SECRET,
+      { tenant: 'acme', user: IDS['manager@acme.test']!, role: 'manager', team: null, department: null, filter: {} },
+      Date.now() - 60_000,
+    );
+    await expectProblem(
+      await openSocket(
+        `http://api.test/api/command-center/ws?tenant=acme&ticket=${encodeURIComponent(expired.ticket)}`,
+      ),
+      401,
+    );
+    const wrongKey = await signTicket('not-the-ticket-secret-but-long-enough-000', {
+      tenant: 'acme',
+      user: IDS['manager@acme.test']!,
+      role: 'manager',
+      team: null,
+      department: null,
+      filter: {},
+    });
+    await expectProblem(
+      await openSocket(
+        `http://api.test/api/command-center/ws?tenant=acme&ticket=${encodeURIComponent(wrongKey.ticket)}`,
+      ),
+      401,
+    );
     const fresh = await ticketFor('acme_manager');
     await expectProblem(await openSocket(fresh.url, { origin: 'https://evil.example' }), 403);
     await expectProblem(await call('/api/command-center/tickets', { method: 'POST', body: {} }), 401);
   });
 
-  it('delivers a tenant\'s alerts to its managers and nothing to another tenant', async () => {
+  it("delivers a tenant's alerts to its managers and nothing to another tenant", async () => {
     const acme = await connect('acme_manager');
     const globex = await connect('globex_manager');
     const res = await manualAlert('acme_manager', { title: 'Isolation probe' });
@@ -129,8 +161,13 @@ describe('command center tickets and sockets', () => {
     const frame = await agent.next('alert.created');
     expect(frame.data).toMatchObject({ title: 'About agent1' });
     await new Promise((r) => setTimeout(r, 300));
-    expect(agent.frames.filter((f) => f.type === 'alert.created').map((f) => (f.data as { title: string }).title)).toEqual(['About agent1']);
-    expect(agent.frames.some((f) => f.type === 'metrics'), 'agents get no tenant metrics').toBe(false);
+    expect(
+      agent.frames.filter((f) => f.type === 'alert.created').map((f) => (f.data as { title: string }).title),
+    ).toEqual(['About agent1']);
+    expect(
+      agent.frames.some((f) => f.type === 'metrics'),
+      'agents get no tenant metrics',
+    ).toBe(false);
     agent.ws.close();
   });
 
@@ -166,14 +203,23 @@ describe('command center tickets and sockets', () => {
     // instead: identity serialised on each socket, and state in SQLite rather than memory.
     const manager = await connect('acme_manager');
     const agent = await connect('acme_agent');
-    const identities = await runInDurableObject(hub('acme'), (_i, state) => state.getWebSockets().map((ws) => ws.deserializeAttachment() as { userId: string; role: string }));
-    expect(identities).toEqual(expect.arrayContaining([expect.objectContaining({ userId: IDS['manager@acme.test'], role: 'manager' }), expect.objectContaining({ userId: IDS['agent@acme.test'], role: 'agent' })]));
+    const identities = await runInDurableObject(hub('acme'), (_i, state) =>
+      state.getWebSockets().map((ws) => ws.deserializeAttachment() as { userId: string; role: string }),
+    );
+    expect(identities).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ userId: IDS['manager@acme.test'], role: 'manager' }),
+        expect.objectContaining({ userId: IDS['agent@acme.test'], role: 'agent' }),
+      ]),
+    );
     await as('acme_agent2', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'on_call' } });
     manager.ws.close();
     agent.ws.close();
     await abortAllDurableObjects();
     const snapshot = await json(await as('acme_manager', '/api/command-center/realtime'));
-    expect(snapshot.agent_statuses[IDS['agent2@acme.test']!], 'live state survives a new instance').toMatchObject({ status: 'on_call' });
+    expect(snapshot.agent_statuses[IDS['agent2@acme.test']!], 'live state survives a new instance').toMatchObject({
+      status: 'on_call',
+    });
   });
 
   it('resumes from the last seq, or sends a fresh snapshot when that is gone', async () => {
@@ -186,7 +232,10 @@ describe('command center tickets and sockets', () => {
     const resumed = live(await openSocket(`${t.url}&resume_from=${seen.seq}`));
     const missed = await resumed.next('alert.created');
     expect((missed.data as { title: string }).title).toBe('Missed');
-    expect(resumed.frames.some((f) => f.type === 'snapshot'), 'no snapshot when the buffer covers the gap').toBe(false);
+    expect(
+      resumed.frames.some((f) => f.type === 'snapshot'),
+      'no snapshot when the buffer covers the gap',
+    ).toBe(false);
     resumed.ws.close();
     const t2 = await ticketFor('acme_manager');
     const tooOld = live(await openSocket(`${t2.url}&resume_from=0`));
@@ -204,19 +253,40 @@ describe('command center tickets and sockets', () => {
 describe('alerts', () => {
   it('moves through open → acknowledged → resolved, refuses other moves with 409, and audits each', async () => {
     const created = await json(await manualAlert('acme_manager', { title: 'State machine' }));
-    const put = (status: string) => as('acme_manager', `/api/command-center/alerts/${created.id}`, { method: 'PUT', body: { status, resolution_notes: 'done' } });
+    const put = (status: string) =>
+      as('acme_manager', `/api/command-center/alerts/${created.id}`, {
+        method: 'PUT',
+        body: { status, resolution_notes: 'done' },
+      });
     expect((await json(await put('acknowledged'))).status).toBe('acknowledged');
     await expectProblem(await put('acknowledged'), 409);
     const resolved = await json(await put('resolved'));
-    expect(resolved).toMatchObject({ status: 'resolved', resolution_notes: 'done', resolved_by: IDS['manager@acme.test'] });
+    expect(resolved).toMatchObject({
+      status: 'resolved',
+      resolution_notes: 'done',
+      resolved_by: IDS['manager@acme.test'],
+    });
     await expectProblem(await put('dismissed'), 409);
-    await expectProblem(await as('acme_manager', '/api/command-center/alerts/00000000-0000-4000-8000-000000000000', { method: 'PUT', body: { status: 'resolved' } }), 404);
-    await expectProblem(await as('acme_manager', `/api/command-center/alerts/${created.id}`, { method: 'PUT', body: { status: 'open' } }), 422);
+    await expectProblem(
+      await as('acme_manager', '/api/command-center/alerts/00000000-0000-4000-8000-000000000000', {
+        method: 'PUT',
+        body: { status: 'resolved' },
+      }),
+      404,
+    );
+    await expectProblem(
+      await as('acme_manager', `/api/command-center/alerts/${created.id}`, { method: 'PUT', body: { status: 'open' } }),
+      422,
+    );
     const audit = await json(await as('acme_admin', `/api/admin/audit-logs?entity_type=alerts&limit=100`));
-    expect(audit.data.filter((e: { entity_id: string }) => e.entity_id === created.id).map((e: { action: string }) => e.action)).toEqual(['alerts.update', 'alerts.update', 'alerts.insert']);
+    expect(
+      audit.data
+        .filter((e: { entity_id: string }) => e.entity_id === created.id)
+        .map((e: { action: string }) => e.action),
+    ).toEqual(['alerts.update', 'alerts.update', 'alerts.insert']);
   });
 
-  it('lists with filters and pagination, manager and up, never another tenant\'s', async () => {
+  it("lists with filters and pagination, manager and up, never another tenant's", async () => {
     await manualAlert('acme_manager', { severity: 'critical', title: 'Critical one' });
     const critical = await json(await as('acme_manager', '/api/command-center/alerts?severity=critical&limit=5'));
     expect(critical.data.every((a: { severity: string }) => a.severity === 'critical')).toBe(true);
@@ -225,15 +295,26 @@ describe('alerts', () => {
     const globex = await json(await as('globex_manager', '/api/command-center/alerts?limit=100'));
     expect(globex.data.every((a: { title: string }) => a.title !== 'Critical one')).toBe(true);
     const acmeAlert = critical.data[0];
-    await expectProblem(await as('globex_manager', `/api/command-center/alerts/${acmeAlert.id}`, { method: 'PUT', body: { status: 'acknowledged' } }), 404);
+    await expectProblem(
+      await as('globex_manager', `/api/command-center/alerts/${acmeAlert.id}`, {
+        method: 'PUT',
+        body: { status: 'acknowledged' },
+      }),
+      404,
+    );
   });
 });
 
 describe('agent presence, alarms and REST views', () => {
-  it('tracks an agent\'s status, raises an alert for an overdue break, and takes a silent agent offline', async () => {
-    await as('globex_admin', '/api/admin/settings', { method: 'PUT', body: { category: 'command_center', settings: { break_max_seconds: 1, heartbeat_timeout_seconds: 2 } } });
+  it("tracks an agent's status, raises an alert for an overdue break, and takes a silent agent offline", async () => {
+    await as('globex_admin', '/api/admin/settings', {
+      method: 'PUT',
+      body: { category: 'command_center', settings: { break_max_seconds: 1, heartbeat_timeout_seconds: 2 } },
+    });
     const manager = await connect('globex_manager');
-    const status = await json(await as('globex_agent', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'break' } }));
+    const status = await json(
+      await as('globex_agent', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'break' } }),
+    );
     expect(status).toMatchObject({ agent_id: IDS['agent@globex.test'], status: 'break' });
     expect(((await manager.next('agent.status')).data as { status: string }).status).toBe('break');
     // The hub's alarm fires at the threshold; the alert is recorded in Postgres through the
@@ -247,31 +328,64 @@ describe('agent presence, alarms and REST views', () => {
     manager.ws.close();
   });
 
-  it('takes presence thresholds from the tenant\'s command_center settings', async () => {
-    await as('acme_admin', '/api/admin/settings', { method: 'PUT', body: { category: 'command_center', settings: { wrap_up_max_seconds: 1 } } });
+  it("takes presence thresholds from the tenant's command_center settings", async () => {
+    await as('acme_admin', '/api/admin/settings', {
+      method: 'PUT',
+      body: { category: 'command_center', settings: { wrap_up_max_seconds: 1 } },
+    });
     const manager = await connect('acme_manager');
     await as('acme_agent2', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'wrap_up' } });
     const frame = await manager.next('alert.created', 10_000);
     expect(frame.data).toMatchObject({ type: 'long_wrap_up', agent_id: IDS['agent2@acme.test'] });
     await as('acme_agent2', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'available' } });
-    await as('acme_admin', '/api/admin/settings', { method: 'PUT', body: { category: 'command_center', settings: { wrap_up_max_seconds: null } } });
+    await as('acme_admin', '/api/admin/settings', {
+      method: 'PUT',
+      body: { category: 'command_center', settings: { wrap_up_max_seconds: null } },
+    });
     manager.ws.close();
   });
 
   it('validates status changes and dashboards per user', async () => {
-    await expectProblem(await as('acme_agent', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'asleep' } }), 422);
+    await expectProblem(
+      await as('acme_agent', '/api/command-center/agents/me/status', { method: 'PUT', body: { status: 'asleep' } }),
+      422,
+    );
     const initial = await json(await as('acme_agent', '/api/command-center/dashboard'));
     expect(initial.is_default).toBe(true);
     const widgets = [
       { type: 'alerts', position: { x: 0, y: 0, w: 6, h: 4 }, config: {} },
       { type: 'metrics', position: { x: 6, y: 0, w: 6, h: 4 }, config: { period: 'day' } },
     ];
-    expect((await json(await as('acme_agent', '/api/command-center/dashboard', { method: 'PUT', body: { widgets } }))).widgets).toEqual(widgets);
-    expect((await json(await as('acme_manager', '/api/command-center/dashboard'))).is_default, 'layouts are per user').toBe(true);
-    const overlap = await expectProblem(await as('acme_agent', '/api/command-center/dashboard', { method: 'PUT', body: { widgets: [widgets[0], { ...widgets[1], position: { x: 3, y: 0, w: 6, h: 4 } }] } }), 422);
+    expect(
+      (await json(await as('acme_agent', '/api/command-center/dashboard', { method: 'PUT', body: { widgets } })))
+        .widgets,
+    ).toEqual(widgets);
+    expect(
+      (await json(await as('acme_manager', '/api/command-center/dashboard'))).is_default,
+      'layouts are per user',
+    ).toBe(true);
+    const overlap = await expectProblem(
+      await as('acme_agent', '/api/command-center/dashboard', {
+        method: 'PUT',
+        body: { widgets: [widgets[0], { ...widgets[1], position: { x: 3, y: 0, w: 6, h: 4 } }] },
+      }),
+      422,
+    );
     expect(overlap.errors?.[0]?.field).toBe('widgets.1.position');
-    await expectProblem(await as('acme_agent', '/api/command-center/dashboard', { method: 'PUT', body: { widgets: [{ type: 'lava_lamp', position: { x: 0, y: 0, w: 1, h: 1 }, config: {} }] } }), 422);
-    await expectProblem(await as('acme_agent', '/api/command-center/dashboard', { method: 'PUT', body: { widgets: [{ type: 'alerts', position: { x: 10, y: 0, w: 6, h: 1 }, config: {} }] } }), 422);
+    await expectProblem(
+      await as('acme_agent', '/api/command-center/dashboard', {
+        method: 'PUT',
+        body: { widgets: [{ type: 'lava_lamp', position: { x: 0, y: 0, w: 1, h: 1 }, config: {} }] },
+      }),
+      422,
+    );
+    await expectProblem(
+      await as('acme_agent', '/api/command-center/dashboard', {
+        method: 'PUT',
+        body: { widgets: [{ type: 'alerts', position: { x: 10, y: 0, w: 6, h: 1 }, config: {} }] },
+      }),
+      422,
+    );
   });
 
   it('serves realtime and metrics to managers only', async () => {
@@ -283,7 +397,9 @@ describe('agent presence, alarms and REST views', () => {
     expect(m.call_volume).toBeGreaterThan(0);
     expect(Array.isArray(m.groups)).toBe(true);
     await expectProblem(await as('acme_manager', '/api/command-center/metrics?period=decade'), 422);
-    const rt = await json(await as('super_admin', '/api/command-center/realtime', { headers: { 'x-tenant-id': 'acme' } }));
+    const rt = await json(
+      await as('super_admin', '/api/command-center/realtime', { headers: { 'x-tenant-id': 'acme' } }),
+    );
     expect(rt).toHaveProperty('active_calls');
   });
 });

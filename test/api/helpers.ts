@@ -19,9 +19,21 @@ function idsOf(realm: RealmFile): Record<string, string> {
   return Object.fromEntries((realm.users ?? []).filter((u) => u.email).map((u) => [u.email!, u.id]));
 }
 /** Keycloak ids (token `sub`, users.id) of the demo identities, by email. */
-export const IDS: Record<string, string> = { ...idsOf(acmeRealm as RealmFile), ...idsOf(globexRealm as RealmFile), ...idsOf(platformRealm as RealmFile) };
+export const IDS: Record<string, string> = {
+  ...idsOf(acmeRealm as RealmFile),
+  ...idsOf(globexRealm as RealmFile),
+  ...idsOf(platformRealm as RealmFile),
+};
 
-export type Who = 'super_admin' | 'acme_admin' | 'acme_manager' | 'acme_agent' | 'acme_agent2' | 'globex_admin' | 'globex_manager' | 'globex_agent';
+export type Who =
+  | 'super_admin'
+  | 'acme_admin'
+  | 'acme_manager'
+  | 'acme_agent'
+  | 'acme_agent2'
+  | 'globex_admin'
+  | 'globex_manager'
+  | 'globex_agent';
 export const USERS: Record<Who, { email: string; tenant: string }> = {
   super_admin: { email: 'root@platform.test', tenant: 'platform' },
   acme_admin: { email: 'admin@acme.test', tenant: 'acme' },
@@ -40,7 +52,14 @@ export async function passwordGrant(email: string, tenant: string, password = PA
   const res = await fetch(`${KEYCLOAK}/realms/${realmOf(tenant)}/protocol/openid-connect/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'password', client_id: 'qa-api', client_secret: 'dev-secret', username: email, password, scope: 'openid' }),
+    body: new URLSearchParams({
+      grant_type: 'password',
+      client_id: 'qa-api',
+      client_secret: 'dev-secret',
+      username: email,
+      password,
+      scope: 'openid',
+    }),
   });
   if (!res.ok) throw new Error(`login of ${email} failed: ${res.status} ${await res.text()}`);
   return (await res.json()) as { access_token: string; refresh_token: string; id_token: string };
@@ -64,7 +83,13 @@ export async function call(path: string, init: Init = {}): Promise<Response> {
   const headers: Record<string, string> = { ...init.headers };
   let body: BodyInit | undefined;
   if (init.body !== undefined) {
-    if (typeof init.body === 'string' || init.body instanceof ArrayBuffer || init.body instanceof Uint8Array || init.body instanceof FormData) body = init.body as BodyInit;
+    if (
+      typeof init.body === 'string' ||
+      init.body instanceof ArrayBuffer ||
+      init.body instanceof Uint8Array ||
+      init.body instanceof FormData
+    )
+      body = init.body as BodyInit;
     else {
       body = JSON.stringify(init.body);
       headers['content-type'] ??= 'application/json';
@@ -95,16 +120,35 @@ export async function expectProblem(res: Response, status: number) {
   if (!res.headers.get('content-type')?.startsWith('application/problem+json')) {
     throw new Error(`expected application/problem+json, got ${res.headers.get('content-type')}`);
   }
-  return body as { type: string; title: string; status: number; detail?: string; request_id?: string; errors?: { field: string; message: string }[] };
+  return body as {
+    type: string;
+    title: string;
+    status: number;
+    detail?: string;
+    request_id?: string;
+    errors?: { field: string; message: string }[];
+  };
 }
 
 /** A token signed with the realm's real private key, with whatever claims and header a test needs. */
-export async function forgeToken(realm: string, claims: JWTPayload & Record<string, unknown>, header: { kid?: string; alg?: string } = {}) {
+export async function forgeToken(
+  realm: string,
+  claims: JWTPayload & Record<string, unknown>,
+  header: { kid?: string; alg?: string } = {},
+) {
   const key = inject('signingKeys')[realm];
   if (!key) throw new Error(`no signing key for ${realm}`);
   const privateKey = await importJWK(key.privateJwk, 'RS256');
   const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ iat: now, exp: now + 300, typ: 'Bearer', azp: 'qa-api', aud: 'qa-api', iss: `${KEYCLOAK}/realms/${realm}`, ...claims })
+  return new SignJWT({
+    iat: now,
+    exp: now + 300,
+    typ: 'Bearer',
+    azp: 'qa-api',
+    aud: 'qa-api',
+    iss: `${KEYCLOAK}/realms/${realm}`,
+    ...claims,
+  })
     .setProtectedHeader({ alg: 'RS256', typ: 'JWT', kid: header.kid ?? key.kid })
     .sign(privateKey);
 }
@@ -119,7 +163,12 @@ export function runtimeSql() {
 }
 
 /** Statements in one transaction, the first setting the tenant context as the API does. */
-export async function asTenant(tenant: string, userId: string, role: string, queries: { query: string; params?: unknown[] }[]) {
+export async function asTenant(
+  tenant: string,
+  userId: string,
+  role: string,
+  queries: { query: string; params?: unknown[] }[],
+) {
   const sql = runtimeSql();
   const results = await sql.transaction([
     sql.query('select set_tenant_context($1, $2, $3)', [tenant, userId, role]),
@@ -152,11 +201,16 @@ export function wavBytes(seconds = 0.5): Uint8Array {
 }
 
 /** multipart/form-data with the parts in the given order; `audio` as a file part. */
-export function callForm(parts: { metadata?: unknown; audio?: Uint8Array; audioName?: string }, order: ('metadata' | 'audio')[] = ['metadata', 'audio']): FormData {
+export function callForm(
+  parts: { metadata?: unknown; audio?: Uint8Array; audioName?: string },
+  order: ('metadata' | 'audio')[] = ['metadata', 'audio'],
+): FormData {
   const form = new FormData();
   for (const p of order) {
-    if (p === 'metadata' && parts.metadata !== undefined) form.append('metadata', typeof parts.metadata === 'string' ? parts.metadata : JSON.stringify(parts.metadata));
-    if (p === 'audio' && parts.audio) form.append('audio_file', new File([parts.audio], parts.audioName ?? 'call.wav', { type: 'audio/wav' }));
+    if (p === 'metadata' && parts.metadata !== undefined)
+      form.append('metadata', typeof parts.metadata === 'string' ? parts.metadata : JSON.stringify(parts.metadata));
+    if (p === 'audio' && parts.audio)
+      form.append('audio_file', new File([parts.audio], parts.audioName ?? 'call.wav', { type: 'audio/wav' }));
   }
   return form;
 }
@@ -165,7 +219,13 @@ export function callForm(parts: { metadata?: unknown; audio?: Uint8Array; audioN
 export async function uploadCall(who: Who, form: FormData, headers: Record<string, string> = {}): Promise<Response> {
   const token = await tokenOf(who);
   const worker = (exports as unknown as { default: Fetcher }).default;
-  return worker.fetch(new Request('http://api.test/api/calls', { method: 'POST', headers: { authorization: `Bearer ${token}`, ...headers }, body: form }));
+  return worker.fetch(
+    new Request('http://api.test/api/calls', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      body: form,
+    }),
+  );
 }
 
 /** Objects stored under a tenant's prefix in the AUDIO bucket. */
@@ -175,7 +235,11 @@ export async function storedObjects(tenant: string): Promise<string[]> {
 }
 
 /** Polls until `check` returns a value (or the time runs out). */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false>, ms = 20_000, every = 200): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false>,
+  ms = 20_000,
+  every = 200,
+): Promise<T> {
   const until = Date.now() + ms;
   for (;;) {
     const value = await check();

@@ -12,7 +12,14 @@ describe('public surface', () => {
   it('serves an OpenAPI 3.1 document generated from the routes', async () => {
     const doc = await json(await call('/openapi.json'));
     expect(doc.openapi).toBe('3.1.0');
-    for (const path of ['/api/auth/login', '/api/tenants', '/api/tenants/{tenant_id}/usage', '/api/organizations/{org_id}/teams', '/api/users/{user_id}/permissions', '/api/admin/audit-logs']) {
+    for (const path of [
+      '/api/auth/login',
+      '/api/tenants',
+      '/api/tenants/{tenant_id}/usage',
+      '/api/organizations/{org_id}/teams',
+      '/api/users/{user_id}/permissions',
+      '/api/admin/audit-logs',
+    ]) {
       expect(doc.paths, `documents ${path}`).toHaveProperty([path]);
     }
     expect(doc.components.securitySchemes.bearerAuth.scheme).toBe('bearer');
@@ -33,7 +40,14 @@ describe('public surface', () => {
 
   it('answers CORS preflights for the allowed origins only', async () => {
     const preflight = (origin: string) =>
-      call('/api/users', { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' } });
+      call('/api/users', {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'POST',
+          'access-control-request-headers': 'authorization,content-type',
+        },
+      });
     const allowed = await preflight('http://localhost:3000');
     expect(allowed.headers.get('access-control-allow-origin')).toBe('http://localhost:3000');
     expect(allowed.headers.get('access-control-allow-headers')).toContain('authorization');
@@ -42,7 +56,13 @@ describe('public surface', () => {
   });
 
   it('requires a token on every /api route', async () => {
-    for (const path of ['/api/users', '/api/organizations', '/api/tenants', '/api/admin/settings', '/api/auth/profile']) {
+    for (const path of [
+      '/api/users',
+      '/api/organizations',
+      '/api/tenants',
+      '/api/admin/settings',
+      '/api/auth/profile',
+    ]) {
       const res = await call(path);
       const body = await expectProblem(res, 401);
       expect(res.headers.get('www-authenticate')).toBe('Bearer');

@@ -21,39 +21,110 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/api/auth/profile', min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/tenants', min: 'super_admin', ok: 200 },
   {
-    method: 'POST', path: '/api/tenants', min: 'super_admin', ok: 201,
-    body: () => { const id = `rm${uniq()}`; return { tenant_id: id, display_name: 'Matrix', subdomain: id, admin: { email: `admin@${id}.test`, first_name: 'A', last_name: 'B', password: 'a-long-password-1' } }; },
+    method: 'POST',
+    path: '/api/tenants',
+    min: 'super_admin',
+    ok: 201,
+    body: () => {
+      const id = `rm${uniq()}`;
+      return {
+        tenant_id: id,
+        display_name: 'Matrix',
+        subdomain: id,
+        admin: { email: `admin@${id}.test`, first_name: 'A', last_name: 'B', password: 'a-long-password-1' },
+      };
+    },
   },
   { method: 'GET', path: '/api/tenants/acme', min: 'tenant_admin', ok: 200 },
-  { method: 'PUT', path: '/api/tenants/acme', min: 'tenant_admin', ok: 200, body: () => ({ branding: { matrix: uniq() } }) },
+  {
+    method: 'PUT',
+    path: '/api/tenants/acme',
+    min: 'tenant_admin',
+    ok: 200,
+    body: () => ({ branding: { matrix: uniq() } }),
+  },
   { method: 'GET', path: '/api/tenants/acme/usage', min: 'tenant_admin', ok: 200 },
   { method: 'GET', path: '/api/organizations', min: 'agent', ok: 200 },
   { method: 'POST', path: '/api/organizations', min: 'tenant_admin', ok: 201, body: () => ({ name: `Org ${uniq()}` }) },
   { method: 'GET', path: `/api/organizations/${org}`, min: 'agent', ok: 200 },
   { method: 'GET', path: `/api/organizations/${org}/departments`, min: 'agent', ok: 200 },
-  { method: 'POST', path: `/api/organizations/${org}/departments`, min: 'manager', ok: 201, body: () => ({ name: `Dept ${uniq()}` }) },
+  {
+    method: 'POST',
+    path: `/api/organizations/${org}/departments`,
+    min: 'manager',
+    ok: 201,
+    body: () => ({ name: `Dept ${uniq()}` }),
+  },
   { method: 'GET', path: `/api/organizations/${org}/teams`, min: 'agent', ok: 200 },
-  { method: 'POST', path: `/api/organizations/${org}/teams`, min: 'manager', ok: 201, body: () => ({ name: `Team ${uniq()}` }) },
+  {
+    method: 'POST',
+    path: `/api/organizations/${org}/teams`,
+    min: 'manager',
+    ok: 201,
+    body: () => ({ name: `Team ${uniq()}` }),
+  },
   { method: 'GET', path: '/api/users', min: 'manager', ok: 200 },
-  { method: 'POST', path: '/api/users', min: 'manager', ok: 201, body: () => ({ email: `rm-${uniq()}@acme.test`, first_name: 'R', last_name: 'M', role: 'agent' }) },
+  {
+    method: 'POST',
+    path: '/api/users',
+    min: 'manager',
+    ok: 201,
+    body: () => ({ email: `rm-${uniq()}@acme.test`, first_name: 'R', last_name: 'M', role: 'agent' }),
+  },
   // The agent reads itself; everyone above reads anyone.
   { method: 'GET', path: `/api/users/${agentId}`, min: 'agent', ok: 200 },
   { method: 'GET', path: `/api/users/${agentId}/permissions`, min: 'agent', ok: 200 },
-  { method: 'PUT', path: `/api/users/${agent2Id}`, min: 'manager', ok: 200, body: () => ({ last_name: `Two-${uniq()}` }) },
+  {
+    method: 'PUT',
+    path: `/api/users/${agent2Id}`,
+    min: 'manager',
+    ok: 200,
+    body: () => ({ last_name: `Two-${uniq()}` }),
+  },
   { method: 'GET', path: '/api/admin/feature-flags', min: 'tenant_admin', ok: 200 },
-  { method: 'PUT', path: '/api/admin/feature-flags', min: 'tenant_admin', ok: 200, body: () => ({ feature_key: 'matrix_flag', enabled: true }) },
+  {
+    method: 'PUT',
+    path: '/api/admin/feature-flags',
+    min: 'tenant_admin',
+    ok: 200,
+    body: () => ({ feature_key: 'matrix_flag', enabled: true }),
+  },
   { method: 'GET', path: '/api/admin/settings', min: 'tenant_admin', ok: 200 },
-  { method: 'PUT', path: '/api/admin/settings', min: 'tenant_admin', ok: 200, body: () => ({ category: 'matrix', settings: { n: uniq() } }) },
+  {
+    method: 'PUT',
+    path: '/api/admin/settings',
+    min: 'tenant_admin',
+    ok: 200,
+    body: () => ({ category: 'matrix', settings: { n: uniq() } }),
+  },
   { method: 'GET', path: '/api/admin/audit-logs', min: 'tenant_admin', ok: 200 },
   // Calls and criteria.
   { method: 'GET', path: '/api/calls', min: 'agent', ok: 200 },
-  { method: 'POST', path: '/api/calls/uploads', min: 'agent', ok: 201, body: () => ({ content_type: 'audio/wav', content_length: 1000 }) },
+  {
+    method: 'POST',
+    path: '/api/calls/uploads',
+    min: 'agent',
+    ok: 201,
+    body: () => ({ content_type: 'audio/wav', content_length: 1000 }),
+  },
   { method: 'GET', path: '/api/evaluation-criteria/templates', min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/evaluation-criteria', min: 'agent', ok: 200 },
-  { method: 'POST', path: '/api/evaluation-criteria', min: 'manager', ok: 201, body: () => ({ name: `C ${uniq()}`, category: 'x', max_points: 5 }) },
+  {
+    method: 'POST',
+    path: '/api/evaluation-criteria',
+    min: 'manager',
+    ok: 201,
+    body: () => ({ name: `C ${uniq()}`, category: 'x', max_points: 5 }),
+  },
   { method: 'GET', path: '/api/evaluation-criteria/sets', min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
-  { method: 'PUT', path: '/api/integrations/generic', min: 'tenant_admin', ok: 200, body: () => ({ secret: 'x'.repeat(40), media_origins: ['https://media.example.com'] }) },
+  {
+    method: 'PUT',
+    path: '/api/integrations/generic',
+    min: 'tenant_admin',
+    ok: 200,
+    body: () => ({ secret: 'x'.repeat(40), media_origins: ['https://media.example.com'] }),
+  },
 ];
 
 const CALLERS: { who: Who; role: Role }[] = [
@@ -91,12 +162,18 @@ describe('role matrix', () => {
     for (const make of CALL_ENDPOINTS) {
       const e = make(call_id);
       const res = await as(who, e.path, { method: e.method, headers });
-      expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(atLeast(role, e.min) ? e.ok : 403);
+      expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(
+        atLeast(role, e.min) ? e.ok : 403,
+      );
     }
     // Manager-only actions on the same call.
     const reanalysis = await as(who, `/api/calls/${call_id}/analysis`, { method: 'POST', headers, body: {} });
     expect(reanalysis.status, `re-analysis as ${role}`).toBe(atLeast(role, 'manager') ? 409 : 403); // 409: not transcribed yet
-    const labels = await as(who, `/api/calls/${call_id}/transcription`, { method: 'PUT', headers, body: { segments: [{ index: 0, speaker: 'agent' }] } });
+    const labels = await as(who, `/api/calls/${call_id}/transcription`, {
+      method: 'PUT',
+      headers,
+      body: { segments: [{ index: 0, speaker: 'agent' }] },
+    });
     expect(labels.status, `relabel as ${role}`).toBe(atLeast(role, 'manager') ? 404 : 403); // 404: no transcript yet
     const del = await as(who, `/api/calls/${call_id}`, { method: 'DELETE', headers });
     expect(del.status, `delete as ${role}`).toBe(atLeast(role, 'manager') ? 204 : 403);
@@ -108,7 +185,10 @@ describe('role matrix', () => {
   });
 
   it('does not let a manager create or change a user above its own role', async () => {
-    const res = await as('acme_manager', '/api/users', { method: 'POST', body: { email: `up-${uniq()}@acme.test`, first_name: 'U', last_name: 'P', role: 'tenant_admin' } });
+    const res = await as('acme_manager', '/api/users', {
+      method: 'POST',
+      body: { email: `up-${uniq()}@acme.test`, first_name: 'U', last_name: 'P', role: 'tenant_admin' },
+    });
     expect(res.status).toBe(403);
     const admin = IDS['admin@acme.test']!;
     const put = await as('acme_manager', `/api/users/${admin}`, { method: 'PUT', body: { last_name: 'Demoted' } });
@@ -118,14 +198,22 @@ describe('role matrix', () => {
   });
 
   it('lets a tenant admin create a tenant admin but never a super admin', async () => {
-    const ok = await as('acme_admin', '/api/users', { method: 'POST', body: { email: `ta-${uniq()}@acme.test`, first_name: 'T', last_name: 'A', role: 'tenant_admin' } });
+    const ok = await as('acme_admin', '/api/users', {
+      method: 'POST',
+      body: { email: `ta-${uniq()}@acme.test`, first_name: 'T', last_name: 'A', role: 'tenant_admin' },
+    });
     expect(ok.status).toBe(201);
-    const no = await as('acme_admin', '/api/users', { method: 'POST', body: { email: `sa-${uniq()}@acme.test`, first_name: 'S', last_name: 'A', role: 'super_admin' } });
+    const no = await as('acme_admin', '/api/users', {
+      method: 'POST',
+      body: { email: `sa-${uniq()}@acme.test`, first_name: 'S', last_name: 'A', role: 'super_admin' },
+    });
     expect(no.status, 'super_admin is not a tenant role at all').toBe(422);
   });
 
   it('only lets a super admin change tier, status and limits', async () => {
-    expect((await as('acme_admin', '/api/tenants/acme', { method: 'PUT', body: { tier: 'enterprise' } })).status).toBe(403);
+    expect((await as('acme_admin', '/api/tenants/acme', { method: 'PUT', body: { tier: 'enterprise' } })).status).toBe(
+      403,
+    );
     const ok = await as('super_admin', '/api/tenants/acme', { method: 'PUT', body: { limits: { max_users: 300 } } });
     expect(ok.status).toBe(200);
     expect((await json(ok)).limits.max_users).toBe(300);

@@ -27,14 +27,25 @@ describe('stuck-call sweeper (cron)', () => {
   it('purges idempotency keys older than 24 hours, in every tenant, and keeps fresh ones', async () => {
     const old = `old-${crypto.randomUUID()}`;
     const fresh = `fresh-${crypto.randomUUID()}`;
-    for (const [tenant, user] of [['acme', IDS['agent@acme.test']], ['globex', IDS['agent@globex.test']]] as const) {
+    for (const [tenant, user] of [
+      ['acme', IDS['agent@acme.test']],
+      ['globex', IDS['agent@globex.test']],
+    ] as const) {
       await asTenant(tenant, user!, 'agent', [
-        { query: `insert into idempotency_keys (tenant_id, key, request_hash, status, response, created_at) values ($1, $2, 'x', 202, '{}', now() - interval '25 hours'), ($1, $3, 'x', 202, '{}', now())`, params: [tenant, old, fresh] },
+        {
+          query: `insert into idempotency_keys (tenant_id, key, request_hash, status, response, created_at) values ($1, $2, 'x', 202, '{}', now() - interval '25 hours'), ($1, $3, 'x', 202, '{}', now())`,
+          params: [tenant, old, fresh],
+        },
       ]);
     }
     await runCron();
-    for (const [tenant, user] of [['acme', IDS['agent@acme.test']], ['globex', IDS['agent@globex.test']]] as const) {
-      const [rows] = await asTenant(tenant, user!, 'agent', [{ query: 'select key from idempotency_keys where key = any($1::text[])', params: [[old, fresh]] }]);
+    for (const [tenant, user] of [
+      ['acme', IDS['agent@acme.test']],
+      ['globex', IDS['agent@globex.test']],
+    ] as const) {
+      const [rows] = await asTenant(tenant, user!, 'agent', [
+        { query: 'select key from idempotency_keys where key = any($1::text[])', params: [[old, fresh]] },
+      ]);
       expect(rows!.map((r) => r.key)).toEqual([fresh]);
     }
   });

@@ -8,7 +8,13 @@ describe('tenants', () => {
     const id = `t${uniq()}`;
     const res = await as('super_admin', '/api/tenants', {
       method: 'POST',
-      body: { tenant_id: id, display_name: 'Initech', subdomain: id, tier: 'enterprise', admin: { email: `boss@${id}.test`, first_name: 'Bill', last_name: 'Lumbergh', password: 'tps-reports-123' } },
+      body: {
+        tenant_id: id,
+        display_name: 'Initech',
+        subdomain: id,
+        tier: 'enterprise',
+        admin: { email: `boss@${id}.test`, first_name: 'Bill', last_name: 'Lumbergh', password: 'tps-reports-123' },
+      },
     });
     expect(res.status).toBe(201);
     const created = await json(res);
@@ -18,7 +24,12 @@ describe('tenants', () => {
     const discovery = await fetch(`${KEYCLOAK}/realms/qa-${id}/.well-known/openid-configuration`);
     expect(discovery.status, 'the realm exists in Keycloak').toBe(200);
 
-    const login = await json(await call('/api/auth/login', { method: 'POST', body: { username: `boss@${id}.test`, password: 'tps-reports-123', tenant_id: id } }));
+    const login = await json(
+      await call('/api/auth/login', {
+        method: 'POST',
+        body: { username: `boss@${id}.test`, password: 'tps-reports-123', tenant_id: id },
+      }),
+    );
     expect(login.user_info).toMatchObject({ id: created.admin_user_id, role: 'tenant_admin', tenant_id: id });
     const auth = { authorization: `Bearer ${login.access_token}` };
     const org = await call('/api/organizations', { method: 'POST', headers: auth, body: { name: 'HQ' } });
@@ -33,14 +44,27 @@ describe('tenants', () => {
   it('refuses a duplicate tenant id or subdomain with 409 and creates no realm', async () => {
     const res = await as('super_admin', '/api/tenants', {
       method: 'POST',
-      body: { tenant_id: 'acme', display_name: 'Acme again', subdomain: `x${uniq()}`, admin: { email: 'a@b.test', first_name: 'A', last_name: 'B', password: 'long-enough-pass' } },
+      body: {
+        tenant_id: 'acme',
+        display_name: 'Acme again',
+        subdomain: `x${uniq()}`,
+        admin: { email: 'a@b.test', first_name: 'A', last_name: 'B', password: 'long-enough-pass' },
+      },
     });
     await expectProblem(res, 409);
   });
 
   it('validates the tenant id', async () => {
     const body = await expectProblem(
-      await as('super_admin', '/api/tenants', { method: 'POST', body: { tenant_id: 'Platform', display_name: 'x', subdomain: 'x', admin: { email: 'nope', first_name: 'a', last_name: 'b', password: 'short' } } }),
+      await as('super_admin', '/api/tenants', {
+        method: 'POST',
+        body: {
+          tenant_id: 'Platform',
+          display_name: 'x',
+          subdomain: 'x',
+          admin: { email: 'nope', first_name: 'a', last_name: 'b', password: 'short' },
+        },
+      }),
       422,
     );
     expect(body.errors?.map((e) => e.field).sort()).toEqual(['admin.email', 'admin.password', 'tenant_id']);
@@ -57,7 +81,12 @@ describe('tenants', () => {
   it('lets a tenant admin read and update settings, branding and features, merging keys', async () => {
     const mine = await json(await as('acme_admin', '/api/tenants/acme'));
     expect(mine.tenant_id).toBe('acme');
-    const updated = await json(await as('acme_admin', '/api/tenants/acme', { method: 'PUT', body: { branding: { logo_url: 'https://acme.test/logo.png' } } }));
+    const updated = await json(
+      await as('acme_admin', '/api/tenants/acme', {
+        method: 'PUT',
+        body: { branding: { logo_url: 'https://acme.test/logo.png' } },
+      }),
+    );
     expect(updated.branding).toMatchObject({ primary_color: '#0f62fe', logo_url: 'https://acme.test/logo.png' });
   });
 
@@ -74,13 +103,27 @@ describe('tenants', () => {
     const id = `u${uniq()}`;
     await as('super_admin', '/api/tenants', {
       method: 'POST',
-      body: { tenant_id: id, display_name: 'Usage', subdomain: id, admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' } },
+      body: {
+        tenant_id: id,
+        display_name: 'Usage',
+        subdomain: id,
+        admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' },
+      },
     });
-    const login = await json(await call('/api/auth/login', { method: 'POST', body: { username: `a@${id}.test`, password: 'long-enough-pass', tenant_id: id } }));
+    const login = await json(
+      await call('/api/auth/login', {
+        method: 'POST',
+        body: { username: `a@${id}.test`, password: 'long-enough-pass', tenant_id: id },
+      }),
+    );
     const auth = { authorization: `Bearer ${login.access_token}` };
     const before = await json(await call(`/api/tenants/${id}/usage`, { headers: auth }));
     expect(before.calls).toEqual({ total: 0, this_month: 0, today: 0 });
-    const upload = await call('/api/calls', { method: 'POST', headers: auth, body: callForm({ metadata: { direction: 'inbound' }, audio: wavBytes(1) }) });
+    const upload = await call('/api/calls', {
+      method: 'POST',
+      headers: auth,
+      body: callForm({ metadata: { direction: 'inbound' }, audio: wavBytes(1) }),
+    });
     expect(upload.status).toBe(202);
     const after = await json(await call(`/api/tenants/${id}/usage`, { headers: auth }));
     expect(after.calls).toEqual({ total: 1, this_month: 1, today: 1 });
@@ -91,11 +134,23 @@ describe('tenants', () => {
     const id = `s${uniq()}`;
     const created = await as('super_admin', '/api/tenants', {
       method: 'POST',
-      body: { tenant_id: id, display_name: 'Soon suspended', subdomain: id, admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' } },
+      body: {
+        tenant_id: id,
+        display_name: 'Soon suspended',
+        subdomain: id,
+        admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' },
+      },
     });
     expect(created.status).toBe(201);
-    const login = await json(await call('/api/auth/login', { method: 'POST', body: { username: `a@${id}.test`, password: 'long-enough-pass', tenant_id: id } }));
-    expect((await as('super_admin', `/api/tenants/${id}`, { method: 'PUT', body: { status: 'suspended' } })).status).toBe(200);
+    const login = await json(
+      await call('/api/auth/login', {
+        method: 'POST',
+        body: { username: `a@${id}.test`, password: 'long-enough-pass', tenant_id: id },
+      }),
+    );
+    expect(
+      (await as('super_admin', `/api/tenants/${id}`, { method: 'PUT', body: { status: 'suspended' } })).status,
+    ).toBe(200);
     const refused = await call('/api/organizations', { headers: { authorization: `Bearer ${login.access_token}` } });
     expect((await expectProblem(refused, 403)).detail).toBe('This tenant is suspended.');
     expect((await as('super_admin', `/api/tenants/${id}`)).status).toBe(200);

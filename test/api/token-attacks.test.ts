@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { call, expectProblem, forgeToken, IDS, KEYCLOAK, passwordGrant, tokenOf } from './helpers';
 
 const profileWith = (token: string) => call('/api/auth/profile', { headers: { authorization: `Bearer ${token}` } });
-const b64url = (v: object | string) => btoa(typeof v === 'string' ? v : JSON.stringify(v)).replace(/=+$/, '').replace(/\+/g, '-').replace(/\//g, '_');
+const b64url = (v: object | string) =>
+  btoa(typeof v === 'string' ? v : JSON.stringify(v))
+    .replace(/=+$/, '')
+    .replace(/\+/g, '-')
+    .replace(/\//g, '_');
 
 async function jwksFetches(realm: string): Promise<number> {
   const stats = (await (await fetch(`${KEYCLOAK}/__stats`)).json()) as { jwks_fetches: Record<string, number> };
@@ -14,12 +18,21 @@ async function adminToken(): Promise<string> {
   const res = await fetch(`${KEYCLOAK}/realms/master/protocol/openid-connect/token`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ grant_type: 'client_credentials', client_id: 'qa-admin', client_secret: 'dev-admin-secret' }),
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_id: 'qa-admin',
+      client_secret: 'dev-admin-secret',
+    }),
   });
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-const manager = { sub: IDS['manager@acme.test'], realm_access: { roles: ['manager'] }, email: 'manager@acme.test', tenant_id: 'acme' };
+const manager = {
+  sub: IDS['manager@acme.test'],
+  realm_access: { roles: ['manager'] },
+  email: 'manager@acme.test',
+  tenant_id: 'acme',
+};
 
 /** Every one of these must be a 401 that does not say which check failed. */
 async function expectRejected(token: string) {
@@ -30,7 +43,10 @@ async function expectRejected(token: string) {
 describe('token attacks', () => {
   it('accepts a genuine token (control)', async () => {
     expect((await profileWith(await tokenOf('acme_manager'))).status).toBe(200);
-    expect((await profileWith(await forgeToken('qa-acme', manager))).status, 'a token signed with the realm key and valid claims passes').toBe(200);
+    expect(
+      (await profileWith(await forgeToken('qa-acme', manager))).status,
+      'a token signed with the realm key and valid claims passes',
+    ).toBe(200);
   });
 
   it.each([
@@ -50,10 +66,20 @@ describe('token attacks', () => {
   });
 
   it('rejects HS256 signed with the realm public key as the secret', async () => {
-    const jwks = (await (await fetch(`${KEYCLOAK}/realms/qa-acme/protocol/openid-connect/certs`)).json()) as { keys: { kid: string; n: string; use: string }[] };
+    const jwks = (await (await fetch(`${KEYCLOAK}/realms/qa-acme/protocol/openid-connect/certs`)).json()) as {
+      keys: { kid: string; n: string; use: string }[];
+    };
     const sig = jwks.keys.find((k) => k.use === 'sig')!;
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ ...manager, typ: 'Bearer', azp: 'qa-api', aud: 'qa-api', iss: `${KEYCLOAK}/realms/qa-acme`, iat: now, exp: now + 300 })
+    const token = await new SignJWT({
+      ...manager,
+      typ: 'Bearer',
+      azp: 'qa-api',
+      aud: 'qa-api',
+      iss: `${KEYCLOAK}/realms/qa-acme`,
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: 'HS256', kid: sig.kid })
       .sign(new TextEncoder().encode(JSON.stringify(sig)));
     await expectRejected(token);
@@ -96,18 +122,33 @@ describe('token attacks', () => {
   });
 
   it('never honours super_admin from a tenant realm', async () => {
-    const res = await call('/api/tenants', { headers: { authorization: `Bearer ${await forgeToken('qa-acme', { ...manager, realm_access: { roles: ['super_admin', 'manager'] } })}` } });
+    const res = await call('/api/tenants', {
+      headers: {
+        authorization: `Bearer ${await forgeToken('qa-acme', { ...manager, realm_access: { roles: ['super_admin', 'manager'] } })}`,
+      },
+    });
     await expectProblem(res, 403);
   });
 
   it('answers 403, not 401, for a genuine token without any role of ours', async () => {
-    await expectProblem(await profileWith(await forgeToken('qa-acme', { ...manager, realm_access: { roles: ['offline_access'] } })), 403);
+    await expectProblem(
+      await profileWith(await forgeToken('qa-acme', { ...manager, realm_access: { roles: ['offline_access'] } })),
+      403,
+    );
   });
 
   it('refetches the JWKS once for an unknown kid, then rejects', async () => {
     const stranger = await generateKeyPair('RS256');
     const now = Math.floor(Date.now() / 1000);
-    const token = await new SignJWT({ ...manager, typ: 'Bearer', azp: 'qa-api', aud: 'qa-api', iss: `${KEYCLOAK}/realms/qa-acme`, iat: now, exp: now + 300 })
+    const token = await new SignJWT({
+      ...manager,
+      typ: 'Bearer',
+      azp: 'qa-api',
+      aud: 'qa-api',
+      iss: `${KEYCLOAK}/realms/qa-acme`,
+      iat: now,
+      exp: now + 300,
+    })
       .setProtectedHeader({ alg: 'RS256', kid: 'unknown-kid' })
       .sign(stranger.privateKey);
     await profileWith(await tokenOf('acme_manager')); // warm
@@ -122,7 +163,12 @@ describe('token attacks', () => {
     const res = await fetch(`${KEYCLOAK}/admin/realms/qa-globex/components`, {
       method: 'POST',
       headers: { authorization: `Bearer ${await adminToken()}`, 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'rotated', providerId: 'rsa-generated', providerType: 'org.keycloak.keys.KeyProvider', config: { priority: ['500'] } }),
+      body: JSON.stringify({
+        name: 'rotated',
+        providerId: 'rsa-generated',
+        providerType: 'org.keycloak.keys.KeyProvider',
+        config: { priority: ['500'] },
+      }),
     });
     expect(res.status).toBe(201);
     const fresh = (await passwordGrant('manager@globex.test', 'globex')).access_token;

@@ -8,7 +8,9 @@ const A = DEMO.acme;
 describe('users', () => {
   it('lists with filters and pagination', async () => {
     const agents = await json(await as('acme_manager', '/api/users?role=agent'));
-    expect(agents.data.map((u: { email: string }) => u.email)).toEqual(expect.arrayContaining(['agent@acme.test', 'agent2@acme.test']));
+    expect(agents.data.map((u: { email: string }) => u.email)).toEqual(
+      expect.arrayContaining(['agent@acme.test', 'agent2@acme.test']),
+    );
     expect(agents.data.every((u: { role: string }) => u.role === 'agent')).toBe(true);
     const team = await json(await as('acme_manager', `/api/users?team_id=${A.teams.billingTier1}`));
     expect(team.data.map((u: { email: string }) => u.email)).toEqual(['agent@acme.test']);
@@ -25,7 +27,15 @@ describe('users', () => {
     const email = `new-${uniq()}@acme.test`;
     const res = await as('acme_manager', '/api/users', {
       method: 'POST',
-      body: { email, first_name: 'Nia', last_name: 'Newcomer', role: 'agent', team_id: A.teams.techTier1, department_id: A.departments.technical, password: 'welcome-aboard-1' },
+      body: {
+        email,
+        first_name: 'Nia',
+        last_name: 'Newcomer',
+        role: 'agent',
+        team_id: A.teams.techTier1,
+        department_id: A.departments.technical,
+        password: 'welcome-aboard-1',
+      },
     });
     expect(res.status).toBe(201);
     const user = await json(res);
@@ -34,7 +44,9 @@ describe('users', () => {
     const claims = JSON.parse(atob(tokens.access_token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/')));
     expect(claims.sub).toBe(user.id);
     expect(claims.realm_access.roles).toContain('agent');
-    const profile = await json(await call('/api/auth/profile', { headers: { authorization: `Bearer ${tokens.access_token}` } }));
+    const profile = await json(
+      await call('/api/auth/profile', { headers: { authorization: `Bearer ${tokens.access_token}` } }),
+    );
     expect(profile.user_profile).toMatchObject({ id: user.id, team_id: A.teams.techTier1 });
   });
 
@@ -42,13 +54,26 @@ describe('users', () => {
     const email = `orphan-${uniq()}@acme.test`;
     const res = await as('acme_manager', '/api/users', {
       method: 'POST',
-      body: { email, first_name: 'O', last_name: 'R', role: 'agent', team_id: DEMO.globex.teams.outbound, password: 'welcome-aboard-1' },
+      body: {
+        email,
+        first_name: 'O',
+        last_name: 'R',
+        role: 'agent',
+        team_id: DEMO.globex.teams.outbound,
+        password: 'welcome-aboard-1',
+      },
     });
     expect((await expectProblem(res, 422)).errors?.[0]?.field).toBe('team_id');
     const login = await fetch(`${KEYCLOAK}/realms/qa-acme/protocol/openid-connect/token`, {
       method: 'POST',
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      body: new URLSearchParams({ grant_type: 'password', client_id: 'qa-api', client_secret: 'dev-secret', username: email, password: 'welcome-aboard-1' }),
+      body: new URLSearchParams({
+        grant_type: 'password',
+        client_id: 'qa-api',
+        client_secret: 'dev-secret',
+        username: email,
+        password: 'welcome-aboard-1',
+      }),
     });
     expect(login.status, 'the Keycloak user was removed again').toBe(401);
     const listed = await json(await as('acme_manager', `/api/users?q=${email}`));
@@ -56,33 +81,63 @@ describe('users', () => {
   });
 
   it('refuses a second user with the same email with 409', async () => {
-    await expectProblem(await as('acme_manager', '/api/users', { method: 'POST', body: { email: 'agent@acme.test', first_name: 'A', last_name: 'B', role: 'agent' } }), 409);
+    await expectProblem(
+      await as('acme_manager', '/api/users', {
+        method: 'POST',
+        body: { email: 'agent@acme.test', first_name: 'A', last_name: 'B', role: 'agent' },
+      }),
+      409,
+    );
   });
 
   it('updates placement and status; a deactivated user is refused by the API and by Keycloak', async () => {
     const email = `leaver-${uniq()}@acme.test`;
-    const user = await json(await as('acme_manager', '/api/users', { method: 'POST', body: { email, first_name: 'L', last_name: 'V', role: 'agent', password: 'welcome-aboard-1' } }));
+    const user = await json(
+      await as('acme_manager', '/api/users', {
+        method: 'POST',
+        body: { email, first_name: 'L', last_name: 'V', role: 'agent', password: 'welcome-aboard-1' },
+      }),
+    );
     const token = (await passwordGrant(email, 'acme', 'welcome-aboard-1')).access_token;
     expect((await call('/api/auth/profile', { headers: { authorization: `Bearer ${token}` } })).status).toBe(200);
 
-    const moved = await json(await as('acme_manager', `/api/users/${user.id}`, { method: 'PUT', body: { team_id: A.teams.billingTier1, status: 'inactive' } }));
+    const moved = await json(
+      await as('acme_manager', `/api/users/${user.id}`, {
+        method: 'PUT',
+        body: { team_id: A.teams.billingTier1, status: 'inactive' },
+      }),
+    );
     expect(moved).toMatchObject({ team_id: A.teams.billingTier1, status: 'inactive' });
     const refused = await call('/api/auth/profile', { headers: { authorization: `Bearer ${token}` } });
     expect((await expectProblem(refused, 403)).detail).toBe('This user account is not active.');
     await expect(passwordGrant(email, 'acme', 'welcome-aboard-1')).rejects.toThrow();
 
     const audit = await json(await as('acme_admin', `/api/admin/audit-logs?action=users.update&limit=100`));
-    const entry = audit.data.find((e: { entity_id: string; changes: Record<string, unknown> }) => e.entity_id === user.id && 'status' in e.changes);
+    const entry = audit.data.find(
+      (e: { entity_id: string; changes: Record<string, unknown> }) => e.entity_id === user.id && 'status' in e.changes,
+    );
     expect(entry.changes.status).toEqual({ from: 'active', to: 'inactive' });
     expect(entry.actor_id).toBe(IDS['manager@acme.test']);
   });
 
   it('answers 404 for a user that does not exist and will not let you deactivate yourself', async () => {
-    await expectProblem(await as('acme_manager', '/api/users/00000000-0000-4000-8000-000000000000', { method: 'PUT', body: { status: 'inactive' } }), 404);
-    await expectProblem(await as('acme_manager', `/api/users/${IDS['manager@acme.test']}`, { method: 'PUT', body: { status: 'inactive' } }), 403);
+    await expectProblem(
+      await as('acme_manager', '/api/users/00000000-0000-4000-8000-000000000000', {
+        method: 'PUT',
+        body: { status: 'inactive' },
+      }),
+      404,
+    );
+    await expectProblem(
+      await as('acme_manager', `/api/users/${IDS['manager@acme.test']}`, {
+        method: 'PUT',
+        body: { status: 'inactive' },
+      }),
+      403,
+    );
   });
 
-  it('reports a user\'s roles, permissions and feature flags', async () => {
+  it("reports a user's roles, permissions and feature flags", async () => {
     const perms = await json(await as('acme_manager', `/api/users/${IDS['agent@acme.test']}/permissions`));
     expect(perms.roles).toEqual(['agent']);
     expect(perms.permissions).toContain('calls:upload');

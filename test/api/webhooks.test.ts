@@ -9,7 +9,10 @@ const PUBLIC = 'http://api.test';
 const MEDIA_ORIGIN = 'http://127.0.0.1:18081';
 const recordings = () => inject('twilioRecordings');
 
-function twilioParams(rec: { recordingSid: string; callSid: string; recordingUrl: string }, overrides: Record<string, string> = {}) {
+function twilioParams(
+  rec: { recordingSid: string; callSid: string; recordingUrl: string },
+  overrides: Record<string, string> = {},
+) {
   return {
     AccountSid: DEMO_ACCOUNT_SID,
     CallSid: rec.callSid,
@@ -25,17 +28,29 @@ function twilioParams(rec: { recordingSid: string; callSid: string; recordingUrl
 }
 
 /** Posts a recording callback as Twilio would, signed for `signedUrl` (default: the URL posted to). */
-async function twilioCallback(path: string, params: Record<string, string>, opts: { signedUrl?: string; token?: string; tamper?: boolean } = {}) {
+async function twilioCallback(
+  path: string,
+  params: Record<string, string>,
+  opts: { signedUrl?: string; token?: string; tamper?: boolean } = {},
+) {
   const signature = await twilioSignature(opts.token ?? DEMO_AUTH_TOKEN, opts.signedUrl ?? PUBLIC + path, params);
   const body = new URLSearchParams({ ...params, ...(opts.tamper ? { RecordingDuration: '999' } : {}) }).toString();
-  return call(path, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature }, body });
+  return call(path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    body,
+  });
 }
 
 describe('Twilio recording callbacks', () => {
   beforeAll(async () => {
     const res = await as('acme_admin', '/api/integrations/twilio', {
       method: 'PUT',
-      body: { account_sid: DEMO_ACCOUNT_SID, auth_token: DEMO_AUTH_TOKEN, agent_mapping: { 'agent-7': IDS['agent@acme.test'] } },
+      body: {
+        account_sid: DEMO_ACCOUNT_SID,
+        auth_token: DEMO_AUTH_TOKEN,
+        agent_mapping: { 'agent-7': IDS['agent@acme.test'] },
+      },
     });
     expect(res.status).toBe(200);
   });
@@ -43,7 +58,10 @@ describe('Twilio recording callbacks', () => {
   it('never returns the stored secret, and manages integrations as tenant_admin only', async () => {
     const list = await json(await as('acme_admin', '/api/integrations'));
     expect(JSON.stringify(list)).not.toContain(DEMO_AUTH_TOKEN);
-    expect(list.data.find((i: { provider: string }) => i.provider === 'twilio')).toMatchObject({ provider: 'twilio', has_secret: true });
+    expect(list.data.find((i: { provider: string }) => i.provider === 'twilio')).toMatchObject({
+      provider: 'twilio',
+      has_secret: true,
+    });
     await expectProblem(await as('acme_manager', '/api/integrations'), 403);
   });
 
@@ -57,7 +75,11 @@ describe('Twilio recording callbacks', () => {
     const again = await json(await twilioCallback(path, twilioParams(rec)));
     expect(again).toEqual({ call_id: created.call_id, created: false });
     const detail = await json(await as('acme_manager', `/api/calls/${created.call_id}`));
-    expect(detail.call_info).toMatchObject({ source: 'twilio', external_id: rec.recordingSid, agent_id: IDS['agent@acme.test'] });
+    expect(detail.call_info).toMatchObject({
+      source: 'twilio',
+      external_id: rec.recordingSid,
+      agent_id: IDS['agent@acme.test'],
+    });
     expect(await storedObjects('acme')).toContain(`acme/calls/${created.call_id}/audio`);
   });
 
@@ -76,25 +98,47 @@ describe('Twilio recording callbacks', () => {
   it('rejects a missing signature with 422 and a tenant without the integration with 404', async () => {
     const rec = recordings()[1]!;
     const body = new URLSearchParams(twilioParams(rec)).toString();
-    await expectProblem(await call('/webhooks/twilio/recording-status?tenant=acme', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body }), 422);
-    await expectProblem(await twilioCallback('/webhooks/twilio/recording-status?tenant=globex', twilioParams(rec)), 404);
+    await expectProblem(
+      await call('/webhooks/twilio/recording-status?tenant=acme', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      }),
+      422,
+    );
+    await expectProblem(
+      await twilioCallback('/webhooks/twilio/recording-status?tenant=globex', twilioParams(rec)),
+      404,
+    );
   });
 
   it.each([
-    ['another host', 'https://evil.example/2010-04-01/Accounts/ACdec0de00000000000000000000000001/Recordings/RE00000000000000000000000000000003'],
-    ['another account', 'http://127.0.0.1:18083/2010-04-01/Accounts/AC00000000000000000000000000000099/Recordings/RE00000000000000000000000000000003'],
+    [
+      'another host',
+      'https://evil.example/2010-04-01/Accounts/ACdec0de00000000000000000000000001/Recordings/RE00000000000000000000000000000003',
+    ],
+    [
+      'another account',
+      'http://127.0.0.1:18083/2010-04-01/Accounts/AC00000000000000000000000000000099/Recordings/RE00000000000000000000000000000003',
+    ],
     ['an internal address', 'http://169.254.169.254/latest/meta-data'],
   ])('refuses a RecordingUrl on %s (SSRF) and stores nothing', async (_case, url) => {
     const rec = recordings()[2]!;
     const before = await storedObjects('acme');
-    const res = await twilioCallback('/webhooks/twilio/recording-status?tenant=acme', twilioParams(rec, { RecordingUrl: url }));
+    const res = await twilioCallback(
+      '/webhooks/twilio/recording-status?tenant=acme',
+      twilioParams(rec, { RecordingUrl: url }),
+    );
     await expectProblem(res, 403);
     expect(await storedObjects('acme')).toEqual(before);
   });
 
   it('acknowledges other recording states without creating a call', async () => {
     const rec = recordings()[3]!;
-    const res = await twilioCallback('/webhooks/twilio/recording-status?tenant=acme', twilioParams(rec, { RecordingStatus: 'in-progress' }));
+    const res = await twilioCallback(
+      '/webhooks/twilio/recording-status?tenant=acme',
+      twilioParams(rec, { RecordingStatus: 'in-progress' }),
+    );
     expect(await json(res)).toMatchObject({ ignored: true });
   });
 });
@@ -110,17 +154,29 @@ describe('generic signed webhooks', () => {
   });
 
   const event = (externalId: string, url: string) =>
-    JSON.stringify({ type: 'recording.completed', recording: { url }, call: { external_id: externalId, direction: 'outbound' } });
+    JSON.stringify({
+      type: 'recording.completed',
+      recording: { url },
+      call: { external_id: externalId, direction: 'outbound' },
+    });
 
   /** Some provider's media host: the AssemblyAI stand-in's upload CDN serves bytes without auth. */
   async function hostedRecording(): Promise<string> {
-    const res = await fetch(`${MEDIA_ORIGIN}/v2/upload`, { method: 'POST', headers: { authorization: 'dev-assemblyai-key', 'content-type': 'application/octet-stream' }, body: wavBytes() });
+    const res = await fetch(`${MEDIA_ORIGIN}/v2/upload`, {
+      method: 'POST',
+      headers: { authorization: 'dev-assemblyai-key', 'content-type': 'application/octet-stream' },
+      body: wavBytes(),
+    });
     return ((await res.json()) as { upload_url: string }).upload_url;
   }
 
   async function post(body: string, opts: { timestamp?: number; id?: string; tamperBody?: boolean } = {}) {
     const signed = await signGenericWebhook(secret, body, opts);
-    return call('/webhooks/generic?tenant=globex', { method: 'POST', headers: { ...signed.headers, 'content-type': 'application/json' }, body: opts.tamperBody ? body.replace('outbound', 'inbound') : body });
+    return call('/webhooks/generic?tenant=globex', {
+      method: 'POST',
+      headers: { ...signed.headers, 'content-type': 'application/json' },
+      body: opts.tamperBody ? body.replace('outbound', 'inbound') : body,
+    });
   }
 
   it('turns a valid signed event into a call for the mapped agent', async () => {
@@ -130,7 +186,12 @@ describe('generic signed webhooks', () => {
     const { call_id, created } = await json(res);
     expect(created).toBe(true);
     const detail = await json(await as('globex_manager', `/api/calls/${call_id}`));
-    expect(detail.call_info).toMatchObject({ source: 'webhook', external_id: externalId, direction: 'outbound', agent_id: IDS['agent@globex.test'] });
+    expect(detail.call_info).toMatchObject({
+      source: 'webhook',
+      external_id: externalId,
+      direction: 'outbound',
+      agent_id: IDS['agent@globex.test'],
+    });
   });
 
   it.each([
@@ -143,11 +204,18 @@ describe('generic signed webhooks', () => {
   it('ignores a replayed event id, and a replay under a new id', async () => {
     const body = event(`ext-${crypto.randomUUID()}`, await hostedRecording());
     const signed = await signGenericWebhook(secret, body, { id: `evt-${crypto.randomUUID()}` });
-    const send = (headers: Record<string, string>) => call('/webhooks/generic?tenant=globex', { method: 'POST', headers: { ...headers, 'content-type': 'application/json' }, body });
+    const send = (headers: Record<string, string>) =>
+      call('/webhooks/generic?tenant=globex', {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+      });
     const first = await send(signed.headers);
     expect(first.status).toBe(200);
     expect(await json(await send(signed.headers))).toEqual({ duplicate: true });
-    expect(await json(await send({ ...signed.headers, 'X-QA-Webhook-Id': `evt-${crypto.randomUUID()}` }))).toEqual({ duplicate: true });
+    expect(await json(await send({ ...signed.headers, 'X-QA-Webhook-Id': `evt-${crypto.randomUUID()}` }))).toEqual({
+      duplicate: true,
+    });
   });
 
   it('moves the live view with call.started and call.ended events', async () => {
@@ -172,11 +240,22 @@ describe('Twilio call status callbacks', () => {
   it('shows a call in progress on the live view and ends it, moving the agent to wrap-up', async () => {
     await as('acme_admin', '/api/integrations/twilio', {
       method: 'PUT',
-      body: { account_sid: DEMO_ACCOUNT_SID, auth_token: DEMO_AUTH_TOKEN, agent_mapping: { 'agent-7': IDS['agent@acme.test'] } },
+      body: {
+        account_sid: DEMO_ACCOUNT_SID,
+        auth_token: DEMO_AUTH_TOKEN,
+        agent_mapping: { 'agent-7': IDS['agent@acme.test'] },
+      },
     });
     const path = '/webhooks/twilio/call-status?tenant=acme&agent=agent-7';
     const callSid = `CA${crypto.randomUUID().replace(/-/g, '')}`;
-    const params = (status: string) => ({ AccountSid: DEMO_ACCOUNT_SID, CallSid: callSid, CallStatus: status, Direction: 'inbound', From: '+15555550100', To: '+15555550199' });
+    const params = (status: string) => ({
+      AccountSid: DEMO_ACCOUNT_SID,
+      CallSid: callSid,
+      CallStatus: status,
+      Direction: 'inbound',
+      From: '+15555550100',
+      To: '+15555550199',
+    });
     expect((await twilioCallback(path, params('in-progress'))).status).toBe(200);
     let live = await json(await as('acme_manager', '/api/command-center/realtime'));
     expect(live.active_calls.map((c: { call_id: string }) => c.call_id)).toContain(callSid);

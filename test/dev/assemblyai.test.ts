@@ -41,7 +41,11 @@ beforeAll(async () => {
         res.writeHead(404).end('not here');
         return;
       }
-      received.push({ path, headers: req.headers, body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReceivedWebhook['body'] });
+      received.push({
+        path,
+        headers: req.headers,
+        body: JSON.parse(Buffer.concat(chunks).toString('utf8')) as ReceivedWebhook['body'],
+      });
       const status = scripted.get(path)?.shift() ?? 200;
       res.writeHead(status, { 'content-type': 'text/plain' }).end('ok');
     });
@@ -134,14 +138,18 @@ describe('AssemblyAI stand-in', () => {
     expect(transcript.words?.[0]).toMatchObject({ speaker: 'A', channel: null });
     expect(transcript.words?.[0]?.start).toBeGreaterThan(0);
     expect(transcript.sentiment_analysis_results?.length).toBeGreaterThan(10);
-    expect(transcript.sentiment_analysis_results?.every((s) => ['POSITIVE', 'NEUTRAL', 'NEGATIVE'].includes(s.sentiment))).toBe(true);
+    expect(
+      transcript.sentiment_analysis_results?.every((s) => ['POSITIVE', 'NEUTRAL', 'NEGATIVE'].includes(s.sentiment)),
+    ).toBe(true);
 
     const hook = await waitFor(() => received.find((r) => r.body.transcript_id === submitted.id));
     expect(hook.path).toBe('/hooks/assemblyai');
     expect(hook.body).toEqual({ transcript_id: submitted.id, status: 'completed' });
     expect(hook.headers[SECRET_HEADER.toLowerCase()]).toBe(SECRET);
     expect(hook.headers['content-type']).toBe('application/json');
-    await waitFor(async () => ((await client.transcripts.get(submitted.id)).webhook_status_code === 200 ? true : undefined));
+    await waitFor(async () =>
+      (await client.transcripts.get(submitted.id)).webhook_status_code === 200 ? true : undefined,
+    );
     expect(aai.stats()).toMatchObject({ transcripts: 1, webhooksSent: 1, webhookFailures: 0 });
   });
 
@@ -183,7 +191,10 @@ describe('AssemblyAI stand-in', () => {
 
   it('ends as "error" with failureRate 1 and says so in the webhook', async () => {
     aai.configure({ failureRate: 1 });
-    const submitted = await client.transcripts.submit({ audio: await loadSampleAudio('tech-support'), ...webhookFor('/hooks/fail') });
+    const submitted = await client.transcripts.submit({
+      audio: await loadSampleAudio('tech-support'),
+      ...webhookFor('/hooks/fail'),
+    });
     const { transcript } = await pollUntilDone(submitted.id);
     expect(transcript.status).toBe('error');
     expect(transcript.error).toMatch(/^Transcoding failed/);
@@ -193,7 +204,10 @@ describe('AssemblyAI stand-in', () => {
   });
 
   it('reports a download error for an audio_url it cannot fetch', async () => {
-    const submitted = await client.transcripts.submit({ audio_url: `${receiverUrl}/missing.wav`, ...webhookFor('/hooks/download') });
+    const submitted = await client.transcripts.submit({
+      audio_url: `${receiverUrl}/missing.wav`,
+      ...webhookFor('/hooks/download'),
+    });
     const { transcript } = await pollUntilDone(submitted.id);
     expect(transcript.status).toBe('error');
     expect(transcript.error).toContain(`Download error, unable to download ${receiverUrl}/missing.wav`);
@@ -203,8 +217,13 @@ describe('AssemblyAI stand-in', () => {
 
   it('delivers every webhook twice with duplicateWebhookRate 1', async () => {
     aai.configure({ duplicateWebhookRate: 1, latencyMs: 50 });
-    const submitted = await client.transcripts.submit({ audio: await loadSampleAudio('billing-verified'), ...webhookFor('/hooks/dup') });
-    await waitFor(() => (received.filter((r) => r.body.transcript_id === submitted.id).length === 2 ? true : undefined));
+    const submitted = await client.transcripts.submit({
+      audio: await loadSampleAudio('billing-verified'),
+      ...webhookFor('/hooks/dup'),
+    });
+    await waitFor(() =>
+      received.filter((r) => r.body.transcript_id === submitted.id).length === 2 ? true : undefined,
+    );
     expect(received.filter((r) => r.path === '/hooks/dup').map((r) => r.body)).toEqual([
       { transcript_id: submitted.id, status: 'completed' },
       { transcript_id: submitted.id, status: 'completed' },
@@ -220,7 +239,9 @@ describe('AssemblyAI stand-in', () => {
     const gone = await client.transcripts.submit({ audio: randomBytes(64), ...webhookFor('/hooks/gone') });
 
     await waitFor(() => (received.filter((r) => r.path === '/hooks/flaky').length === 3 ? true : undefined));
-    await waitFor(async () => ((await client.transcripts.get(flaky.id)).webhook_status_code === 200 ? true : undefined));
+    await waitFor(async () =>
+      (await client.transcripts.get(flaky.id)).webhook_status_code === 200 ? true : undefined,
+    );
     await waitFor(async () => ((await client.transcripts.get(gone.id)).webhook_status_code === 410 ? true : undefined));
     await new Promise((r) => setTimeout(r, 400)); // longer than the first retry delays
     expect(received.filter((r) => r.path === '/hooks/gone')).toHaveLength(1);
@@ -247,18 +268,27 @@ describe('AssemblyAI stand-in', () => {
   it('rejects invalid submissions and unknown ids like the API', async () => {
     await expect(client.transcripts.submit({} as never)).rejects.toThrow(/audio_url is required/);
     await expect(client.transcripts.submit({ audio_url: 'ftp://example.com/a.wav' })).rejects.toThrow(/audio_url/);
-    await expect(client.transcripts.submit({ audio_url: 'https://example.com/a.wav', speaker_labels: 'yes' as never })).rejects.toThrow(
-      /speaker_labels must be a boolean/,
-    );
     await expect(
-      client.transcripts.submit({ audio_url: 'https://example.com/a.wav', webhook_url: `${receiverUrl}/x`, webhook_auth_header_name: 'X-A' }),
+      client.transcripts.submit({ audio_url: 'https://example.com/a.wav', speaker_labels: 'yes' as never }),
+    ).rejects.toThrow(/speaker_labels must be a boolean/);
+    await expect(
+      client.transcripts.submit({
+        audio_url: 'https://example.com/a.wav',
+        webhook_url: `${receiverUrl}/x`,
+        webhook_auth_header_name: 'X-A',
+      }),
     ).rejects.toThrow(/together/);
-    await expect(client.transcripts.get('00000000-0000-4000-8000-000000000000')).rejects.toThrow('Transcript not found');
+    await expect(client.transcripts.get('00000000-0000-4000-8000-000000000000')).rejects.toThrow(
+      'Transcript not found',
+    );
     expect(aai.stats().transcripts).toBe(0);
   });
 
   it('deletes a finished transcript', async () => {
-    const submitted = await client.transcripts.submit({ audio: await loadSampleAudio('tech-support'), speaker_labels: true });
+    const submitted = await client.transcripts.submit({
+      audio: await loadSampleAudio('tech-support'),
+      speaker_labels: true,
+    });
     await expect(client.transcripts.delete(submitted.id)).rejects.toThrow(/still processing/);
     await pollUntilDone(submitted.id);
     const deleted = await client.transcripts.delete(submitted.id);
@@ -267,10 +297,24 @@ describe('AssemblyAI stand-in', () => {
   });
 
   it('takes behaviour changes and reports counters over HTTP', async () => {
-    const res = await fetch(`${aai.url}/__config`, { method: 'POST', body: JSON.stringify({ latencyMs: 10, failureRate: 0.5 }) });
-    expect(await res.json()).toEqual({ latencyMs: 10, failureRate: 0.5, httpErrorRate: 0, duplicateWebhookRate: 0, apiKeyRequired: true });
+    const res = await fetch(`${aai.url}/__config`, {
+      method: 'POST',
+      body: JSON.stringify({ latencyMs: 10, failureRate: 0.5 }),
+    });
+    expect(await res.json()).toEqual({
+      latencyMs: 10,
+      failureRate: 0.5,
+      httpErrorRate: 0,
+      duplicateWebhookRate: 0,
+      apiKeyRequired: true,
+    });
     const bad = await fetch(`${aai.url}/__config`, { method: 'POST', body: JSON.stringify({ failureRate: 2 }) });
     expect(bad.status).toBe(400);
-    expect(await (await fetch(`${aai.url}/__stats`)).json()).toEqual({ transcripts: 0, webhooksSent: 0, webhookFailures: 0, httpErrors: 0 });
+    expect(await (await fetch(`${aai.url}/__stats`)).json()).toEqual({
+      transcripts: 0,
+      webhooksSent: 0,
+      webhookFailures: 0,
+      httpErrors: 0,
+    });
   });
 });

@@ -189,7 +189,18 @@ for (const { kind, url } of backends) {
       );
       expect(res.status).toBe(200);
       expect(res.json.rows).toEqual([
-        { i: 1, b: true, j: { a: [1, 2.5] }, big: '9007199254740993', n: '1.50', a: [1, null, 3], t: ['x', 'y z'], f: 'NaN', g: 2.5, e: [] },
+        {
+          i: 1,
+          b: true,
+          j: { a: [1, 2.5] },
+          big: '9007199254740993',
+          n: '1.50',
+          a: [1, null, 3],
+          t: ['x', 'y z'],
+          f: 'NaN',
+          g: 2.5,
+          e: [],
+        },
       ]);
     });
 
@@ -387,20 +398,31 @@ for (const { kind, url } of backends) {
       const badLevel = await post({ query: 'select 1' }, { 'Neon-Batch-Isolation-Level': 'Chaos' });
       expect(badLevel).toMatchObject({ status: 400, json: { message: 'invalid isolation level', code: '' } });
 
-      const ipHost = await post({ query: 'select 1' }, { 'Neon-Connection-String': `postgresql://${role}:pw@127.0.0.1/${database}` });
+      const ipHost = await post(
+        { query: 'select 1' },
+        { 'Neon-Connection-String': `postgresql://${role}:pw@127.0.0.1/${database}` },
+      );
       expect(ipHost.json.message).toBe('missing hostname');
 
-      const noPassword = await post({ query: 'select 1' }, { 'Neon-Connection-String': `postgresql://${role}@${host}/${database}` });
+      const noPassword = await post(
+        { query: 'select 1' },
+        { 'Neon-Connection-String': `postgresql://${role}@${host}/${database}` },
+      );
       expect(noPassword.json.message).toBe('missing authentication credentials: required password');
 
-      const wrongScheme = await post({ query: 'select 1' }, { 'Neon-Connection-String': `mysql://${role}:pw@${host}/${database}` });
+      const wrongScheme = await post(
+        { query: 'select 1' },
+        { 'Neon-Connection-String': `mysql://${role}:pw@${host}/${database}` },
+      );
       expect(wrongScheme.json.message).toBe('incorrect scheme');
 
       const tooLarge = await post({ query: 'select 1', params: ['x'.repeat(10 * 1024 * 1024)] });
       expect(tooLarge.status).toBe(413);
       expect(tooLarge.json.message).toMatch(/^request is too large \(max is \d+ bytes\)$/);
 
-      const unknownRole = await neonError(neon(`postgresql://nobody_${suffix}:pw@${host}/${database}`).query('select 1'));
+      const unknownRole = await neonError(
+        neon(`postgresql://nobody_${suffix}:pw@${host}/${database}`).query('select 1'),
+      );
       expect(unknownRole.code).toBe('28000');
       expect(unknownRole.message).toBe(`role "nobody_${suffix}" does not exist`);
 

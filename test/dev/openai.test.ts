@@ -31,7 +31,10 @@ const CallScore = z.object({
   compliance: z.array(z.object({ rule: z.string(), met: z.boolean(), evidence: Evidence.nullable() })),
   customer_sentiment: z.enum(['positive', 'neutral', 'negative']),
   summary: z.string().max(600),
-  insights: z.array(z.object({ type: z.enum(['strength', 'improvement', 'risk']), text: z.string() })).min(1).max(5),
+  insights: z
+    .array(z.object({ type: z.enum(['strength', 'improvement', 'risk']), text: z.string() }))
+    .min(1)
+    .max(5),
   coaching_note: z.string().nullable(),
 });
 
@@ -56,7 +59,9 @@ beforeEach(() => {
 
 /** The prompt format the stand-in documents: criteria as a JSON block, one `[12.3s] Agent: ...` line per utterance. */
 function messages(t: SampleTranscript, extra = ''): OpenAI.ChatCompletionMessageParam[] {
-  const lines = t.utterances.map((u) => `[${(u.start / 1000).toFixed(1)}s] ${u.speaker === 'A' ? 'Agent' : 'Customer'}: ${u.text}`);
+  const lines = t.utterances.map(
+    (u) => `[${(u.start / 1000).toFixed(1)}s] ${u.speaker === 'A' ? 'Agent' : 'Customer'}: ${u.text}`,
+  );
   return [
     {
       role: 'system',
@@ -89,7 +94,9 @@ describe('OpenAI stand-in: structured evaluations', () => {
         const max = SAMPLE_CRITERIA.find((x) => x.id === c.criterion_id)!.max_points;
         expect(c.max_points).toBe(max);
         expect(c.score).toBeLessThanOrEqual(max);
-        expect(c.passed, `${sample.name}/${c.criterion_id}: ${c.reasoning}`).toBe(sample.expected.passes[c.criterion_id as keyof typeof sample.expected.passes]);
+        expect(c.passed, `${sample.name}/${c.criterion_id}: ${c.reasoning}`).toBe(
+          sample.expected.passes[c.criterion_id as keyof typeof sample.expected.passes],
+        );
         expect(c.passed).toBe(c.score >= 0.6 * max);
         for (const e of c.evidence) {
           const utterance = t.utterances.find((u) => u.text.includes(e.quote));
@@ -133,11 +140,20 @@ describe('OpenAI stand-in: structured evaluations', () => {
     const completion = await client.chat.completions.parse({
       model: MODEL,
       messages: [
-        { role: 'system', content: 'Evaluate the call.\nCriteria:\n- greeting (Opening greeting, max 5 points): greets and introduces themselves\n' },
+        {
+          role: 'system',
+          content:
+            'Evaluate the call.\nCriteria:\n- greeting (Opening greeting, max 5 points): greets and introduces themselves\n',
+        },
         { role: 'user', content: t.utterances.map((u) => `${u.speaker}: ${u.text}`).join('\n') },
       ],
       response_format: zodResponseFormat(
-        z.object({ score: z.number().int().min(0).max(5), passed: z.boolean(), evidence: z.array(z.object({ quote: z.string(), start_ms: z.number().int() })), reasoning: z.string() }),
+        z.object({
+          score: z.number().int().min(0).max(5),
+          passed: z.boolean(),
+          evidence: z.array(z.object({ quote: z.string(), start_ms: z.number().int() })),
+          reasoning: z.string(),
+        }),
         'criterion_score',
       ),
     });
@@ -201,13 +217,22 @@ describe('OpenAI stand-in: per-criterion objects keyed by id', () => {
 
   async function evaluate(name: string) {
     const t = transcripts.get(name)!;
-    const lines = t.utterances.map((u) => `[${(u.start / 1000).toFixed(1)}s] ${u.speaker === 'A' ? 'Agent' : 'Customer'}: ${u.text}`);
+    const lines = t.utterances.map(
+      (u) => `[${(u.start / 1000).toFixed(1)}s] ${u.speaker === 'A' ? 'Agent' : 'Customer'}: ${u.text}`,
+    );
     const completion = await client.chat.completions.parse({
       model: MODEL,
       temperature: 0,
       messages: [
-        { role: 'system', content: 'You are a quality-assurance analyst for a call center. Speaker A is the agent unless the transcript labels speakers.' },
-        { role: 'user', content: `Criteria:\n\`\`\`json\n${JSON.stringify(form, null, 2)}\n\`\`\`\n\nTranscript:\n${lines.join('\n')}` },
+        {
+          role: 'system',
+          content:
+            'You are a quality-assurance analyst for a call center. Speaker A is the agent unless the transcript labels speakers.',
+        },
+        {
+          role: 'user',
+          content: `Criteria:\n\`\`\`json\n${JSON.stringify(form, null, 2)}\n\`\`\`\n\nTranscript:\n${lines.join('\n')}`,
+        },
       ],
       response_format: zodResponseFormat(Evaluation, 'call_evaluation'),
     });
@@ -219,7 +244,9 @@ describe('OpenAI stand-in: per-criterion objects keyed by id', () => {
       const result = await evaluate(sample.name);
       for (const [i, c] of SAMPLE_CRITERIA.entries()) {
         const verdict = result.criteria[form[i]!.id]!;
-        expect(verdict.passed, `${sample.name}/${c.id}`).toBe(sample.expected.passes[c.id as keyof typeof sample.expected.passes]);
+        expect(verdict.passed, `${sample.name}/${c.id}`).toBe(
+          sample.expected.passes[c.id as keyof typeof sample.expected.passes],
+        );
         expect(verdict.auto_fail_triggered).toBe(form[i]!.auto_fail && !verdict.passed);
       }
       expect(result.sentiment.customer).toBe(sample.expected.customerSentiment);
@@ -265,17 +292,32 @@ describe('OpenAI stand-in: other inputs', () => {
       scores: z.record(z.string(), z.number().min(0).max(10)),
       pair: z.tuple([z.string(), z.number().int()]),
       merged: z.intersection(z.object({ a: z.string() }), z.object({ b: z.boolean() })),
-      choice: z.union([z.object({ kind: z.literal('x'), n: z.number() }), z.object({ kind: z.literal('y'), s: z.string() })]),
+      choice: z.union([
+        z.object({ kind: z.literal('x'), n: z.number() }),
+        z.object({ kind: z.literal('y'), s: z.string() }),
+      ]),
       maybe: z.string().optional(),
-      words: z.array(z.enum(['a', 'b', 'c'])).min(2).max(3),
+      words: z
+        .array(z.enum(['a', 'b', 'c']))
+        .min(2)
+        .max(3),
       short: z.string().min(5).max(8),
       count: z.number().int().positive().multipleOf(5),
     });
-    for (const content of ['Please answer in JSON.', 'Transcript:\n[1.0s] Agent: Thanks for calling Acme.\n[3.0s] Customer: My order never arrived.']) {
+    for (const content of [
+      'Please answer in JSON.',
+      'Transcript:\n[1.0s] Agent: Thanks for calling Acme.\n[3.0s] Customer: My order never arrived.',
+    ]) {
       const completion = await client.chat.completions.create({
         model: MODEL,
         messages: [{ role: 'user', content }],
-        response_format: { type: 'json_schema', json_schema: { name: 'loose', schema: z.toJSONSchema(Loose, { target: 'draft-7' }) as Record<string, unknown> } },
+        response_format: {
+          type: 'json_schema',
+          json_schema: {
+            name: 'loose',
+            schema: z.toJSONSchema(Loose, { target: 'draft-7' }) as Record<string, unknown>,
+          },
+        },
       });
       expect(Loose.safeParse(JSON.parse(completion.choices[0]!.message.content!)).error).toBeUndefined();
     }
@@ -314,13 +356,17 @@ describe('OpenAI stand-in: error paths', () => {
     expect([429, 500]).toContain((error as APIError).status);
     expect((error as APIError).error).toMatchObject({ type: expect.any(String), param: null });
     const retrying = new OpenAI({ apiKey: API_KEY, baseURL: openai.url, maxRetries: 1 });
-    await expect(retrying.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })).rejects.toBeInstanceOf(APIError);
+    await expect(
+      retrying.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }),
+    ).rejects.toBeInstanceOf(APIError);
     expect(openai.stats()).toEqual({ completions: 0, httpErrors: 3 });
   });
 
   it('checks the Bearer key', async () => {
     const wrong = new OpenAI({ apiKey: 'sk-wrong-key-123456', baseURL: openai.url, maxRetries: 0 });
-    const error = await wrong.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] }).catch((e: unknown) => e);
+    const error = await wrong.chat.completions
+      .create({ model: MODEL, messages: [{ role: 'user', content: 'hi' }] })
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(AuthenticationError);
     expect((error as AuthenticationError).code).toBe('invalid_api_key');
     expect((error as AuthenticationError).message).not.toContain('sk-wrong-key-123456');
@@ -339,7 +385,16 @@ describe('OpenAI stand-in: error paths', () => {
         messages: [{ role: 'user', content: 'x' }],
         response_format: {
           type: 'json_schema',
-          json_schema: { name: 'loose', strict: true, schema: { type: 'object', properties: { a: { type: 'string' }, b: { type: 'number' } }, required: ['a'], additionalProperties: false } },
+          json_schema: {
+            name: 'loose',
+            strict: true,
+            schema: {
+              type: 'object',
+              properties: { a: { type: 'string' }, b: { type: 'number' } },
+              required: ['a'],
+              additionalProperties: false,
+            },
+          },
         },
       }),
     });
@@ -348,18 +403,28 @@ describe('OpenAI stand-in: error paths', () => {
     expect(body.error.message).toContain("Missing 'b'");
     expect(body.error.code).toBe('invalid_json_schema');
 
-    const garbage = await fetch(`${openai.url}/chat/completions`, { method: 'POST', headers: { authorization: `Bearer ${API_KEY}` }, body: '{not json' });
+    const garbage = await fetch(`${openai.url}/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${API_KEY}` },
+      body: '{not json',
+    });
     expect(garbage.status).toBe(400);
   });
 });
 
 describe('OpenAI stand-in: other answers', () => {
   it('answers in plain text without response_format', async () => {
-    const completion = await client.chat.completions.create({ model: MODEL, messages: messages(transcripts.get('billing-verified')!) });
+    const completion = await client.chat.completions.create({
+      model: MODEL,
+      messages: messages(transcripts.get('billing-verified')!),
+    });
     const text = completion.choices[0]!.message.content!;
     expect(text).toMatch(/^The customer called Northwind Utilities about a billing issue/);
     expect(text).toContain('Overall score:');
-    const plain = await client.chat.completions.create({ model: MODEL, messages: [{ role: 'user', content: 'Say hello.' }] });
+    const plain = await client.chat.completions.create({
+      model: MODEL,
+      messages: [{ role: 'user', content: 'Say hello.' }],
+    });
     expect(plain.choices[0]!.message.content).toBeTruthy();
   });
 

@@ -96,7 +96,9 @@ describe('twilioSignature', () => {
     for (const url of variants) expect(await twilioSignature(authToken, url, params)).toBe(canonical);
     expect(twilioSignedString('https://example.com', {})).toBe('https://example.com/');
     // The path is case-sensitive, and a non-default port is kept.
-    expect(await twilioSignature(authToken, recordingVector.url.replace('twilio', 'Twilio'), params)).not.toBe(canonical);
+    expect(await twilioSignature(authToken, recordingVector.url.replace('twilio', 'Twilio'), params)).not.toBe(
+      canonical,
+    );
     expect(twilioSignedString('http://localhost:8787/x', {})).toBe('http://localhost:8787/x');
   });
 
@@ -130,7 +132,14 @@ describe('validateTwilioSignature', () => {
     expect(await validateTwilioSignature(authToken, sig, url, { ...params, RecordingDuration: '43' })).toBe(false);
     expect(await validateTwilioSignature(authToken, sig, url, { ...params, Extra: '' })).toBe(false);
     expect(await validateTwilioSignature('another-token', sig, url, params)).toBe(false);
-    expect(await validateTwilioSignature(authToken, sig, 'http://localhost:8787/webhooks/twilio/recording-status?tenant=acme', params)).toBe(false);
+    expect(
+      await validateTwilioSignature(
+        authToken,
+        sig,
+        'http://localhost:8787/webhooks/twilio/recording-status?tenant=acme',
+        params,
+      ),
+    ).toBe(false);
     expect(await validateTwilioSignature(authToken, undefined, url, params)).toBe(false);
     expect(await validateTwilioSignature(authToken, '', url, params)).toBe(false);
   });
@@ -141,7 +150,9 @@ describe('validateTwilioSignature', () => {
     expect(await validateTwilioSignature(authToken, sig, withPort, params)).toBe(true);
     const sigWithPort = await twilioSignature(authToken, withPort, params);
     expect(await validateTwilioSignature(authToken, sigWithPort, withPort, params)).toBe(true);
-    expect(await validateTwilioSignature(authToken, sigWithPort, 'https://api.example.com/hook?t=1', params)).toBe(false);
+    expect(await validateTwilioSignature(authToken, sigWithPort, 'https://api.example.com/hook?t=1', params)).toBe(
+      false,
+    );
   });
 });
 
@@ -160,7 +171,9 @@ describe('paramsFromForm', () => {
   it('round-trips a signed form body', async () => {
     const body = new URLSearchParams(recordingVector.params).toString();
     const sig = await twilioSignature(recordingVector.authToken, recordingVector.url, recordingVector.params);
-    expect(await validateTwilioSignature(recordingVector.authToken, sig, recordingVector.url, paramsFromForm(body))).toBe(true);
+    expect(
+      await validateTwilioSignature(recordingVector.authToken, sig, recordingVector.url, paramsFromForm(body)),
+    ).toBe(true);
   });
 });
 
@@ -238,7 +251,10 @@ describe('generic webhook signature', () => {
   it('accepts any matching v1 entry, for secret rotation on either side', async () => {
     const oldSig = (await signGenericWebhook('old-secret', body, { timestamp })).headers['X-QA-Webhook-Signature'];
     const signed = await signGenericWebhook('new-secret', body, { timestamp, id: 'evt_4' });
-    const both = { ...signed.headers, 'X-QA-Webhook-Signature': `${oldSig} v2=abc ${signed.headers['X-QA-Webhook-Signature']}` };
+    const both = {
+      ...signed.headers,
+      'X-QA-Webhook-Signature': `${oldSig} v2=abc ${signed.headers['X-QA-Webhook-Signature']}`,
+    };
     const now = { now: timestamp };
     expect((await verifyGenericWebhook('new-secret', both, body, now)).ok).toBe(true);
     expect((await verifyGenericWebhook('old-secret', both, body, now)).ok).toBe(true);

@@ -14,7 +14,11 @@ import {
   startTwilio,
   type TwilioStandIn,
 } from '../../dev/twilio/index.ts';
-import { paramsFromForm, twilioSignature, validateTwilioSignature } from '../../src/integrations/signatures/twilio-signature.ts';
+import {
+  paramsFromForm,
+  twilioSignature,
+  validateTwilioSignature,
+} from '../../src/integrations/signatures/twilio-signature.ts';
 
 const ACCOUNT = randomSid('AC');
 const TOKEN = 'test-auth-token';
@@ -45,11 +49,18 @@ describe('recording media', () => {
   let recordingUrl: string;
 
   beforeAll(() => {
-    ({ recordingUrl } = twilio.addRecording({ accountSid: ACCOUNT, authToken: TOKEN, recordingSid: randomSid('RE'), audio }));
+    ({ recordingUrl } = twilio.addRecording({
+      accountSid: ACCOUNT,
+      authToken: TOKEN,
+      recordingSid: randomSid('RE'),
+      audio,
+    }));
   });
 
   it('gives the URL Twilio would send: media host, account, recording, no extension', () => {
-    expect(recordingUrl).toMatch(new RegExp(`^${twilio.url}/2010-04-01/Accounts/${ACCOUNT}/Recordings/RE[0-9a-f]{32}$`));
+    expect(recordingUrl).toMatch(
+      new RegExp(`^${twilio.url}/2010-04-01/Accounts/${ACCOUNT}/Recordings/RE[0-9a-f]{32}$`),
+    );
   });
 
   it('serves the WAV with the right Basic credentials, with no extension and with .wav', async () => {
@@ -107,7 +118,13 @@ describe('recording media', () => {
 
   it('serves .mp3 as audio/mpeg only when MP3 bytes were registered', async () => {
     const mp3 = new Uint8Array([0xff, 0xfb, 0x90, 0x64, 1, 2, 3]);
-    const rec = twilio.addRecording({ accountSid: ACCOUNT, authToken: TOKEN, recordingSid: randomSid('RE'), audio, mp3 });
+    const rec = twilio.addRecording({
+      accountSid: ACCOUNT,
+      authToken: TOKEN,
+      recordingSid: randomSid('RE'),
+      audio,
+      mp3,
+    });
     const res = await fetch(`${rec.recordingUrl}.mp3`, { headers: AUTH });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('audio/mpeg');
@@ -150,18 +167,30 @@ describe('recording media', () => {
   it('refuses malformed SIDs, duplicates and a second token for one account', () => {
     const base = { accountSid: ACCOUNT, authToken: TOKEN, audio };
     expect(() => twilio.addRecording({ ...base, recordingSid: 'RE123' })).toThrow(/recording SID/);
-    expect(() => twilio.addRecording({ ...base, accountSid: 'XX' + ACCOUNT.slice(2), recordingSid: randomSid('RE') })).toThrow(/account SID/);
+    expect(() =>
+      twilio.addRecording({ ...base, accountSid: 'XX' + ACCOUNT.slice(2), recordingSid: randomSid('RE') }),
+    ).toThrow(/account SID/);
     const recordingSid = randomSid('RE');
     twilio.addRecording({ ...base, recordingSid });
     expect(() => twilio.addRecording({ ...base, recordingSid })).toThrow(/already registered/);
-    expect(() => twilio.addRecording({ ...base, authToken: 'other', recordingSid: randomSid('RE') })).toThrow(/another auth token/);
+    expect(() => twilio.addRecording({ ...base, authToken: 'other', recordingSid: randomSid('RE') })).toThrow(
+      /another auth token/,
+    );
   });
 
   it('accepts the placeholder SIDs of docs and fixtures', async () => {
     const X = 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX';
-    const rec = twilio.addRecording({ accountSid: `AC${X}`, authToken: 'placeholder', recordingSid: `RE${X}`, callSid: `CA${X}`, audio });
+    const rec = twilio.addRecording({
+      accountSid: `AC${X}`,
+      authToken: 'placeholder',
+      recordingSid: `RE${X}`,
+      callSid: `CA${X}`,
+      audio,
+    });
     expect(rec.recordingUrl).toBe(`${twilio.url}/2010-04-01/Accounts/AC${X}/Recordings/RE${X}`);
-    expect((await fetch(rec.recordingUrl, { headers: { Authorization: basic(`AC${X}`, 'placeholder') } })).status).toBe(200);
+    expect((await fetch(rec.recordingUrl, { headers: { Authorization: basic(`AC${X}`, 'placeholder') } })).status).toBe(
+      200,
+    );
   });
 
   it('can answer a recording URL with a redirect, after the auth check', async () => {
@@ -229,7 +258,12 @@ describe('status callbacks', () => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
-        received.push({ method: req.method ?? '', url: req.url ?? '', headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+        received.push({
+          method: req.method ?? '',
+          url: req.url ?? '',
+          headers: req.headers,
+          body: Buffer.concat(chunks).toString('utf8'),
+        });
         res.writeHead(204).end();
       });
     });
@@ -274,7 +308,12 @@ describe('status callbacks', () => {
   });
 
   it('delivers a form-encoded recording callback signed for the public URL, not the delivery URL', async () => {
-    const rec = twilio.addRecording({ accountSid: ACCOUNT, authToken: TOKEN, recordingSid: randomSid('RE'), audio: pcmWav({ seconds: 1 }) });
+    const rec = twilio.addRecording({
+      accountSid: ACCOUNT,
+      authToken: TOKEN,
+      recordingSid: randomSid('RE'),
+      audio: pcmWav({ seconds: 1 }),
+    });
     const params = recordingCallbackParams(rec);
     const deliverTo = `${deliverBase}/webhooks/twilio/recording-status?tenant=acme`;
     received.length = 0;
@@ -303,7 +342,9 @@ describe('status callbacks', () => {
     await twilio.sendRecordingStatusCallback({ deliverTo: `${deliverBase}/x`, publicUrl, authToken: TOKEN, params });
     const form = paramsFromForm(received[0]!.body);
     expect({ ...form }).toEqual(params);
-    expect(await validateTwilioSignature(TOKEN, received[0]!.headers['x-twilio-signature'] as string, publicUrl, form)).toBe(true);
+    expect(
+      await validateTwilioSignature(TOKEN, received[0]!.headers['x-twilio-signature'] as string, publicUrl, form),
+    ).toBe(true);
   });
 
   it('delivers call status callbacks the same way', async () => {
@@ -314,12 +355,28 @@ describe('status callbacks', () => {
     const base = { accountSid: ACCOUNT, callSid, from: '+14155550100', to: '+18005551212', timestamp };
     const ringing = callStatusCallbackParams({ ...base, status: 'ringing' });
     const completed = callStatusCallbackParams({ ...base, status: 'completed', durationSeconds: 65 });
-    expect(ringing).toMatchObject({ CallStatus: 'ringing', SequenceNumber: '1', Timestamp: 'Tue, 02 Jan 2024 03:04:05 +0000', Direction: 'inbound' });
+    expect(ringing).toMatchObject({
+      CallStatus: 'ringing',
+      SequenceNumber: '1',
+      Timestamp: 'Tue, 02 Jan 2024 03:04:05 +0000',
+      Direction: 'inbound',
+    });
     expect(ringing['CallDuration']).toBeUndefined();
-    expect(completed).toMatchObject({ CallStatus: 'completed', CallDuration: '65', SequenceNumber: '3', Called: '+18005551212', Caller: '+14155550100' });
+    expect(completed).toMatchObject({
+      CallStatus: 'completed',
+      CallDuration: '65',
+      SequenceNumber: '3',
+      Called: '+18005551212',
+      Caller: '+14155550100',
+    });
 
     for (const params of [ringing, completed]) {
-      const res = await twilio.sendCallStatusCallback({ deliverTo: `${deliverBase}/call-status`, publicUrl: callUrl, authToken: TOKEN, params });
+      const res = await twilio.sendCallStatusCallback({
+        deliverTo: `${deliverBase}/call-status`,
+        publicUrl: callUrl,
+        authToken: TOKEN,
+        params,
+      });
       expect(res.status).toBe(204);
     }
     expect(received.map((r) => paramsFromForm(r.body)['CallStatus'])).toEqual(['ringing', 'completed']);
@@ -331,7 +388,13 @@ describe('status callbacks', () => {
 
   it('replays a retry with the same idempotency token', async () => {
     received.length = 0;
-    const o = { deliverTo: `${deliverBase}/r`, publicUrl, authToken: TOKEN, params: { A: '1' }, idempotencyToken: 'retry-1' };
+    const o = {
+      deliverTo: `${deliverBase}/r`,
+      publicUrl,
+      authToken: TOKEN,
+      params: { A: '1' },
+      idempotencyToken: 'retry-1',
+    };
     await twilio.sendRecordingStatusCallback(o);
     await twilio.sendRecordingStatusCallback(o);
     expect(received.map((r) => r.headers['i-twilio-idempotency-token'])).toEqual(['retry-1', 'retry-1']);

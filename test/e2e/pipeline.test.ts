@@ -67,12 +67,20 @@ describe('the call pipeline end to end', () => {
     await settle(stack, manager, [id]);
     const before = (await (await api(stack, `/api/calls/${id}/transcription`, { token: manager })).json()) as any;
     const n = before.transcript.segments.length;
-    const relabel = await api(stack, `/api/calls/${id}/transcription`, { method: 'PUT', token: manager, json: { segments: [{ index: 0, speaker: 'customer' }] } });
+    const relabel = await api(stack, `/api/calls/${id}/transcription`, {
+      method: 'PUT',
+      token: manager,
+      json: { segments: [{ index: 0, speaker: 'customer' }] },
+    });
     expect(relabel.status).toBe(200);
     const after = (await relabel.json()) as any;
     expect(after.transcript.segments[0].role).toBe('customer');
     expect(after.transcript.segments[1].role).toBe(before.transcript.segments[1].role);
-    const bad = await api(stack, `/api/calls/${id}/transcription`, { method: 'PUT', token: manager, json: { segments: [{ index: n, speaker: 'agent' }] } });
+    const bad = await api(stack, `/api/calls/${id}/transcription`, {
+      method: 'PUT',
+      token: manager,
+      json: { segments: [{ index: n, speaker: 'agent' }] },
+    });
     expect(bad.status).toBe(422);
     const unchanged = (await (await api(stack, `/api/calls/${id}/transcription`, { token: manager })).json()) as any;
     expect(unchanged.transcript.segments[0].role, 'a rejected relabel writes nothing').toBe('customer');
@@ -82,10 +90,15 @@ describe('the call pipeline end to end', () => {
     stack.assemblyai.configure({ duplicateWebhookRate: 1 });
     try {
       const ids = [];
-      for (let i = 0; i < 3; i++) ids.push(await uploadAudio(stack, manager, await loadSampleAudio(SAMPLES[i % SAMPLES.length]!.name)));
+      for (let i = 0; i < 3; i++)
+        ids.push(await uploadAudio(stack, manager, await loadSampleAudio(SAMPLES[i % SAMPLES.length]!.name)));
       const final = await settle(stack, manager, ids);
       expect([...final.values()].every((s) => s.status === 'completed')).toBe(true);
-      const counts = await ownerQuery<{ call_id: string; n: number }>(stack, `select call_id::text, count(*)::int as n from evaluations where run_key = 'pipeline' and call_id = any($1::uuid[]) group by call_id`, [ids]);
+      const counts = await ownerQuery<{ call_id: string; n: number }>(
+        stack,
+        `select call_id::text, count(*)::int as n from evaluations where run_key = 'pipeline' and call_id = any($1::uuid[]) group by call_id`,
+        [ids],
+      );
       expect(counts.map((c) => c.n)).toEqual([1, 1, 1]);
     } finally {
       stack.assemblyai.configure({ duplicateWebhookRate: 0 });
@@ -97,13 +110,17 @@ describe('the call pipeline end to end', () => {
     stack.openai.configure({ httpErrorRate: 0.25 });
     try {
       const ids = [];
-      for (let i = 0; i < 10; i++) ids.push(await uploadAudio(stack, manager, await loadSampleAudio(SAMPLES[i % SAMPLES.length]!.name)));
+      for (let i = 0; i < 10; i++)
+        ids.push(await uploadAudio(stack, manager, await loadSampleAudio(SAMPLES[i % SAMPLES.length]!.name)));
       const final = await settle(stack, manager, ids, 180_000);
       for (const state of final.values()) {
         expect(['completed', 'failed']).toContain(state.status);
         if (state.status === 'failed') expect(state.failure_reason).toBeTruthy();
       }
-      const dupes = await ownerQuery(stack, `select call_id from evaluations where run_key = 'pipeline' group by call_id having count(*) > 1`);
+      const dupes = await ownerQuery(
+        stack,
+        `select call_id from evaluations where run_key = 'pipeline' group by call_id having count(*) > 1`,
+      );
       expect(dupes).toEqual([]);
     } finally {
       stack.assemblyai.configure({ httpErrorRate: 0, failureRate: 0 });
@@ -113,12 +130,26 @@ describe('the call pipeline end to end', () => {
 
   it('turns a Twilio recording callback into a scored call, once', async () => {
     const admin = await login(stack, 'admin@acme.test', 'acme');
-    const put = await api(stack, '/api/integrations/twilio', { method: 'PUT', token: admin, json: { account_sid: DEMO_ACCOUNT_SID, auth_token: DEMO_AUTH_TOKEN } });
+    const put = await api(stack, '/api/integrations/twilio', {
+      method: 'PUT',
+      token: admin,
+      json: { account_sid: DEMO_ACCOUNT_SID, auth_token: DEMO_AUTH_TOKEN },
+    });
     expect(put.status).toBe(200);
-    const rec = stack.twilio.addRecording({ accountSid: DEMO_ACCOUNT_SID, authToken: DEMO_AUTH_TOKEN, recordingSid: `RE${'e2e'.padEnd(32, '0')}`, audio: pcmWav({ seconds: 2, channels: 2 }) });
+    const rec = stack.twilio.addRecording({
+      accountSid: DEMO_ACCOUNT_SID,
+      authToken: DEMO_AUTH_TOKEN,
+      recordingSid: `RE${'e2e'.padEnd(32, '0')}`,
+      audio: pcmWav({ seconds: 2, channels: 2 }),
+    });
     const path = '/webhooks/twilio/recording-status?tenant=acme';
     const deliver = () =>
-      stack.twilio.sendRecordingStatusCallback({ deliverTo: stack.apiUrl + path, publicUrl: stack.apiUrl + path, authToken: DEMO_AUTH_TOKEN, params: recordingCallbackParams(rec) });
+      stack.twilio.sendRecordingStatusCallback({
+        deliverTo: stack.apiUrl + path,
+        publicUrl: stack.apiUrl + path,
+        authToken: DEMO_AUTH_TOKEN,
+        params: recordingCallbackParams(rec),
+      });
     const first = (await (await deliver()).json()) as { call_id: string; created: boolean };
     const second = (await (await deliver()).json()) as { call_id: string; created: boolean };
     expect(first.created).toBe(true);

@@ -54,12 +54,20 @@ export async function api(stack: Stack, path: string, init: RequestInit & { toke
 }
 
 export async function login(stack: Stack, username: string, tenant: string): Promise<string> {
-  const res = await api(stack, '/api/auth/login', { method: 'POST', json: { username, password: 'dev-password', tenant_id: tenant } });
+  const res = await api(stack, '/api/auth/login', {
+    method: 'POST',
+    json: { username, password: 'dev-password', tenant_id: tenant },
+  });
   if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
-export async function uploadAudio(stack: Stack, token: string, audio: Uint8Array, metadata: object = { direction: 'inbound' }): Promise<string> {
+export async function uploadAudio(
+  stack: Stack,
+  token: string,
+  audio: Uint8Array,
+  metadata: object = { direction: 'inbound' },
+): Promise<string> {
   const form = new FormData();
   form.append('metadata', JSON.stringify(metadata));
   form.append('audio_file', new File([audio], 'call.wav', { type: 'audio/wav' }));
@@ -71,7 +79,12 @@ export async function uploadAudio(stack: Stack, token: string, audio: Uint8Array
 type CallState = { status: string; failure_reason: string | null; overall_score: number | null };
 
 /** Waits until every call is `completed` or `failed`; returns their final state. */
-export async function settle(stack: Stack, token: string, ids: string[], timeoutMs = 120_000): Promise<Map<string, CallState>> {
+export async function settle(
+  stack: Stack,
+  token: string,
+  ids: string[],
+  timeoutMs = 120_000,
+): Promise<Map<string, CallState>> {
   const done = new Map<string, CallState>();
   const until = Date.now() + timeoutMs;
   while (done.size < ids.length) {

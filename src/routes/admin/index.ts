@@ -2,7 +2,15 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../../auth/middleware';
 import { createRouter } from '../../lib/create-app';
 import * as service from '../../services/admin';
-import { bearer, jsonBody, jsonResponse, pageOf, paginated, PaginationQuery, problemResponses } from '../shared/schemas';
+import {
+  bearer,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  paginated,
+  PaginationQuery,
+  problemResponses,
+} from '../shared/schemas';
 import { AuditLog, AuditQuery, FeatureFlag, PutFeatureFlag, PutSettings, SettingsCategory } from './schema';
 
 const tags = ['Administration'];
@@ -11,7 +19,11 @@ const adminOnly = [requireRole('tenant_admin')];
 export const adminRouter = createRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/feature-flags', tags, security: bearer, middleware: adminOnly,
+      method: 'get',
+      path: '/feature-flags',
+      tags,
+      security: bearer,
+      middleware: adminOnly,
       summary: 'List feature flags (tenant_admin)',
       responses: { 200: jsonResponse(z.object({ data: z.array(FeatureFlag) }), 'Flags'), ...problemResponses },
     }),
@@ -19,7 +31,11 @@ export const adminRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/feature-flags', tags, security: bearer, middleware: adminOnly,
+      method: 'put',
+      path: '/feature-flags',
+      tags,
+      security: bearer,
+      middleware: adminOnly,
       summary: 'Create or update a feature flag (tenant_admin)',
       request: { body: jsonBody(PutFeatureFlag) },
       responses: { 200: jsonResponse(FeatureFlag, 'Saved'), ...problemResponses },
@@ -28,7 +44,11 @@ export const adminRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/settings', tags, security: bearer, middleware: adminOnly,
+      method: 'get',
+      path: '/settings',
+      tags,
+      security: bearer,
+      middleware: adminOnly,
       summary: 'Tenant settings by category (tenant_admin)',
       request: { query: z.object({ category: z.string().max(64).optional() }) },
       responses: { 200: jsonResponse(z.object({ data: z.array(SettingsCategory) }), 'Settings'), ...problemResponses },
@@ -37,7 +57,11 @@ export const adminRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/settings', tags, security: bearer, middleware: adminOnly,
+      method: 'put',
+      path: '/settings',
+      tags,
+      security: bearer,
+      middleware: adminOnly,
       summary: 'Merge settings into a category; null removes a key (tenant_admin)',
       request: { body: jsonBody(PutSettings) },
       responses: { 200: jsonResponse(SettingsCategory, 'Saved'), ...problemResponses },
@@ -46,8 +70,12 @@ export const adminRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/audit-logs', tags, security: bearer, middleware: adminOnly,
-      summary: 'The tenant\'s audit trail, newest first (tenant_admin)',
+      method: 'get',
+      path: '/audit-logs',
+      tags,
+      security: bearer,
+      middleware: adminOnly,
+      summary: "The tenant's audit trail, newest first (tenant_admin)",
       request: { query: PaginationQuery.extend(AuditQuery.shape) },
       responses: { 200: jsonResponse(paginated(AuditLog, 'AuditLogPage'), 'Audit logs'), ...problemResponses },
     }),

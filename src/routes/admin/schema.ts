@@ -1,7 +1,9 @@
 import { z } from '@hono/zod-openapi';
 import { JsonObject, Timestamp } from '../shared/schemas';
 
-const key = z.string().regex(/^[a-z][a-z0-9_.-]{1,63}$/, 'must be 2-64 lowercase letters, digits, dots, dashes or underscores');
+const key = z
+  .string()
+  .regex(/^[a-z][a-z0-9_.-]{1,63}$/, 'must be 2-64 lowercase letters, digits, dots, dashes or underscores');
 
 export const FeatureFlag = z
   .object({
@@ -19,7 +21,10 @@ export const PutFeatureFlag = z
     feature_key: key,
     enabled: z.boolean(),
     rollout_percentage: z.number().int().min(0).max(100).optional(),
-    target_roles: z.array(z.enum(['tenant_admin', 'manager', 'agent'])).max(3).optional(),
+    target_roles: z
+      .array(z.enum(['tenant_admin', 'manager', 'agent']))
+      .max(3)
+      .optional(),
     description: z.string().max(500).nullish(),
   })
   .openapi('PutFeatureFlag');
@@ -44,7 +49,9 @@ export const AuditLog = z
   })
   .openapi('AuditLog');
 
-const date = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).or(z.iso.date({ message: 'must be an ISO 8601 date' }));
+const date = z.iso
+  .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+  .or(z.iso.date({ message: 'must be an ISO 8601 date' }));
 
 export const AuditQuery = z.object({
   from_date: date.optional(),

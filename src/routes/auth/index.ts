@@ -10,7 +10,10 @@ const tags = ['Auth'];
 export const authPublicRouter = createRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/login', tags, summary: 'Log in with username and password at a tenant',
+      method: 'post',
+      path: '/login',
+      tags,
+      summary: 'Log in with username and password at a tenant',
       request: { body: jsonBody(LoginBody) },
       responses: { 200: jsonResponse(TokenResponse, 'Tokens for the user'), ...problemResponses },
     }),
@@ -18,7 +21,10 @@ export const authPublicRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/refresh', tags, summary: 'Exchange a refresh token for new tokens',
+      method: 'post',
+      path: '/refresh',
+      tags,
+      summary: 'Exchange a refresh token for new tokens',
       request: { body: jsonBody(RefreshBody) },
       responses: { 200: jsonResponse(TokenResponse, 'New tokens'), ...problemResponses },
     }),
@@ -28,7 +34,11 @@ export const authPublicRouter = createRouter()
 export const authRouter = createRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/logout', tags, security: bearer, summary: 'End the session behind a refresh token',
+      method: 'post',
+      path: '/logout',
+      tags,
+      security: bearer,
+      summary: 'End the session behind a refresh token',
       request: { body: jsonBody(LogoutBody) },
       responses: { 204: { description: 'Logged out' }, ...problemResponses },
     }),
@@ -39,14 +49,22 @@ export const authRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/profile', tags, security: bearer, summary: 'The caller, their permissions and tenant',
+      method: 'get',
+      path: '/profile',
+      tags,
+      security: bearer,
+      summary: 'The caller, their permissions and tenant',
       responses: { 200: jsonResponse(ProfileResponse, 'Profile'), ...problemResponses },
     }),
     async (c) => c.json(await service.profile(c.get('ctx')), 200),
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/change-password', tags, security: bearer, summary: 'Change the caller\'s password',
+      method: 'post',
+      path: '/change-password',
+      tags,
+      security: bearer,
+      summary: "Change the caller's password",
       request: { body: jsonBody(ChangePasswordBody) },
       responses: { 204: { description: 'Password changed' }, ...problemResponses },
     }),

@@ -12,7 +12,9 @@ export const LoginBody = z
   })
   .openapi('LoginRequest', { example: { username: 'manager@acme.test', password: 'dev-password', tenant_id: 'acme' } });
 
-export const RefreshBody = z.strictObject({ refresh_token: z.string().min(1, 'is required').max(8192) }).openapi('RefreshRequest');
+export const RefreshBody = z
+  .strictObject({ refresh_token: z.string().min(1, 'is required').max(8192) })
+  .openapi('RefreshRequest');
 
 export const LogoutBody = RefreshBody;
 
@@ -71,5 +73,8 @@ export const ChangePasswordBody = z
     current_password: z.string().min(1, 'is required').max(1024),
     new_password: z.string().min(12, 'must be at least 12 characters').max(256, 'must be at most 256 characters'),
   })
-  .refine((b) => b.current_password !== b.new_password, { path: ['new_password'], message: 'must differ from the current password' })
+  .refine((b) => b.current_password !== b.new_password, {
+    path: ['new_password'],
+    message: 'must differ from the current password',
+  })
   .openapi('ChangePasswordRequest');

@@ -5,20 +5,49 @@ import { Invalid } from '../../lib/errors';
 import { createCallFromUpload } from '../../services/call-upload';
 import * as service from '../../services/calls';
 import { completePresignedUpload, createPresignedUpload } from '../../services/presigned-upload';
-import { bearer, jsonBody, jsonResponse, pageOf, paginated, PaginationQuery, problemResponses, Uuid } from '../shared/schemas';
-import { AcceptedCall, Analysis, AudioUrl, Call, CallDetail, CreateUpload, Insight, ListCallsQuery, PresignedUpload, Reanalysis, SpeakerLabels, Transcription } from './schema';
+import {
+  bearer,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  paginated,
+  PaginationQuery,
+  problemResponses,
+  Uuid,
+} from '../shared/schemas';
+import {
+  AcceptedCall,
+  Analysis,
+  AudioUrl,
+  Call,
+  CallDetail,
+  CreateUpload,
+  Insight,
+  ListCallsQuery,
+  PresignedUpload,
+  Reanalysis,
+  SpeakerLabels,
+  Transcription,
+} from './schema';
 
 const tags = ['Calls'];
 const Params = z.object({ call_id: Uuid('call_id') });
 
 function idempotencyKeyOf(header: string | undefined): string | undefined {
   if (header === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(header)) throw new Invalid('Idempotency-Key must be 1-255 visible ASCII characters.', [{ field: 'Idempotency-Key', message: 'is malformed' }]);
+  if (!/^[\x21-\x7e]{1,255}$/.test(header))
+    throw new Invalid('Idempotency-Key must be 1-255 visible ASCII characters.', [
+      { field: 'Idempotency-Key', message: 'is malformed' },
+    ]);
   return header;
 }
 
 const uploadRoute = createRoute({
-  method: 'post', path: '/', tags, security: bearer, middleware: [requireRole('agent')],
+  method: 'post',
+  path: '/',
+  tags,
+  security: bearer,
+  middleware: [requireRole('agent')],
   summary: 'Upload a recorded call (multipart: metadata JSON + audio_file); streams to storage and starts the pipeline',
   request: {
     headers: z.object({ 'idempotency-key': z.string().max(255).optional() }),
@@ -27,14 +56,23 @@ const uploadRoute = createRoute({
       content: {
         'multipart/form-data': {
           schema: z.object({
-            metadata: z.string().openapi({ description: 'JSON: agent_id, direction, started_at, external_id, customer_number, tags, criteria_set_id', example: '{"direction":"inbound","tags":["billing"]}' }),
-            audio_file: z.string().openapi({ format: 'binary', description: 'wav, mp3, m4a/mp4, ogg/opus, flac or webm; up to the tenant tier\'s size limit' }),
+            metadata: z.string().openapi({
+              description: 'JSON: agent_id, direction, started_at, external_id, customer_number, tags, criteria_set_id',
+              example: '{"direction":"inbound","tags":["billing"]}',
+            }),
+            audio_file: z.string().openapi({
+              format: 'binary',
+              description: "wav, mp3, m4a/mp4, ogg/opus, flac or webm; up to the tenant tier's size limit",
+            }),
           }),
         },
       },
     },
   },
-  responses: { 202: jsonResponse(AcceptedCall, 'Accepted; processing continues in the background'), ...problemResponses },
+  responses: {
+    202: jsonResponse(AcceptedCall, 'Accepted; processing continues in the background'),
+    ...problemResponses,
+  },
 });
 
 export const callsRouter = createRouter();
@@ -42,14 +80,23 @@ export const callsRouter = createRouter();
 // Registered for the document only: the handler reads the body as a stream, which a validator would buffer.
 callsRouter.openAPIRegistry.registerPath(uploadRoute);
 callsRouter.post('/', requireRole('agent'), async (c) => {
-  const { status, body } = await createCallFromUpload(c.get('ctx'), c.env, c.req.raw, idempotencyKeyOf(c.req.header('idempotency-key')));
+  const { status, body } = await createCallFromUpload(
+    c.get('ctx'),
+    c.env,
+    c.req.raw,
+    idempotencyKeyOf(c.req.header('idempotency-key')),
+  );
   return c.json(body, status as 202);
 });
 
 callsRouter
   .openapi(
     createRoute({
-      method: 'get', path: '/', tags, security: bearer, summary: 'List calls (agents: their own)',
+      method: 'get',
+      path: '/',
+      tags,
+      security: bearer,
+      summary: 'List calls (agents: their own)',
       request: { query: PaginationQuery.extend(ListCallsQuery.shape) },
       responses: { 200: jsonResponse(paginated(Call, 'CallPage'), 'Calls'), ...problemResponses },
     }),
@@ -61,7 +108,11 @@ callsRouter
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/uploads', tags, security: bearer, middleware: [requireRole('agent')],
+      method: 'post',
+      path: '/uploads',
+      tags,
+      security: bearer,
+      middleware: [requireRole('agent')],
       summary: 'Start a direct-to-storage upload for a large file: returns a presigned PUT URL',
       request: { body: jsonBody(CreateUpload) },
       responses: { 201: jsonResponse(PresignedUpload, 'Upload URL'), ...problemResponses },
@@ -70,7 +121,11 @@ callsRouter
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/{call_id}/complete', tags, security: bearer, middleware: [requireRole('agent')],
+      method: 'post',
+      path: '/{call_id}/complete',
+      tags,
+      security: bearer,
+      middleware: [requireRole('agent')],
       summary: 'Finish a direct upload: checks the object and starts the pipeline',
       request: { params: Params },
       responses: { 202: jsonResponse(AcceptedCall, 'Queued'), ...problemResponses },
@@ -79,7 +134,10 @@ callsRouter
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{call_id}', tags, security: bearer,
+      method: 'get',
+      path: '/{call_id}',
+      tags,
+      security: bearer,
       summary: 'A call with its transcription, evaluation, sentiment, customer behaviour and compliance',
       request: { params: Params },
       responses: { 200: jsonResponse(CallDetail, 'Call'), ...problemResponses },
@@ -88,7 +146,11 @@ callsRouter
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/{call_id}', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'delete',
+      path: '/{call_id}',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Delete a call, everything derived from it and its audio (manager)',
       request: { params: Params },
       responses: { 204: { description: 'Deleted' }, ...problemResponses },
@@ -100,7 +162,11 @@ callsRouter
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{call_id}/transcription', tags, security: bearer, summary: 'Transcription status or result',
+      method: 'get',
+      path: '/{call_id}/transcription',
+      tags,
+      security: bearer,
+      summary: 'Transcription status or result',
       request: { params: Params },
       responses: { 200: jsonResponse(Transcription, 'Transcription'), ...problemResponses },
     }),
@@ -108,16 +174,28 @@ callsRouter
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/{call_id}/transcription', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'put',
+      path: '/{call_id}/transcription',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Correct speaker labels of transcript segments (manager)',
       request: { params: Params, body: jsonBody(SpeakerLabels) },
       responses: { 200: jsonResponse(Transcription, 'Updated'), ...problemResponses },
     }),
-    async (c) => c.json(await service.updateSpeakers(c.get('ctx'), c.req.valid('param').call_id, c.req.valid('json').segments), 200),
+    async (c) =>
+      c.json(
+        await service.updateSpeakers(c.get('ctx'), c.req.valid('param').call_id, c.req.valid('json').segments),
+        200,
+      ),
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{call_id}/analysis', tags, security: bearer, summary: 'The current QA evaluation and earlier ones',
+      method: 'get',
+      path: '/{call_id}/analysis',
+      tags,
+      security: bearer,
+      summary: 'The current QA evaluation and earlier ones',
       request: { params: Params },
       responses: { 200: jsonResponse(Analysis, 'Analysis'), ...problemResponses },
     }),
@@ -125,16 +203,36 @@ callsRouter
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/{call_id}/analysis', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'post',
+      path: '/{call_id}/analysis',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Score the call again, optionally with another criteria set (manager); history is kept',
       request: { params: Params, body: { required: false, content: { 'application/json': { schema: Reanalysis } } } },
-      responses: { 202: jsonResponse(z.object({ call_id: z.uuid(), run_key: z.string(), status: z.literal('queued') }), 'Queued'), ...problemResponses },
+      responses: {
+        202: jsonResponse(z.object({ call_id: z.uuid(), run_key: z.string(), status: z.literal('queued') }), 'Queued'),
+        ...problemResponses,
+      },
     }),
-    async (c) => c.json(await service.requestReanalysis(c.get('ctx'), c.env, c.req.valid('param').call_id, c.req.valid('json')?.criteria_set_id ?? null), 202),
+    async (c) =>
+      c.json(
+        await service.requestReanalysis(
+          c.get('ctx'),
+          c.env,
+          c.req.valid('param').call_id,
+          c.req.valid('json')?.criteria_set_id ?? null,
+        ),
+        202,
+      ),
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{call_id}/insights', tags, security: bearer, summary: 'AI insights of the current evaluation',
+      method: 'get',
+      path: '/{call_id}/insights',
+      tags,
+      security: bearer,
+      summary: 'AI insights of the current evaluation',
       request: { params: Params },
       responses: { 200: jsonResponse(z.object({ data: z.array(Insight) }), 'Insights'), ...problemResponses },
     }),
@@ -142,7 +240,11 @@ callsRouter
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{call_id}/audio', tags, security: bearer, summary: 'A short-lived URL to play the recording',
+      method: 'get',
+      path: '/{call_id}/audio',
+      tags,
+      security: bearer,
+      summary: 'A short-lived URL to play the recording',
       request: { params: Params },
       responses: { 200: jsonResponse(AudioUrl, 'Playback URL'), ...problemResponses },
     }),

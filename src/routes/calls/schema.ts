@@ -31,8 +31,14 @@ export const AcceptedCall = z
 
 export const ListCallsQuery = z.object({
   agent_id: z.uuid('must be a UUID').optional(),
-  date_from: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).or(z.iso.date({ message: 'must be an ISO 8601 date' })).optional(),
-  date_to: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time' }).or(z.iso.date({ message: 'must be an ISO 8601 date' })).optional(),
+  date_from: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+    .or(z.iso.date({ message: 'must be an ISO 8601 date' }))
+    .optional(),
+  date_to: z.iso
+    .datetime({ offset: true, message: 'must be an ISO 8601 date-time' })
+    .or(z.iso.date({ message: 'must be an ISO 8601 date' }))
+    .optional(),
   status: z.enum(CALL_STATUSES).optional(),
   min_score: z.coerce.number().int().min(0).max(100).optional(),
   max_score: z.coerce.number().int().min(0).max(100).optional(),
@@ -47,7 +53,14 @@ export const CreateUpload = z
   .openapi('CreateUpload');
 
 export const PresignedUpload = z
-  .object({ call_id: z.uuid(), status: z.literal('uploaded'), upload_url: z.url(), method: z.literal('PUT'), headers: z.record(z.string(), z.string()), expires_in: z.number().int() })
+  .object({
+    call_id: z.uuid(),
+    status: z.literal('uploaded'),
+    upload_url: z.url(),
+    method: z.literal('PUT'),
+    headers: z.record(z.string(), z.string()),
+    expires_in: z.number().int(),
+  })
   .openapi('PresignedUpload');
 
 export const CallDetail = z
@@ -57,7 +70,9 @@ export const CallDetail = z
     qa_evaluation: z.record(z.string(), z.unknown()).nullable(),
     sentiment_analysis: z.record(z.string(), z.unknown()).nullable(),
     customer_behavior: z.record(z.string(), z.unknown()).nullable(),
-    compliance_status: z.object({ compliant: z.boolean(), items: z.array(z.record(z.string(), z.unknown())) }).nullable(),
+    compliance_status: z
+      .object({ compliant: z.boolean(), items: z.array(z.record(z.string(), z.unknown())) })
+      .nullable(),
     summary: z.string().nullable(),
   })
   .openapi('CallDetail');
@@ -82,13 +97,27 @@ export const SpeakerLabels = z
   .openapi('SpeakerLabels');
 
 export const Analysis = z
-  .object({ call_id: z.uuid(), call_status: z.enum(CALL_STATUSES), current: z.record(z.string(), z.unknown()).nullable(), history: z.array(z.record(z.string(), z.unknown())) })
+  .object({
+    call_id: z.uuid(),
+    call_status: z.enum(CALL_STATUSES),
+    current: z.record(z.string(), z.unknown()).nullable(),
+    history: z.array(z.record(z.string(), z.unknown())),
+  })
   .openapi('Analysis');
 
 export const Reanalysis = z.strictObject({ criteria_set_id: z.uuid('must be a UUID').nullish() }).openapi('Reanalysis');
 
 export const Insight = z
-  .object({ id: z.uuid(), type: z.string(), category: z.string(), title: z.string(), severity: z.string(), suggestions: z.array(z.string()) })
+  .object({
+    id: z.uuid(),
+    type: z.string(),
+    category: z.string(),
+    title: z.string(),
+    severity: z.string(),
+    suggestions: z.array(z.string()),
+  })
   .openapi('Insight');
 
-export const AudioUrl = z.object({ url: z.url(), content_type: z.string().nullable(), expires_in: z.number().int() }).openapi('AudioUrl');
+export const AudioUrl = z
+  .object({ url: z.url(), content_type: z.string().nullable(), expires_in: z.number().int() })
+  .openapi('AudioUrl');

@@ -10,11 +10,23 @@ import * as alertsService from '../../services/alerts';
 import { hubFor } from '../../services/alerts';
 import * as service from '../../services/command-center';
 import { verifyTicket } from '../../services/tickets';
-import { bearer, jsonBody, jsonResponse, pageOf, paginated, PaginationQuery, problemResponses, Uuid } from '../shared/schemas';
+import {
+  bearer,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  paginated,
+  PaginationQuery,
+  problemResponses,
+  Uuid,
+} from '../shared/schemas';
 
 const tags = ['Command center'];
 const managers = [requireRole('manager')];
-const Filter = z.object({ team_id: z.uuid('must be a UUID').optional(), department_id: z.uuid('must be a UUID').optional() });
+const Filter = z.object({
+  team_id: z.uuid('must be a UUID').optional(),
+  department_id: z.uuid('must be a UUID').optional(),
+});
 
 const Alert = z.record(z.string(), z.unknown()).openapi('Alert');
 const CreateAlert = z
@@ -29,12 +41,30 @@ const CreateAlert = z
   })
   .openapi('CreateAlert');
 const UpdateAlert = z
-  .strictObject({ status: z.enum(['acknowledged', 'resolved', 'dismissed']), resolution_notes: z.string().trim().max(2000).nullish() })
+  .strictObject({
+    status: z.enum(['acknowledged', 'resolved', 'dismissed']),
+    resolution_notes: z.string().trim().max(2000).nullish(),
+  })
   .openapi('UpdateAlert');
 
 const Widget = z.strictObject({
-  type: z.enum(['active_calls', 'agent_statuses', 'alerts', 'metrics', 'score_trend', 'compliance', 'queue', 'leaderboard']),
-  position: z.strictObject({ x: z.number().int().min(0).max(11), y: z.number().int().min(0).max(100), w: z.number().int().min(1).max(12), h: z.number().int().min(1).max(12) })
+  type: z.enum([
+    'active_calls',
+    'agent_statuses',
+    'alerts',
+    'metrics',
+    'score_trend',
+    'compliance',
+    'queue',
+    'leaderboard',
+  ]),
+  position: z
+    .strictObject({
+      x: z.number().int().min(0).max(11),
+      y: z.number().int().min(0).max(100),
+      w: z.number().int().min(1).max(12),
+      h: z.number().int().min(1).max(12),
+    })
     .refine((p) => p.x + p.w <= 12, 'must fit the 12-column grid'),
   config: z.record(z.string().max(50), z.unknown()).default({}),
 });
@@ -42,17 +72,27 @@ const Widget = z.strictObject({
 export const commandCenterRouter = createRouter()
   .openapi(
     createRoute({
-      method: 'post', path: '/tickets', tags, security: bearer,
+      method: 'post',
+      path: '/tickets',
+      tags,
+      security: bearer,
       summary: 'A one-time ticket (30 s) for the live WebSocket, bound to you, your tenant and the filters',
       request: { body: { required: false, content: { 'application/json': { schema: Filter } } } },
-      responses: { 201: jsonResponse(z.object({ ticket: z.string(), expires_in: z.number().int(), url: z.string() }), 'Ticket'), ...problemResponses },
+      responses: {
+        201: jsonResponse(z.object({ ticket: z.string(), expires_in: z.number().int(), url: z.string() }), 'Ticket'),
+        ...problemResponses,
+      },
     }),
     async (c) => c.json(await service.createTicket(c.get('ctx'), c.req.valid('json') ?? {}), 201),
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/realtime', tags, security: bearer, middleware: managers,
-      summary: 'Active calls, agent statuses, open alerts and today\'s metrics, from the live hub (manager)',
+      method: 'get',
+      path: '/realtime',
+      tags,
+      security: bearer,
+      middleware: managers,
+      summary: "Active calls, agent statuses, open alerts and today's metrics, from the live hub (manager)",
       request: { query: Filter },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Live state'), ...problemResponses },
     }),
@@ -60,8 +100,19 @@ export const commandCenterRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/alerts', tags, security: bearer, middleware: managers, summary: 'Alerts (manager)',
-      request: { query: PaginationQuery.extend({ severity: z.enum(ALERT_SEVERITIES).optional(), type: z.string().max(64).optional(), status: z.enum(ALERT_STATUSES).optional() }) },
+      method: 'get',
+      path: '/alerts',
+      tags,
+      security: bearer,
+      middleware: managers,
+      summary: 'Alerts (manager)',
+      request: {
+        query: PaginationQuery.extend({
+          severity: z.enum(ALERT_SEVERITIES).optional(),
+          type: z.string().max(64).optional(),
+          status: z.enum(ALERT_STATUSES).optional(),
+        }),
+      },
       responses: { 200: jsonResponse(paginated(Alert, 'AlertPage'), 'Alerts'), ...problemResponses },
     }),
     async (c) => {
@@ -72,7 +123,12 @@ export const commandCenterRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/alerts', tags, security: bearer, middleware: managers, summary: 'Raise a manual alert (manager)',
+      method: 'post',
+      path: '/alerts',
+      tags,
+      security: bearer,
+      middleware: managers,
+      summary: 'Raise a manual alert (manager)',
       request: { body: jsonBody(CreateAlert) },
       responses: { 201: jsonResponse(Alert, 'Created'), ...problemResponses },
     }),
@@ -80,33 +136,78 @@ export const commandCenterRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/alerts/{alert_id}', tags, security: bearer, middleware: managers,
+      method: 'put',
+      path: '/alerts/{alert_id}',
+      tags,
+      security: bearer,
+      middleware: managers,
       summary: 'Move an alert: open → acknowledged → resolved, or dismissed; other moves are 409 (manager)',
       request: { params: z.object({ alert_id: Uuid('alert_id') }), body: jsonBody(UpdateAlert) },
       responses: { 200: jsonResponse(Alert, 'Updated'), ...problemResponses },
     }),
-    async (c) => c.json(await alertsService.updateAlert(c.get('ctx'), c.env, c.req.valid('param').alert_id, c.req.valid('json')), 200),
+    async (c) =>
+      c.json(
+        await alertsService.updateAlert(c.get('ctx'), c.env, c.req.valid('param').alert_id, c.req.valid('json')),
+        200,
+      ),
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/dashboard', tags, security: bearer, summary: 'Your command-center layout',
-      responses: { 200: jsonResponse(z.object({ widgets: z.array(z.record(z.string(), z.unknown())), is_default: z.boolean(), updated_at: z.string().nullable() }), 'Layout'), ...problemResponses },
+      method: 'get',
+      path: '/dashboard',
+      tags,
+      security: bearer,
+      summary: 'Your command-center layout',
+      responses: {
+        200: jsonResponse(
+          z.object({
+            widgets: z.array(z.record(z.string(), z.unknown())),
+            is_default: z.boolean(),
+            updated_at: z.string().nullable(),
+          }),
+          'Layout',
+        ),
+        ...problemResponses,
+      },
     }),
     async (c) => c.json(await service.getDashboard(c.get('ctx')), 200),
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/dashboard', tags, security: bearer, summary: 'Save your layout (widget types and grid positions are checked)',
+      method: 'put',
+      path: '/dashboard',
+      tags,
+      security: bearer,
+      summary: 'Save your layout (widget types and grid positions are checked)',
       request: { body: jsonBody(z.strictObject({ widgets: z.array(Widget).max(24) })) },
-      responses: { 200: jsonResponse(z.object({ widgets: z.array(z.record(z.string(), z.unknown())), is_default: z.boolean(), updated_at: z.string().nullable() }), 'Saved'), ...problemResponses },
+      responses: {
+        200: jsonResponse(
+          z.object({
+            widgets: z.array(z.record(z.string(), z.unknown())),
+            is_default: z.boolean(),
+            updated_at: z.string().nullable(),
+          }),
+          'Saved',
+        ),
+        ...problemResponses,
+      },
     }),
     async (c) => c.json(await service.putDashboard(c.get('ctx'), c.req.valid('json').widgets), 200),
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/metrics', tags, security: bearer, middleware: managers,
+      method: 'get',
+      path: '/metrics',
+      tags,
+      security: bearer,
+      middleware: managers,
       summary: 'Call volume, average score, compliance rate, by agent, team or day (manager)',
-      request: { query: z.object({ period: z.enum(['day', 'week', 'month', 'quarter']).default('week'), group_by: z.enum(['agent', 'team', 'day']).optional() }) },
+      request: {
+        query: z.object({
+          period: z.enum(['day', 'week', 'month', 'quarter']).default('week'),
+          group_by: z.enum(['agent', 'team', 'day']).optional(),
+        }),
+      },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Metrics'), ...problemResponses },
     }),
     async (c) => {
@@ -116,9 +217,16 @@ export const commandCenterRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/agents/me/status', tags, security: bearer,
+      method: 'put',
+      path: '/agents/me/status',
+      tags,
+      security: bearer,
       summary: 'Your status (available, on_call, wrap_up, break, offline); send {} as a heartbeat',
-      request: { body: jsonBody(z.strictObject({ status: z.enum(['available', 'on_call', 'wrap_up', 'break', 'offline']).optional() })) },
+      request: {
+        body: jsonBody(
+          z.strictObject({ status: z.enum(['available', 'on_call', 'wrap_up', 'break', 'offline']).optional() }),
+        ),
+      },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Your live status'), ...problemResponses },
     }),
     async (c) => c.json(await service.setMyStatus(c.get('ctx'), c.env, c.req.valid('json').status ?? null), 200),
@@ -133,11 +241,19 @@ export const commandCenterRouter = createRouter()
 export const commandCenterSocket = new Hono<AppEnv>().get('/ws', async (c) => {
   const config = c.get('config');
   const origin = c.req.header('origin');
-  if (origin && !config.allowedOrigins.includes(origin)) throw new Forbidden('This origin may not open the command center.');
+  if (origin && !config.allowedOrigins.includes(origin))
+    throw new Forbidden('This origin may not open the command center.');
   const claims = await verifyTicket(config.ticketSecret, c.req.query('ticket') ?? '');
-  if (!claims || claims.tenant !== c.req.query('tenant')) throw new Unauthenticated('The ticket is invalid, expired or for another tenant.');
+  if (!claims || claims.tenant !== c.req.query('tenant'))
+    throw new Unauthenticated('The ticket is invalid, expired or for another tenant.');
   if (c.req.header('upgrade')?.toLowerCase() !== 'websocket') return c.text('Expected a WebSocket upgrade.', 426);
-  const identity: SocketIdentity = { userId: claims.user, role: claims.role, teamId: claims.team, departmentId: claims.department, filter: claims.filter };
+  const identity: SocketIdentity = {
+    userId: claims.user,
+    role: claims.role,
+    teamId: claims.team,
+    departmentId: claims.department,
+    filter: claims.filter,
+  };
   const headers = new Headers(c.req.raw.headers);
   headers.set('x-hub-identity', JSON.stringify(identity));
   headers.set('x-hub-ticket-id', claims.jti);

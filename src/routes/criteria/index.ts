@@ -3,7 +3,15 @@ import { requireRole } from '../../auth/middleware';
 import { createRouter } from '../../lib/create-app';
 import * as service from '../../services/criteria';
 import { bearer, jsonBody, jsonResponse, problemResponses, Uuid } from '../shared/schemas';
-import { CreateCriteriaSet, CreateCriterion, Criterion, CriterionWithVersions, CriteriaSet, Template, UpdateCriterion } from './schema';
+import {
+  CreateCriteriaSet,
+  CreateCriterion,
+  Criterion,
+  CriterionWithVersions,
+  CriteriaSet,
+  Template,
+  UpdateCriterion,
+} from './schema';
 
 const tags = ['Evaluation criteria'];
 const Params = z.object({ criterion_id: Uuid('criterion_id') });
@@ -12,21 +20,33 @@ const Params = z.object({ criterion_id: Uuid('criterion_id') });
 export const criteriaRouter = createRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/templates', tags, security: bearer, summary: 'The system default criteria',
+      method: 'get',
+      path: '/templates',
+      tags,
+      security: bearer,
+      summary: 'The system default criteria',
       responses: { 200: jsonResponse(z.object({ data: z.array(Template) }), 'Templates'), ...problemResponses },
     }),
     (c) => c.json({ data: service.listTemplates() }, 200),
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/sets', tags, security: bearer, summary: 'Criteria sets',
+      method: 'get',
+      path: '/sets',
+      tags,
+      security: bearer,
+      summary: 'Criteria sets',
       responses: { 200: jsonResponse(z.object({ data: z.array(CriteriaSet) }), 'Sets'), ...problemResponses },
     }),
     async (c) => c.json({ data: await service.listSets(c.get('ctx')) }, 200),
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/sets', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'post',
+      path: '/sets',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Create a criteria set; is_default replaces the previous default (manager)',
       request: { body: jsonBody(CreateCriteriaSet) },
       responses: { 201: jsonResponse(CriteriaSet, 'Created'), ...problemResponses },
@@ -35,15 +55,24 @@ export const criteriaRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/', tags, security: bearer, summary: 'The tenant\'s criteria',
+      method: 'get',
+      path: '/',
+      tags,
+      security: bearer,
+      summary: "The tenant's criteria",
       request: { query: z.object({ active_only: z.enum(['true', 'false']).optional() }) },
       responses: { 200: jsonResponse(z.object({ data: z.array(Criterion) }), 'Criteria'), ...problemResponses },
     }),
-    async (c) => c.json({ data: await service.listCriteria(c.get('ctx'), c.req.valid('query').active_only === 'true') }, 200),
+    async (c) =>
+      c.json({ data: await service.listCriteria(c.get('ctx'), c.req.valid('query').active_only === 'true') }, 200),
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'post',
+      path: '/',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Create a custom criterion, or one from a template (manager)',
       request: { body: jsonBody(CreateCriterion) },
       responses: { 201: jsonResponse(Criterion, 'Created'), ...problemResponses },
@@ -52,7 +81,11 @@ export const criteriaRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{criterion_id}', tags, security: bearer, summary: 'A criterion with its version history',
+      method: 'get',
+      path: '/{criterion_id}',
+      tags,
+      security: bearer,
+      summary: 'A criterion with its version history',
       request: { params: Params },
       responses: { 200: jsonResponse(CriterionWithVersions, 'Criterion'), ...problemResponses },
     }),
@@ -60,19 +93,31 @@ export const criteriaRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/{criterion_id}', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'put',
+      path: '/{criterion_id}',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Update a criterion; content changes create a new version (manager)',
       request: { params: Params, body: jsonBody(UpdateCriterion) },
       responses: { 200: jsonResponse(Criterion, 'Updated'), ...problemResponses },
     }),
-    async (c) => c.json(await service.updateCriterion(c.get('ctx'), c.req.valid('param').criterion_id, c.req.valid('json')), 200),
+    async (c) =>
+      c.json(await service.updateCriterion(c.get('ctx'), c.req.valid('param').criterion_id, c.req.valid('json')), 200),
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/{criterion_id}', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'delete',
+      path: '/{criterion_id}',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Delete a custom criterion; one used by past evaluations is deactivated instead (manager)',
       request: { params: Params },
-      responses: { 200: jsonResponse(z.object({ deleted: z.boolean(), deactivated: z.boolean() }), 'Outcome'), ...problemResponses },
+      responses: {
+        200: jsonResponse(z.object({ deleted: z.boolean(), deactivated: z.boolean() }), 'Outcome'),
+        ...problemResponses,
+      },
     }),
     async (c) => c.json(await service.deleteCriterion(c.get('ctx'), c.req.valid('param').criterion_id), 200),
   );

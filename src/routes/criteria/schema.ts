@@ -1,11 +1,20 @@
 import { z } from '@hono/zod-openapi';
 import { Timestamp } from '../shared/schemas';
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const text = (max: number) =>
+  z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const prompts = z.array(text(1000)).max(10, 'at most 10 prompts');
 
 export const Template = z
-  .object({ id: z.string(), name: z.string(), category: z.string(), default_points: z.number().int(), auto_fail: z.boolean(), description: z.string(), evaluation_prompts: z.array(z.string()) })
+  .object({
+    id: z.string(),
+    name: z.string(),
+    category: z.string(),
+    default_points: z.number().int(),
+    auto_fail: z.boolean(),
+    description: z.string(),
+    evaluation_prompts: z.array(z.string()),
+  })
   .openapi('CriterionTemplate');
 
 export const Criterion = z
@@ -32,7 +41,11 @@ export const CriterionWithVersions = Criterion.extend({
 
 export const CreateCriterion = z
   .strictObject({
-    template_id: z.string().max(64).optional().openapi({ description: 'Start from a system template; other fields override it' }),
+    template_id: z
+      .string()
+      .max(64)
+      .optional()
+      .openapi({ description: 'Start from a system template; other fields override it' }),
     name: text(200).optional(),
     description: z.string().trim().max(2000).nullish(),
     category: text(64).optional(),

@@ -5,8 +5,13 @@ import { jsonResponse } from '../shared/schemas';
 /** Liveness only: no database or identity provider call, so load balancers cannot amplify load. */
 export const healthRouter = createRouter().openapi(
   createRoute({
-    method: 'get', path: '/health', tags: ['Health'], summary: 'Liveness check',
-    responses: { 200: jsonResponse(z.object({ status: z.literal('ok'), environment: z.string() }), 'The Worker is up') },
+    method: 'get',
+    path: '/health',
+    tags: ['Health'],
+    summary: 'Liveness check',
+    responses: {
+      200: jsonResponse(z.object({ status: z.literal('ok'), environment: z.string() }), 'The Worker is up'),
+    },
   }),
   (c) => c.json({ status: 'ok' as const, environment: c.get('config').environment }, 200),
 );

@@ -6,10 +6,18 @@ import { bearer, jsonBody, jsonResponse, problemResponses } from '../shared/sche
 
 const tags = ['Integrations'];
 const adminOnly = [requireRole('tenant_admin')];
-const agentMapping = z.record(z.string().min(1).max(200), z.uuid('must be a user id')).refine((m) => Object.keys(m).length <= 1000, 'at most 1000 entries');
+const agentMapping = z
+  .record(z.string().min(1).max(200), z.uuid('must be a user id'))
+  .refine((m) => Object.keys(m).length <= 1000, 'at most 1000 entries');
 
 const Integration = z
-  .object({ provider: z.enum(['twilio', 'generic']), enabled: z.boolean(), config: z.record(z.string(), z.unknown()), has_secret: z.boolean(), updated_at: z.string() })
+  .object({
+    provider: z.enum(['twilio', 'generic']),
+    enabled: z.boolean(),
+    config: z.record(z.string(), z.unknown()),
+    has_secret: z.boolean(),
+    updated_at: z.string(),
+  })
   .openapi('Integration');
 
 const PutTwilio = z
@@ -26,7 +34,14 @@ const PutGeneric = z
   .strictObject({
     secret: z.string().min(32, 'must be at least 32 characters').max(256),
     media_origins: z
-      .array(z.url().refine((u) => new URL(u).origin === u.replace(/\/$/, ''), 'must be an origin such as https://media.example.com'))
+      .array(
+        z
+          .url()
+          .refine(
+            (u) => new URL(u).origin === u.replace(/\/$/, ''),
+            'must be an origin such as https://media.example.com',
+          ),
+      )
       .min(1)
       .max(10),
     agent_mapping: agentMapping.default({}),
@@ -39,15 +54,25 @@ const PutGeneric = z
 export const integrationsRouter = createRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/', tags, security: bearer, middleware: adminOnly, summary: 'Configured telephony integrations (tenant_admin)',
+      method: 'get',
+      path: '/',
+      tags,
+      security: bearer,
+      middleware: adminOnly,
+      summary: 'Configured telephony integrations (tenant_admin)',
       responses: { 200: jsonResponse(z.object({ data: z.array(Integration) }), 'Integrations'), ...problemResponses },
     }),
     async (c) => c.json({ data: await service.listIntegrations(c.get('ctx')) }, 200),
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/twilio', tags, security: bearer, middleware: adminOnly,
-      summary: 'Configure Twilio recording callbacks: account SID, auth token (encrypted at rest), agent mapping (tenant_admin)',
+      method: 'put',
+      path: '/twilio',
+      tags,
+      security: bearer,
+      middleware: adminOnly,
+      summary:
+        'Configure Twilio recording callbacks: account SID, auth token (encrypted at rest), agent mapping (tenant_admin)',
       request: { body: jsonBody(PutTwilio) },
       responses: { 200: jsonResponse(Integration, 'Saved'), ...problemResponses },
     }),
@@ -58,8 +83,13 @@ export const integrationsRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/generic', tags, security: bearer, middleware: adminOnly,
-      summary: 'Configure the signed generic webhook: secret (encrypted at rest), media origins, agent mapping (tenant_admin)',
+      method: 'put',
+      path: '/generic',
+      tags,
+      security: bearer,
+      middleware: adminOnly,
+      summary:
+        'Configure the signed generic webhook: secret (encrypted at rest), media origins, agent mapping (tenant_admin)',
       request: { body: jsonBody(PutGeneric) },
       responses: { 200: jsonResponse(Integration, 'Saved'), ...problemResponses },
     }),
@@ -70,8 +100,17 @@ export const integrationsRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'delete', path: '/{provider}', tags, security: bearer, middleware: adminOnly, summary: 'Remove an integration (tenant_admin)',
-      request: { params: z.object({ provider: z.enum(['twilio', 'generic']).openapi({ param: { name: 'provider', in: 'path' } }) }) },
+      method: 'delete',
+      path: '/{provider}',
+      tags,
+      security: bearer,
+      middleware: adminOnly,
+      summary: 'Remove an integration (tenant_admin)',
+      request: {
+        params: z.object({
+          provider: z.enum(['twilio', 'generic']).openapi({ param: { name: 'provider', in: 'path' } }),
+        }),
+      },
       responses: { 204: { description: 'Removed' }, ...problemResponses },
     }),
     async (c) => {

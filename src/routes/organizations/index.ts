@@ -11,7 +11,10 @@ const OrgParams = z.object({ org_id: Uuid('org_id') });
 export const organizationsRouter = createRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/', tags, security: bearer,
+      method: 'get',
+      path: '/',
+      tags,
+      security: bearer,
       summary: 'List the organizations of the tenant',
       responses: { 200: jsonResponse(z.object({ data: z.array(Organization) }), 'Organizations'), ...problemResponses },
     }),
@@ -19,7 +22,11 @@ export const organizationsRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/', tags, security: bearer, middleware: [requireRole('tenant_admin')],
+      method: 'post',
+      path: '/',
+      tags,
+      security: bearer,
+      middleware: [requireRole('tenant_admin')],
       summary: 'Create an organization (tenant_admin)',
       request: { body: jsonBody(CreateOrganization) },
       responses: { 201: jsonResponse(Organization, 'Created'), ...problemResponses },
@@ -28,7 +35,10 @@ export const organizationsRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{org_id}', tags, security: bearer,
+      method: 'get',
+      path: '/{org_id}',
+      tags,
+      security: bearer,
       summary: 'Get an organization',
       request: { params: OrgParams },
       responses: { 200: jsonResponse(Organization, 'Organization'), ...problemResponses },
@@ -37,7 +47,10 @@ export const organizationsRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{org_id}/departments', tags, security: bearer,
+      method: 'get',
+      path: '/{org_id}/departments',
+      tags,
+      security: bearer,
       summary: 'List the departments of an organization',
       request: { params: OrgParams },
       responses: { 200: jsonResponse(z.object({ data: z.array(Department) }), 'Departments'), ...problemResponses },
@@ -46,25 +59,38 @@ export const organizationsRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/{org_id}/departments', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'post',
+      path: '/{org_id}/departments',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Create a department (manager)',
       request: { params: OrgParams, body: jsonBody(CreateDepartment) },
       responses: { 201: jsonResponse(Department, 'Created'), ...problemResponses },
     }),
-    async (c) => c.json(await service.createDepartment(c.get('ctx'), c.req.valid('param').org_id, c.req.valid('json')), 201),
+    async (c) =>
+      c.json(await service.createDepartment(c.get('ctx'), c.req.valid('param').org_id, c.req.valid('json')), 201),
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{org_id}/teams', tags, security: bearer,
+      method: 'get',
+      path: '/{org_id}/teams',
+      tags,
+      security: bearer,
       summary: 'List the teams of an organization',
       request: { params: OrgParams, query: z.object({ department_id: z.uuid('must be a UUID').optional() }) },
       responses: { 200: jsonResponse(z.object({ data: z.array(Team) }), 'Teams'), ...problemResponses },
     }),
-    async (c) => c.json({ data: await service.listTeams(c.get('ctx'), c.req.valid('param').org_id, c.req.valid('query')) }, 200),
+    async (c) =>
+      c.json({ data: await service.listTeams(c.get('ctx'), c.req.valid('param').org_id, c.req.valid('query')) }, 200),
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/{org_id}/teams', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'post',
+      path: '/{org_id}/teams',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Create a team (manager)',
       request: { params: OrgParams, body: jsonBody(CreateTeam) },
       responses: { 201: jsonResponse(Team, 'Created'), ...problemResponses },

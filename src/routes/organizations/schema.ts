@@ -62,5 +62,9 @@ export const Team = z
   .openapi('Team');
 
 export const CreateTeam = z
-  .strictObject({ name, department_id: z.uuid('must be a UUID').nullish(), team_lead_id: z.uuid('must be a UUID').nullish() })
+  .strictObject({
+    name,
+    department_id: z.uuid('must be a UUID').nullish(),
+    team_lead_id: z.uuid('must be a UUID').nullish(),
+  })
   .openapi('CreateTeam');

@@ -23,7 +23,9 @@ export function pageOf<T>(rows: (T & { total?: number })[], p: Pagination, total
 }
 
 export const Uuid = (name: string) =>
-  z.uuid({ message: 'must be a UUID' }).openapi({ param: { name, in: 'path' }, example: '3f0b9a52-7c1e-4d55-9a43-2f8a61c0b7de' });
+  z
+    .uuid({ message: 'must be a UUID' })
+    .openapi({ param: { name, in: 'path' }, example: '3f0b9a52-7c1e-4d55-9a43-2f8a61c0b7de' });
 
 export const TenantIdSchema = z
   .string()

@@ -2,7 +2,16 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../../auth/middleware';
 import { createRouter } from '../../lib/create-app';
 import * as service from '../../services/tenants';
-import { bearer, jsonBody, jsonResponse, pageOf, paginated, PaginationQuery, problemResponses, TenantIdSchema } from '../shared/schemas';
+import {
+  bearer,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  paginated,
+  PaginationQuery,
+  problemResponses,
+  TenantIdSchema,
+} from '../shared/schemas';
 import { CreatedTenant, CreateTenant, ListTenantsQuery, Tenant, TenantUsage, UpdateTenant } from './schema';
 
 const tags = ['Tenants'];
@@ -11,7 +20,11 @@ const TenantParams = z.object({ tenant_id: TenantIdSchema.openapi({ param: { nam
 export const tenantsRouter = createRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/', tags, security: bearer, middleware: [requireRole('super_admin')],
+      method: 'get',
+      path: '/',
+      tags,
+      security: bearer,
+      middleware: [requireRole('super_admin')],
       summary: 'List every tenant (super_admin)',
       request: { query: PaginationQuery.extend(ListTenantsQuery.shape) },
       responses: { 200: jsonResponse(paginated(Tenant, 'TenantPage'), 'Tenants'), ...problemResponses },
@@ -24,7 +37,11 @@ export const tenantsRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/', tags, security: bearer, middleware: [requireRole('super_admin')],
+      method: 'post',
+      path: '/',
+      tags,
+      security: bearer,
+      middleware: [requireRole('super_admin')],
       summary: 'Create a tenant, its Keycloak realm and its first tenant_admin (super_admin)',
       request: { body: jsonBody(CreateTenant) },
       responses: { 201: jsonResponse(CreatedTenant, 'Created'), ...problemResponses },
@@ -33,7 +50,11 @@ export const tenantsRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{tenant_id}', tags, security: bearer, middleware: [requireRole('tenant_admin')],
+      method: 'get',
+      path: '/{tenant_id}',
+      tags,
+      security: bearer,
+      middleware: [requireRole('tenant_admin')],
       summary: 'Get a tenant (tenant_admin of that tenant)',
       request: { params: TenantParams },
       responses: { 200: jsonResponse(Tenant, 'Tenant'), ...problemResponses },
@@ -42,16 +63,25 @@ export const tenantsRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/{tenant_id}', tags, security: bearer, middleware: [requireRole('tenant_admin')],
+      method: 'put',
+      path: '/{tenant_id}',
+      tags,
+      security: bearer,
+      middleware: [requireRole('tenant_admin')],
       summary: 'Update settings, branding and features (tenant_admin); tier, status and limits (super_admin)',
       request: { params: TenantParams, body: jsonBody(UpdateTenant) },
       responses: { 200: jsonResponse(Tenant, 'Updated'), ...problemResponses },
     }),
-    async (c) => c.json(await service.updateTenant(c.get('ctx'), c.req.valid('param').tenant_id, c.req.valid('json')), 200),
+    async (c) =>
+      c.json(await service.updateTenant(c.get('ctx'), c.req.valid('param').tenant_id, c.req.valid('json')), 200),
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{tenant_id}/usage', tags, security: bearer, middleware: [requireRole('tenant_admin')],
+      method: 'get',
+      path: '/{tenant_id}/usage',
+      tags,
+      security: bearer,
+      middleware: [requireRole('tenant_admin')],
       summary: 'Users, calls, storage and limits of a tenant (tenant_admin)',
       request: { params: TenantParams },
       responses: { 200: jsonResponse(TenantUsage, 'Usage'), ...problemResponses },

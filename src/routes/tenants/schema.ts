@@ -31,10 +31,15 @@ export const CreateTenant = z
   .strictObject({
     tenant_id: TenantIdSchema.refine((v) => v !== 'platform', 'is reserved'),
     display_name: z.string().trim().min(1, 'must not be empty').max(200),
-    subdomain: z.string().regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, dashes)'),
+    subdomain: z
+      .string()
+      .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, dashes)'),
     tier: z.enum(TENANT_TIERS).default('default'),
     admin: z.strictObject({
-      email: z.email('must be an email address').max(254).transform((e) => e.toLowerCase()),
+      email: z
+        .email('must be an email address')
+        .max(254)
+        .transform((e) => e.toLowerCase()),
       first_name: z.string().trim().min(1).max(100),
       last_name: z.string().trim().min(1).max(100),
       password: z.string().min(12, 'must be at least 12 characters').max(256),
@@ -58,7 +63,11 @@ export const UpdateTenant = z
 export const TenantUsage = z
   .object({
     tenant_id: z.string(),
-    users: z.object({ total: z.number().int(), active: z.number().int(), by_role: z.record(z.string(), z.number().int()) }),
+    users: z.object({
+      total: z.number().int(),
+      active: z.number().int(),
+      by_role: z.record(z.string(), z.number().int()),
+    }),
     calls: z.object({ total: z.number().int(), this_month: z.number().int(), today: z.number().int() }),
     storage_gb: z.number(),
     storage_bytes: z.number().int(),

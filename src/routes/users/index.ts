@@ -2,7 +2,16 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../../auth/middleware';
 import { createRouter } from '../../lib/create-app';
 import * as service from '../../services/users';
-import { bearer, jsonBody, jsonResponse, pageOf, paginated, PaginationQuery, problemResponses, Uuid } from '../shared/schemas';
+import {
+  bearer,
+  jsonBody,
+  jsonResponse,
+  pageOf,
+  paginated,
+  PaginationQuery,
+  problemResponses,
+  Uuid,
+} from '../shared/schemas';
 import { CreateUser, ListUsersQuery, UpdateUser, User, UserPermissions } from './schema';
 
 const tags = ['Users'];
@@ -11,7 +20,11 @@ const UserParams = z.object({ user_id: Uuid('user_id') });
 export const usersRouter = createRouter()
   .openapi(
     createRoute({
-      method: 'get', path: '/', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'get',
+      path: '/',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'List users of the tenant (manager)',
       request: { query: PaginationQuery.extend(ListUsersQuery.shape) },
       responses: { 200: jsonResponse(paginated(User, 'UserPage'), 'Users'), ...problemResponses },
@@ -24,7 +37,11 @@ export const usersRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'post', path: '/', tags, security: bearer, middleware: [requireRole('manager')],
+      method: 'post',
+      path: '/',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
       summary: 'Create a user in Keycloak and the tenant (manager; not above their own role)',
       request: { body: jsonBody(CreateUser) },
       responses: { 201: jsonResponse(User, 'Created'), ...problemResponses },
@@ -33,7 +50,10 @@ export const usersRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{user_id}', tags, security: bearer,
+      method: 'get',
+      path: '/{user_id}',
+      tags,
+      security: bearer,
       summary: 'Get a user (agents: only themselves)',
       request: { params: UserParams },
       responses: { 200: jsonResponse(User, 'User'), ...problemResponses },
@@ -42,8 +62,12 @@ export const usersRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'put', path: '/{user_id}', tags, security: bearer, middleware: [requireRole('manager')],
-      summary: 'Update a user\'s placement, names or status (manager; not above their own role)',
+      method: 'put',
+      path: '/{user_id}',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
+      summary: "Update a user's placement, names or status (manager; not above their own role)",
       request: { params: UserParams, body: jsonBody(UpdateUser) },
       responses: { 200: jsonResponse(User, 'Updated'), ...problemResponses },
     }),
@@ -51,7 +75,10 @@ export const usersRouter = createRouter()
   )
   .openapi(
     createRoute({
-      method: 'get', path: '/{user_id}/permissions', tags, security: bearer,
+      method: 'get',
+      path: '/{user_id}/permissions',
+      tags,
+      security: bearer,
       summary: 'Roles, permissions and feature flags of a user (agents: only themselves)',
       request: { params: UserParams },
       responses: { 200: jsonResponse(UserPermissions, 'Permissions'), ...problemResponses },

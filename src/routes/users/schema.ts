@@ -25,7 +25,10 @@ const TenantRole = z.enum(['tenant_admin', 'manager', 'agent']);
 
 export const CreateUser = z
   .strictObject({
-    email: z.email('must be an email address').max(254).transform((e) => e.toLowerCase()),
+    email: z
+      .email('must be an email address')
+      .max(254)
+      .transform((e) => e.toLowerCase()),
     first_name: personName,
     last_name: personName,
     role: TenantRole,

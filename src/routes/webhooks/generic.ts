@@ -75,7 +75,16 @@ export const genericWebhook = new Hono<AppEnv>().post('/', async (c) => {
     const agentId = agentFrom(integration.config, call.agent);
     const hub = hubFor(c.env, tenantId);
     await hub.configure(tenantId);
-    await hub.publish({ type, data: { call_id: call.external_id, agent_id: agentId, direction: call.direction, ...(call.status ? { status: call.status } : {}) }, agent_id: agentId });
+    await hub.publish({
+      type,
+      data: {
+        call_id: call.external_id,
+        agent_id: agentId,
+        direction: call.direction,
+        ...(call.status ? { status: call.status } : {}),
+      },
+      agent_id: agentId,
+    });
     if (agentId) await hub.agentStatus({ agent_id: agentId, status: type === 'call.started' ? 'on_call' : 'wrap_up' });
     return c.json({ received: true }, 200);
   }
@@ -83,7 +92,8 @@ export const genericWebhook = new Hono<AppEnv>().post('/', async (c) => {
   if (!parsed.success) throw new Invalid('The event is not valid.', fieldErrors(parsed.error));
   const event = parsed.data;
   const origin = new URL(event.recording.url).origin;
-  if (!integration.config.media_origins.includes(origin)) throw new Forbidden(`Recordings are only fetched from the configured origins.`);
+  if (!integration.config.media_origins.includes(origin))
+    throw new Forbidden(`Recordings are only fetched from the configured origins.`);
   const media = await fetchRecording(event.recording.url, origin, {});
   const { callId, created } = await ingestRecording(db, c.env, tenantId, integration.maxUploadMb, {
     source: 'webhook',

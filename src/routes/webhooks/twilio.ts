@@ -22,14 +22,17 @@ async function verifiedCallback(c: Context<AppEnv>) {
   const url = new URL(c.req.url);
   const { db, tenantId } = webhookDb(config, url.searchParams.get('tenant') ?? undefined, 'twilio', c.get('requestId'));
   const signature = c.req.header('x-twilio-signature');
-  if (!signature) throw new Invalid('X-Twilio-Signature is missing.', [{ field: 'X-Twilio-Signature', message: 'is required' }]);
+  if (!signature)
+    throw new Invalid('X-Twilio-Signature is missing.', [{ field: 'X-Twilio-Signature', message: 'is required' }]);
   const params = paramsFromForm(await c.req.text());
   const integration = await loadIntegration<TwilioConfig>(db, config, tenantId, 'twilio');
   if (!integration) throw new NotFound('Twilio integration');
   const publicUrl = `${config.publicUrl}${url.pathname}${url.search}`;
-  if (!(await validateTwilioSignature(integration.secret, signature, publicUrl, params))) throw new Forbidden('The Twilio signature does not match.');
+  if (!(await validateTwilioSignature(integration.secret, signature, publicUrl, params)))
+    throw new Forbidden('The Twilio signature does not match.');
   const get = (k: string) => (typeof params[k] === 'string' ? (params[k] as string) : undefined);
-  if (get('AccountSid') !== integration.config.account_sid) throw new Forbidden('The callback is for another Twilio account.');
+  if (get('AccountSid') !== integration.config.account_sid)
+    throw new Forbidden('The callback is for another Twilio account.');
   return { config, url, db, tenantId, integration, get };
 }
 
@@ -37,10 +40,14 @@ export const twilioWebhook = new Hono<AppEnv>()
   .post('/recording-status', async (c) => {
     const { config, url, db, tenantId, integration, get } = await verifiedCallback(c);
     const accountSid = get('AccountSid')!;
-    if (get('RecordingStatus') !== 'completed') return c.json({ ignored: true, reason: `status ${get('RecordingStatus') ?? 'missing'}` }, 200);
+    if (get('RecordingStatus') !== 'completed')
+      return c.json({ ignored: true, reason: `status ${get('RecordingStatus') ?? 'missing'}` }, 200);
     const recordingSid = get('RecordingSid');
     const recordingUrl = get('RecordingUrl');
-    if (!recordingSid || !SID.test(recordingSid) || !recordingUrl) throw new Invalid('RecordingSid and RecordingUrl are required.', [{ field: 'RecordingSid', message: 'is missing or malformed' }]);
+    if (!recordingSid || !SID.test(recordingSid) || !recordingUrl)
+      throw new Invalid('RecordingSid and RecordingUrl are required.', [
+        { field: 'RecordingSid', message: 'is missing or malformed' },
+      ]);
 
     const known = await existingCall(db, 'twilio', recordingSid);
     if (known) return c.json({ call_id: known, created: false }, 200);
@@ -48,7 +55,8 @@ export const twilioWebhook = new Hono<AppEnv>()
     // Only Twilio's media host, only this account's recordings; WAV keeps the channels apart.
     const mediaOrigin = new URL(config.twilioMediaBaseUrl).origin;
     const expectedPrefix = `${config.twilioMediaBaseUrl}/2010-04-01/Accounts/${accountSid}/Recordings/${recordingSid}`;
-    if (recordingUrl.replace(/\.(wav|mp3)$/, '') !== expectedPrefix) throw new Forbidden(`Recordings are only fetched from ${mediaOrigin}.`);
+    if (recordingUrl.replace(/\.(wav|mp3)$/, '') !== expectedPrefix)
+      throw new Forbidden(`Recordings are only fetched from ${mediaOrigin}.`);
     const media = await fetchRecording(`${expectedPrefix}.wav`, mediaOrigin, {
       authorization: `Basic ${btoa(`${accountSid}:${integration.secret}`)}`,
     });
@@ -76,16 +84,27 @@ export const twilioWebhook = new Hono<AppEnv>()
     const { tenantId, integration, get, url } = await verifiedCallback(c);
     const callSid = get('CallSid');
     const status = get('CallStatus');
-    if (!callSid || !SID.test(callSid) || !status) throw new Invalid('CallSid and CallStatus are required.', [{ field: 'CallSid', message: 'is missing or malformed' }]);
+    if (!callSid || !SID.test(callSid) || !status)
+      throw new Invalid('CallSid and CallStatus are required.', [
+        { field: 'CallSid', message: 'is missing or malformed' },
+      ]);
     const agentId = agentFrom(integration.config, url.searchParams.get('agent'));
     const hub = hubFor(c.env, tenantId);
     await hub.configure(tenantId);
     const direction = get('Direction')?.startsWith('outbound') ? 'outbound' : 'inbound';
     if (status === 'in-progress') {
-      await hub.publish({ type: 'call.started', data: { call_id: callSid, agent_id: agentId, direction, from: get('From') ?? null }, agent_id: agentId });
+      await hub.publish({
+        type: 'call.started',
+        data: { call_id: callSid, agent_id: agentId, direction, from: get('From') ?? null },
+        agent_id: agentId,
+      });
       if (agentId) await hub.agentStatus({ agent_id: agentId, status: 'on_call' });
     } else if (['completed', 'busy', 'failed', 'no-answer', 'canceled'].includes(status)) {
-      await hub.publish({ type: 'call.ended', data: { call_id: callSid, agent_id: agentId, status, duration_seconds: Number(get('CallDuration') ?? 0) }, agent_id: agentId });
+      await hub.publish({
+        type: 'call.ended',
+        data: { call_id: callSid, agent_id: agentId, status, duration_seconds: Number(get('CallDuration') ?? 0) },
+        agent_id: agentId,
+      });
       if (agentId && status === 'completed') await hub.agentStatus({ agent_id: agentId, status: 'wrap_up' });
     }
     return c.json({ received: true, status }, 200);
