@@ -1,0 +1,31 @@
+/**
+ * The one HTTP base every stand-in is built on: a Hono app served on node:http by
+ * @hono/node-server. A stand-in writes routes; listening, the origin it answers on and a close
+ * that does not wait for keep-alive sockets live here.
+ */
+import { createAdaptorServer } from '@hono/node-server';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { closeServer, listenOn, urlHost } from './http.ts';
+
+export interface RunningStandIn {
+  /** `http://host:port`, with wildcard addresses reached through loopback. */
+  origin: string;
+  port: number;
+  server: Server;
+  close(): Promise<void>;
+}
+
+/** Anything with Hono's `fetch`; a Hono app of any env type fits. */
+export interface FetchApp {
+  fetch(request: Request): Response | Promise<Response>;
+}
+
+export async function serveStandIn(app: FetchApp, port: number, host = '127.0.0.1'): Promise<RunningStandIn> {
+  // overrideGlobalObjects would replace the process's Request/Response; the stand-ins share a
+  // process with the test runner and the stack launcher, so leave the globals alone.
+  const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
+  await listenOn(server, port, host);
+  const actual = (server.address() as AddressInfo).port;
+  return { origin: `http://${urlHost(host)}:${actual}`, port: actual, server, close: () => closeServer(server) };
+}
