@@ -1,8 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
-import { database } from '../db/client';
-import { TenantDb } from '../db/tenant-db';
 import { Forbidden, Invalid, Unauthenticated } from '../lib/errors';
+import { serviceContext } from '../service-context';
 import { atLeast, type Role } from './roles';
 import { TENANT_ID_PATTERN, verifyAccessToken } from './verify-access-token';
 
@@ -32,10 +31,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
     actor.homeTenant && actor.email
       ? { email: actor.email, firstName: actor.firstName, lastName: actor.lastName }
       : null;
-  const requestId = c.get('requestId');
-  const db = new TenantDb(database(config), { tenantId, userId: actor.userId, role: actor.role, requestId }, profile);
   c.set('actor', actor);
-  c.set('ctx', { actor, tenantId, requestId, config, db });
+  c.set('ctx', serviceContext(c.env, { actor, tenantId, requestId: c.get('requestId'), profile }));
   await next();
 });
 

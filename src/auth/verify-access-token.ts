@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeJwt, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { Config } from '../env';
 import { Forbidden, Unauthenticated } from '../lib/errors';
-import type { Actor } from '../context';
+import type { UserActor } from '../context';
 import { highestRole } from './roles';
 
 export const PLATFORM_REALM = 'qa-platform';
@@ -53,7 +53,7 @@ interface KeycloakAccessClaims extends JWTPayload {
  * Verifies a Keycloak access token and returns who it speaks for. Every failure is the same
  * `Unauthenticated`: the caller learns nothing about which check failed.
  */
-export async function verifyAccessToken(token: string, config: Config): Promise<Actor> {
+export async function verifyAccessToken(token: string, config: Config): Promise<UserActor> {
   let issuer: unknown;
   try {
     issuer = decodeJwt(token).iss;
@@ -90,6 +90,7 @@ export async function verifyAccessToken(token: string, config: Config): Promise<
   // A genuine token without any role of ours is authenticated but allowed nothing.
   if (!role) throw new Forbidden();
   return {
+    kind: 'user',
     userId: claims.sub!,
     role,
     realm,

@@ -1,14 +1,17 @@
 import { sql } from 'drizzle-orm';
-import type { BatchItem, BatchResponse } from 'drizzle-orm/batch';
+import type { BatchItem } from 'drizzle-orm/batch';
 import { Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated, Unavailable } from '../lib/errors';
-import type { Database } from './client';
+import type { Config } from '../env';
+import { database, type Database } from './client';
 import { users } from './schema';
 import type { Role } from '../auth/roles';
 
+/** What `set_tenant_context` receives: who acts, on which tenant, for which request or job. */
 export interface TenantScope {
   tenantId: string | null;
+  /** The audit identity: a user's id, or `system:<job>` / `webhook:<provider>` (see `actorId`). */
   userId: string;
-  /** 'system' is the platform's own work (the pipeline, the sweeper), never a caller. */
+  /** 'system' is the platform's own work (pipeline, cron, webhooks), never a caller. */
   role: Role | 'system';
   requestId: string;
 }
@@ -20,35 +23,64 @@ export interface ProfileClaims {
   lastName: string | null;
 }
 
-type Statements = readonly [BatchItem<'pg'>, ...BatchItem<'pg'>[]];
+/** A statement, or a skipped one (`cond && q.insert(...)`): its result is then `undefined`. */
+type MaybeStatement = BatchItem<'pg'> | undefined | null | false;
+type ResultOf<S> = S extends BatchItem<'pg'> ? S['_']['result'] : undefined;
+export type BatchResults<T extends readonly MaybeStatement[]> = { -readonly [K in keyof T]: ResultOf<T[K]> };
+
+/** Builds the statements of one transaction from the query builder, synchronously. */
+export type StatementsOf<T extends readonly MaybeStatement[]> = (q: QueryBuilder) => readonly [...T];
+
+/** The drizzle query builder as statement builders receive it inside `run`. */
+export type QueryBuilder = Database;
 
 /**
- * The only way request code reaches the database. `run` sends the statements as ONE HTTP
- * transaction, always preceded by `set_tenant_context(...)` (which switches to the runtime role,
- * so row-level security applies) and, for tenant users, by the profile sync. Reads and writes
- * that depend on each other are written as single statements, so a request costs one round trip.
+ * The only way code reaches the database. The query builder exists only inside `run`'s callback
+ * (it is revoked when the callback returns, so a builder kept for later throws instead of quietly
+ * running without the tenant context), and `run` sends what the callback built as ONE HTTP
+ * transaction preceded by `set_tenant_context(...)`, which switches to the runtime role so
+ * row-level security applies, and, for tenant users, by the profile sync.
  */
 export class TenantDb {
-  constructor(
-    readonly q: Database,
+  readonly #db: Database;
+
+  private constructor(
+    db: Database,
     readonly scope: TenantScope,
     private readonly profile: ProfileClaims | null,
-  ) {}
+  ) {
+    this.#db = db;
+  }
+
+  static open(config: Config, scope: TenantScope, profile: ProfileClaims | null = null): TenantDb {
+    return new TenantDb(database(config), scope, profile);
+  }
 
   /** The same caller acting on another tenant (a super admin naming it). */
   forTenant(tenantId: string): TenantDb {
-    return new TenantDb(this.q, { ...this.scope, tenantId }, null);
+    return new TenantDb(this.#db, { ...this.scope, tenantId }, null);
   }
 
-  async run<T extends Statements>(statements: T): Promise<BatchResponse<T>> {
+  async run<const T extends readonly MaybeStatement[]>(build: StatementsOf<T>): Promise<BatchResults<T>> {
     const { tenantId, userId, role, requestId } = this.scope;
+    const { proxy, revoke } = Proxy.revocable(this.#db, {});
+    let built: readonly MaybeStatement[];
+    try {
+      built = build(proxy);
+    } finally {
+      revoke();
+    }
     const prelude: BatchItem<'pg'>[] = [
-      this.q.execute(sql`select set_tenant_context(${tenantId ?? ''}, ${userId}, ${role}, ${requestId})`),
+      this.#db.execute(sql`select set_tenant_context(${tenantId ?? ''}, ${userId}, ${role}, ${requestId})`),
     ];
     if (this.profile && tenantId) prelude.push(this.syncProfile(tenantId));
+    const present = built.filter((s): s is BatchItem<'pg'> => !!s);
     try {
-      const results = await this.q.batch([...prelude, ...statements] as unknown as Statements);
-      return results.slice(prelude.length) as unknown as BatchResponse<T>;
+      const results = (await this.#db.batch([...prelude, ...present] as [BatchItem<'pg'>, ...BatchItem<'pg'>[]])).slice(
+        prelude.length,
+      );
+      let next = 0;
+      return built.map((s) => (s ? results[next++] : undefined)) as BatchResults<T>;
     } catch (err) {
       const translated = translateDatabaseError(err);
       // A super admin named a tenant that does not exist: that is a 404, not a bad token.
@@ -62,13 +94,14 @@ export class TenantDb {
     const p = this.profile!;
     // Only callers with a token have a profile, and their role is always a tenant role.
     const role = this.scope.role as Role;
-    return this.q
+    return this.#db
       .insert(users)
       .values({ id: this.scope.userId, tenantId, email: p.email, firstName: p.firstName, lastName: p.lastName, role })
       .onConflictDoUpdate({
         target: users.id,
         set: { email: p.email, firstName: p.firstName, lastName: p.lastName, role },
-        setWhere: sql`(${users.email}, ${users.firstName}, ${users.lastName}, ${users.role}) is distinct from (excluded.email, excluded.first_name, excluded.last_name, excluded.role)`,
+        setWhere: sql`(${users.email}, ${users.firstName}, ${users.lastName}, ${users.role})
+          is distinct from (excluded.email, excluded.first_name, excluded.last_name, excluded.role)`,
       });
   }
 }

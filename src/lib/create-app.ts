@@ -1,21 +1,10 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
-import type { ZodError } from 'zod';
 import type { AppEnv } from '../context';
 import { ConfigurationError } from '../env';
-import { DomainError, type FieldError } from './errors';
+import { DomainError } from './errors';
+import { fieldErrors } from './field-errors';
 import { problem } from './problem';
-
-/** Field-level messages from a zod failure: `{ field: "admin.email", message: "..." }`. */
-export function fieldErrors(error: ZodError, target?: string): FieldError[] {
-  return error.issues.map((issue) => {
-    const path = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys') {
-      return { field: [...path, ...issue.keys].join('.') || (target ?? 'body'), message: 'is not an accepted field' };
-    }
-    return { field: path.join('.') || (target ?? 'body'), message: issue.message };
-  });
-}
 
 /**
  * Every router is made here, so all of them share one validation hook: a request that does not

@@ -1,7 +1,7 @@
 import { eq, sql } from 'drizzle-orm';
 import { calls, evaluations, settings, users } from '../db/schema';
 import { pushToHub, raiseAlerts, type NewAlert } from '../services/alerts';
-import type { StepContext } from './steps';
+import type { ServiceContext } from '../context';
 
 /** Below this overall score a call raises an alert, unless the tenant's `qa` settings say otherwise. */
 export const DEFAULT_ALERT_SCORE = 60;
@@ -11,20 +11,20 @@ export const DEFAULT_ALERT_SCORE = 60;
  * negative customer sentiment. Each is keyed by call and rule, so a retried step raises nothing
  * twice. Also pushes the live `call.scored` event that moves the hub's metrics.
  */
-export async function alertsForScoredCall(ctx: StepContext, tenantId: string, callId: string) {
-  const [[call], [evaluation], [qa]] = await ctx.db.run([
-    ctx.db.q
+export async function alertsForScoredCall(ctx: ServiceContext, tenantId: string, callId: string) {
+  const [[call], [evaluation], [qa]] = await ctx.db.run((q) => [
+    q
       .select({ agentId: calls.agentId, teamId: users.teamId, departmentId: users.departmentId })
       .from(calls)
       .leftJoin(users, eq(users.id, calls.agentId))
       .where(eq(calls.id, callId)),
-    ctx.db.q
+    q
       .select()
       .from(evaluations)
       .where(eq(evaluations.callId, callId))
       .orderBy(sql`${evaluations.createdAt} desc`)
       .limit(1),
-    ctx.db.q.select({ values: settings.values }).from(settings).where(eq(settings.category, 'qa')),
+    q.select({ values: settings.values }).from(settings).where(eq(settings.category, 'qa')),
   ]);
   if (!call || !evaluation) return;
   const threshold = Number(
@@ -76,8 +76,8 @@ export async function alertsForScoredCall(ctx: StepContext, tenantId: string, ca
       dedupe_key: key('sentiment'),
     });
   }
-  await raiseAlerts(ctx.db, ctx.env, tenantId, 'pipeline', raised, null);
-  await pushToHub(ctx.env, tenantId, {
+  await raiseAlerts(ctx, 'pipeline', raised);
+  await pushToHub(ctx, {
     type: 'call.scored',
     data: {
       call_id: callId,
@@ -93,27 +93,20 @@ export async function alertsForScoredCall(ctx: StepContext, tenantId: string, ca
 }
 
 /** A call the pipeline gave up on is an alert too. */
-export async function alertForFailedCall(ctx: StepContext, tenantId: string, callId: string, reason: string) {
-  const [[call]] = await ctx.db.run([
-    ctx.db.q.select({ agentId: calls.agentId }).from(calls).where(eq(calls.id, callId)),
+export async function alertForFailedCall(ctx: ServiceContext, tenantId: string, callId: string, reason: string) {
+  const [[call]] = await ctx.db.run((q) => [
+    q.select({ agentId: calls.agentId }).from(calls).where(eq(calls.id, callId)),
   ]);
-  await raiseAlerts(
-    ctx.db,
-    ctx.env,
-    tenantId,
-    'pipeline',
-    [
-      {
-        type: 'processing_failed',
-        severity: 'high',
-        entity_type: 'call',
-        entity_id: callId,
-        agent_id: call?.agentId ?? null,
-        title: 'A call could not be processed',
-        description: reason,
-        dedupe_key: `${callId}:processing_failed`,
-      },
-    ],
-    null,
-  );
+  await raiseAlerts(ctx, 'pipeline', [
+    {
+      type: 'processing_failed',
+      severity: 'high',
+      entity_type: 'call',
+      entity_id: callId,
+      agent_id: call?.agentId ?? null,
+      title: 'A call could not be processed',
+      description: reason,
+      dedupe_key: `${callId}:processing_failed`,
+    },
+  ]);
 }

@@ -2,8 +2,9 @@ import { sql } from 'drizzle-orm';
 import type { Bindings } from '../env';
 import { loadConfig } from '../env';
 import { calls, idempotencyKeys } from '../db/schema';
+import { inTenant, PIPELINE_ACTOR, serviceContext, SWEEPER_ACTOR } from '../service-context';
 import type { PipelineMessage } from './messages';
-import { markFailed, PermanentFailure, runStep, stepContext } from './steps';
+import { markFailed, PermanentFailure, runStep } from './steps';
 
 export const DEAD_LETTER_QUEUE = 'qa-pipeline-dlq';
 
@@ -21,7 +22,7 @@ export async function handlePipelineBatch(batch: MessageBatch<PipelineMessage>, 
   const config = loadConfig(env);
   for (const message of batch.messages) {
     const body = message.body;
-    const ctx = stepContext(env, config, body.tenant_id, message.id);
+    const ctx = serviceContext(env, { actor: PIPELINE_ACTOR, tenantId: body.tenant_id, requestId: message.id });
     if (batch.queue === DEAD_LETTER_QUEUE) {
       if ('call_id' in body)
         await markFailed(
@@ -69,10 +70,10 @@ export async function sweepStuckCalls(
   env: Bindings,
 ): Promise<{ requeued: number; failed: number; purgedIdempotencyKeys: number }> {
   const config = loadConfig(env);
-  const ctx = stepContext(env, config, null, `sweep-${Date.now()}`);
+  const ctx = serviceContext(env, { actor: SWEEPER_ACTOR, tenantId: null, requestId: `sweep-${Date.now()}` });
   const minutes = config.pipeline.stuckAfterMinutes;
-  const [stuck, purged] = await ctx.db.run([
-    ctx.db.q.execute(sql`
+  const [stuck, purged] = await ctx.db.run((q) => [
+    q.execute(sql`
       select tenant_id, id, status, status_changed_at < now() - make_interval(mins => ${minutes * 3}) as expired
       from ${calls}
       where status in ('queued', 'transcribing', 'transcribed', 'evaluating')
@@ -80,14 +81,14 @@ export async function sweepStuckCalls(
       order by status_changed_at
       limit 200`),
     // Idempotency keys answer retries for 24 hours; after that they are only clutter.
-    ctx.db.q.execute(sql`delete from ${idempotencyKeys} where created_at < now() - interval '24 hours'`),
+    q.execute(sql`delete from ${idempotencyKeys} where created_at < now() - interval '24 hours'`),
   ]);
   let requeued = 0;
   let failed = 0;
   for (const row of stuck.rows as { tenant_id: string; id: string; status: string; expired: boolean }[]) {
     if (row.expired) {
       await markFailed(
-        stepContext(env, config, row.tenant_id, ctx.db.scope.requestId),
+        inTenant(ctx, row.tenant_id),
         row.tenant_id,
         row.id,
         `stuck in "${row.status}" for more than ${minutes * 3} minutes`,
@@ -97,7 +98,7 @@ export async function sweepStuckCalls(
     }
     const next = NEXT_STEP[row.status]?.(row.tenant_id, row.id);
     if (next) {
-      await env.PIPELINE.send(next);
+      await ctx.pipeline.send(next);
       requeued++;
     }
   }

@@ -1,8 +1,6 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import { calls, criteriaSets, evaluationCriteria, transcripts, type Utterance } from '../db/schema';
-import { database } from '../db/client';
-import { TenantDb } from '../db/tenant-db';
-import type { Bindings, Config } from '../env';
+import type { ServiceContext, SystemActor } from '../context';
 import { fetchTranscript, submitTranscription, type Transcript } from '../integrations/assemblyai';
 import {
   evaluateTranscript,
@@ -21,19 +19,8 @@ export class PermanentFailure extends Error {
   override name = 'PermanentFailure';
 }
 
-export interface StepContext {
-  env: Bindings;
-  config: Config;
-  db: TenantDb;
-}
-
-export function stepContext(env: Bindings, config: Config, tenantId: string | null, requestId: string): StepContext {
-  return {
-    env,
-    config,
-    db: new TenantDb(database(config), { tenantId, userId: 'pipeline', role: 'system', requestId }, null),
-  };
-}
+/** Steps run as the pipeline, inside the tenant their message names. */
+export type StepContext = ServiceContext<SystemActor>;
 
 /** AssemblyAI fetches the audio itself; the URL outlives a busy queue at their end. */
 const AUDIO_URL_TTL_SECONDS = 6 * 3600;
@@ -49,10 +36,10 @@ export async function runStep(ctx: StepContext, msg: PipelineMessage): Promise<v
     case 'alerts':
       return alertsForScoredCall(ctx, msg.tenant_id, msg.call_id);
     case 'hub-alert':
-      await raiseAlerts(ctx.db, ctx.env, msg.tenant_id, 'hub', [msg.alert], null);
+      await raiseAlerts(ctx, 'hub', [msg.alert]);
       return;
     case 'purge':
-      await ctx.env.AUDIO.delete(msg.key);
+      await ctx.audio.delete(msg.key);
       return;
   }
 }
@@ -63,8 +50,8 @@ export async function runStep(ctx: StepContext, msg: PipelineMessage): Promise<v
  * left alone.
  */
 async function transcribe(ctx: StepContext, tenantId: string, callId: string) {
-  const [[call]] = await ctx.db.run([
-    ctx.db.q
+  const [[call]] = await ctx.db.run((q) => [
+    q
       .update(calls)
       .set({ status: 'transcribing' })
       .where(
@@ -83,22 +70,22 @@ async function transcribe(ctx: StepContext, tenantId: string, callId: string) {
     webhookUrl,
     dualChannel: call.channels === 2,
   });
-  await ctx.db.run([
-    ctx.db.q
+  await ctx.db.run((q) => [
+    q
       .update(calls)
       .set({ transcriptId })
       .where(and(eq(calls.id, callId), eq(calls.status, 'transcribing'), sql`${calls.transcriptId} is null`)),
   ]);
-  await ctx.env.PIPELINE.send(
+  await ctx.pipeline.send(
     { step: 'collect', tenant_id: tenantId, call_id: callId, via: 'poll', poll: 1 },
-    { delaySeconds: ctx.config.pipeline.pollDelaySeconds },
+    ctx.config.pipeline.pollDelaySeconds,
   );
 }
 
 /** transcribing → transcribed, from AssemblyAI's webhook or the poll, whichever comes first. */
 async function collect(ctx: StepContext, msg: Extract<PipelineMessage, { step: 'collect' }>) {
-  const [[call]] = await ctx.db.run([
-    ctx.db.q
+  const [[call]] = await ctx.db.run((q) => [
+    q
       .select({ status: calls.status, transcriptId: calls.transcriptId, channels: calls.audioChannels })
       .from(calls)
       .where(eq(calls.id, msg.call_id)),
@@ -113,14 +100,14 @@ async function collect(ctx: StepContext, msg: Extract<PipelineMessage, { step: '
     const poll = msg.poll ?? 0;
     if (msg.via === 'poll') {
       if (poll >= MAX_POLLS) throw new PermanentFailure(`transcription did not complete after ${MAX_POLLS} polls`);
-      await ctx.env.PIPELINE.send({ ...msg, poll: poll + 1 }, { delaySeconds: ctx.config.pipeline.pollDelaySeconds });
+      await ctx.pipeline.send({ ...msg, poll: poll + 1 }, ctx.config.pipeline.pollDelaySeconds);
     }
     return;
   }
 
   const { utterances, roles } = toUtterances(transcript, call.channels === 2);
-  const [, moved] = await ctx.db.run([
-    ctx.db.q
+  const [, moved] = await ctx.db.run((q) => [
+    q
       .insert(transcripts)
       .values({
         callId: msg.call_id,
@@ -134,7 +121,7 @@ async function collect(ctx: StepContext, msg: Extract<PipelineMessage, { step: '
         speakerRoles: roles,
       })
       .onConflictDoNothing(),
-    ctx.db.q
+    q
       .update(calls)
       .set({
         status: 'transcribed',
@@ -144,7 +131,7 @@ async function collect(ctx: StepContext, msg: Extract<PipelineMessage, { step: '
       .returning({ id: calls.id }),
   ]);
   if (moved.length)
-    await ctx.env.PIPELINE.send({
+    await ctx.pipeline.send({
       step: 'evaluate',
       tenant_id: msg.tenant_id,
       call_id: msg.call_id,
@@ -190,28 +177,25 @@ export function toUtterances(
  */
 async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 'evaluate' }>) {
   const initial = msg.run_key === 'pipeline';
-  const [claimed, [call], [transcript], sets, criteria, existing] = await ctx.db.run([
+  const [claimed, [call], [transcript], sets, criteria, existing] = await ctx.db.run((q) => [
     initial
-      ? ctx.db.q
+      ? q
           .update(calls)
           .set({ status: 'evaluating' })
           .where(and(eq(calls.id, msg.call_id), inArray(calls.status, ['transcribed', 'evaluating'])))
           .returning({ id: calls.id })
-      : ctx.db.q.select({ id: calls.id }).from(calls).where(eq(calls.id, msg.call_id)),
-    ctx.db.q.select({ criteriaSetId: calls.criteriaSetId }).from(calls).where(eq(calls.id, msg.call_id)),
-    ctx.db.q
-      .select({ utterances: transcripts.utterances })
-      .from(transcripts)
-      .where(eq(transcripts.callId, msg.call_id)),
-    ctx.db.q.select().from(criteriaSets),
-    ctx.db.q.select().from(evaluationCriteria).orderBy(asc(evaluationCriteria.name)),
-    ctx.db.q.execute(sql`select 1 from evaluations where call_id = ${msg.call_id} and run_key = ${msg.run_key}`),
+      : q.select({ id: calls.id }).from(calls).where(eq(calls.id, msg.call_id)),
+    q.select({ criteriaSetId: calls.criteriaSetId }).from(calls).where(eq(calls.id, msg.call_id)),
+    q.select({ utterances: transcripts.utterances }).from(transcripts).where(eq(transcripts.callId, msg.call_id)),
+    q.select().from(criteriaSets),
+    q.select().from(evaluationCriteria).orderBy(asc(evaluationCriteria.name)),
+    q.execute(sql`select 1 from evaluations where call_id = ${msg.call_id} and run_key = ${msg.run_key}`),
   ]);
   if (!claimed.length || !call) return;
   if (!transcript) throw new PermanentFailure('evaluation failed: the call has no transcript');
   const alertsStep = { step: 'alerts', tenant_id: msg.tenant_id, call_id: msg.call_id } as const;
   // Scored already (a duplicate message, or a crash after the write): only make sure the alerts follow.
-  if (existing.rows.length) return void (await ctx.env.PIPELINE.send(alertsStep));
+  if (existing.rows.length) return void (await ctx.pipeline.send(alertsStep));
 
   const { setId, setVersion, scoring } = criteriaFor(msg.criteria_set_id ?? call.criteriaSetId, sets, criteria);
   let evaluation;
@@ -232,8 +216,8 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
     ...result.criteria[c.id],
   }));
   const evaluationId = crypto.randomUUID();
-  await ctx.db.run([
-    ctx.db.q.execute(sql`
+  await ctx.db.run((q) => [
+    q.execute(sql`
       with ev as (
         insert into evaluations (id, tenant_id, call_id, run_key, criteria_set_id, criteria_set_version, criteria_snapshot, overall_score, auto_failed,
                                  results, compliance, sentiment, customer_behavior, summary, model, transcript_truncated, requested_by)
@@ -252,7 +236,7 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
       update calls set status = 'completed', overall_score = ${score}, failure_reason = null
       where id = ${msg.call_id} and exists (select 1 from ev) and (status = 'evaluating' or ${!initial})`),
   ]);
-  await ctx.env.PIPELINE.send(alertsStep);
+  await ctx.pipeline.send(alertsStep);
 }
 
 type SetRow = { id: string; criteriaIds: string[]; isDefault: boolean; version: number };
@@ -294,8 +278,8 @@ export function criteriaFor(setId: string | null | undefined, sets: SetRow[], cr
 
 /** Moves a call to `failed` unless it already finished, and raises the alert that says so. */
 export async function markFailed(ctx: StepContext, tenantId: string, callId: string, reason: string) {
-  const [failed] = await ctx.db.run([
-    ctx.db.q
+  const [failed] = await ctx.db.run((q) => [
+    q
       .update(calls)
       .set({ status: 'failed', failureReason: reason.slice(0, 500) })
       .where(and(eq(calls.id, callId), sql`${calls.status} not in ('completed', 'failed')`))

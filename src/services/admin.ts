@@ -1,5 +1,5 @@
 import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
-import type { RequestContext } from '../context';
+import type { UserContext } from '../context';
 import { auditLogs, featureFlags, settings, type JsonObject } from '../db/schema';
 import type { Role } from '../auth/roles';
 import type { Pagination } from '../routes/shared/schemas';
@@ -16,9 +16,9 @@ function presentFlag(row: typeof featureFlags.$inferSelect) {
   };
 }
 
-export async function listFeatureFlags(ctx: RequestContext) {
+export async function listFeatureFlags(ctx: UserContext) {
   tenantOf(ctx);
-  const [rows] = await ctx.db.run([ctx.db.q.select().from(featureFlags).orderBy(asc(featureFlags.featureKey))]);
+  const [rows] = await ctx.db.run((q) => [q.select().from(featureFlags).orderBy(asc(featureFlags.featureKey))]);
   return rows.map(presentFlag);
 }
 
@@ -31,7 +31,7 @@ export interface FlagUpdate {
 }
 
 /** Upsert: the first PUT of a key creates the flag. Fields left out keep their value. */
-export async function putFeatureFlag(ctx: RequestContext, input: FlagUpdate) {
+export async function putFeatureFlag(ctx: UserContext, input: FlagUpdate) {
   const tenantId = tenantOf(ctx);
   const values = {
     tenantId,
@@ -45,8 +45,8 @@ export async function putFeatureFlag(ctx: RequestContext, input: FlagUpdate) {
   if (input.rollout_percentage !== undefined) set.rolloutPercentage = input.rollout_percentage;
   if (input.target_roles !== undefined) set.targetRoles = input.target_roles;
   if (input.description !== undefined) set.description = input.description;
-  const [[row]] = await ctx.db.run([
-    ctx.db.q
+  const [[row]] = await ctx.db.run((q) => [
+    q
       .insert(featureFlags)
       .values(values)
       .onConflictDoUpdate({ target: [featureFlags.tenantId, featureFlags.featureKey], set })
@@ -59,10 +59,10 @@ function presentSettings(row: typeof settings.$inferSelect) {
   return { category: row.category, settings: row.values, updated_at: iso(row.updatedAt) };
 }
 
-export async function getSettings(ctx: RequestContext, category?: string) {
+export async function getSettings(ctx: UserContext, category?: string) {
   tenantOf(ctx);
-  const [rows] = await ctx.db.run([
-    ctx.db.q
+  const [rows] = await ctx.db.run((q) => [
+    q
       .select()
       .from(settings)
       .where(category ? eq(settings.category, category) : undefined)
@@ -72,14 +72,14 @@ export async function getSettings(ctx: RequestContext, category?: string) {
 }
 
 /** Merges the given keys into the category (jsonb ||); a key set to null is removed. */
-export async function putSettings(ctx: RequestContext, input: { category: string; settings: JsonObject }) {
+export async function putSettings(ctx: UserContext, input: { category: string; settings: JsonObject }) {
   const tenantId = tenantOf(ctx);
   const removed = Object.entries(input.settings)
     .filter(([, v]) => v === null)
     .map(([k]) => k);
   const kept = Object.fromEntries(Object.entries(input.settings).filter(([, v]) => v !== null));
-  const [[row]] = await ctx.db.run([
-    ctx.db.q
+  const [[row]] = await ctx.db.run((q) => [
+    q
       .insert(settings)
       .values({ tenantId, category: input.category, values: kept })
       .onConflictDoUpdate({
@@ -99,24 +99,24 @@ export interface AuditQuery extends Pagination {
   entity_type?: string;
 }
 
-export async function listAuditLogs(ctx: RequestContext, q: AuditQuery) {
+export async function listAuditLogs(ctx: UserContext, f: AuditQuery) {
   tenantOf(ctx);
   const where = and(
-    q.from_date ? gte(auditLogs.createdAt, q.from_date) : undefined,
-    q.to_date ? lte(auditLogs.createdAt, q.to_date) : undefined,
-    q.user_id ? eq(auditLogs.actorId, q.user_id) : undefined,
-    q.action ? eq(auditLogs.action, q.action) : undefined,
-    q.entity_type ? eq(auditLogs.entityType, q.entity_type) : undefined,
+    f.from_date ? gte(auditLogs.createdAt, f.from_date) : undefined,
+    f.to_date ? lte(auditLogs.createdAt, f.to_date) : undefined,
+    f.user_id ? eq(auditLogs.actorId, f.user_id) : undefined,
+    f.action ? eq(auditLogs.action, f.action) : undefined,
+    f.entity_type ? eq(auditLogs.entityType, f.entity_type) : undefined,
   );
-  const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q
+  const [rows, [counted]] = await ctx.db.run((q) => [
+    q
       .select()
       .from(auditLogs)
       .where(where)
       .orderBy(desc(auditLogs.createdAt), desc(auditLogs.id))
-      .limit(q.limit)
-      .offset((q.page - 1) * q.limit),
-    ctx.db.q.select({ n: count() }).from(auditLogs).where(where),
+      .limit(f.limit)
+      .offset((f.page - 1) * f.limit),
+    q.select({ n: count() }).from(auditLogs).where(where),
   ]);
   return {
     rows: rows.map((r) => ({

@@ -1,9 +1,7 @@
 import { and, count, desc, eq, sql } from 'drizzle-orm';
-import type { HubEvent, RaisedAlert } from '../../durable-objects/tenant-hub';
-import type { RequestContext } from '../context';
+import type { HubEvent } from '../../durable-objects/tenant-hub';
+import type { ServiceContext, UserContext } from '../context';
 import { alerts, users } from '../db/schema';
-import type { TenantDb } from '../db/tenant-db';
-import type { Bindings } from '../env';
 import { Conflict, NotFound } from '../lib/errors';
 import type { Pagination } from '../routes/shared/schemas';
 import { iso, tenantOf } from './scope';
@@ -33,14 +31,10 @@ export function presentAlert(a: AlertRow) {
   };
 }
 
-export function hubFor(env: Bindings, tenantId: string) {
-  return env.TENANT_HUB.get(env.TENANT_HUB.idFromName(tenantId));
-}
-
 /** Postgres first (the record), then the live view; a hub hiccup never loses the alert. */
-export async function pushToHub(env: Bindings, tenantId: string, event: HubEvent) {
+export async function pushToHub(ctx: ServiceContext, event: HubEvent) {
   try {
-    await hubFor(env, tenantId).publish(event);
+    await ctx.hub(tenantOf(ctx)).publish(event);
   } catch (err) {
     console.error('hub publish failed', err);
   }
@@ -76,17 +70,16 @@ export interface NewAlert {
  * are new to the hub. Returns those.
  */
 export async function raiseAlerts(
-  db: TenantDb,
-  env: Bindings,
-  tenantId: string,
+  ctx: ServiceContext,
   source: 'manual' | 'pipeline' | 'hub' | 'telephony',
   list: NewAlert[],
-  createdBy: string | null,
 ) {
   if (!list.length) return [];
+  const tenantId = tenantOf(ctx);
+  const createdBy = ctx.actor.kind === 'user' ? ctx.actor.userId : null;
   const rows = list.map((a) => ({ ...a, id: crypto.randomUUID() }));
-  const [inserted] = await db.run([
-    db.q.execute(sql`
+  const [inserted] = await ctx.db.run((q) => [
+    q.execute(sql`
       insert into ${alerts} (id, tenant_id, type, severity, status, source, entity_type, entity_id, agent_id, title, description, dedupe_key, created_by)
       select x.id, ${tenantId}, x.type, x.severity, 'open', ${source}, x.entity_type, x.entity_id, x.agent_id, x.title, x.description, x.dedupe_key, ${createdBy}
       from jsonb_to_recordset(${JSON.stringify(rows)}::jsonb) as x(id uuid, type text, severity text, entity_type text, entity_id text, agent_id uuid, title text, description text, dedupe_key text)
@@ -97,7 +90,7 @@ export async function raiseAlerts(
     row: rowFromSql(r),
     placement: r.placement as { team_id: string | null; department_id: string | null } | null,
   }));
-  for (const c of created) await pushToHub(env, tenantId, alertEvent('alert.created', c.row, c.placement));
+  for (const c of created) await pushToHub(ctx, alertEvent('alert.created', c.row, c.placement));
   return created.map((c) => presentAlert(c.row));
 }
 
@@ -134,36 +127,28 @@ export interface AlertFilter extends Pagination {
   status?: AlertRow['status'];
 }
 
-export async function listAlerts(ctx: RequestContext, f: AlertFilter) {
+export async function listAlerts(ctx: UserContext, f: AlertFilter) {
   tenantOf(ctx);
   const where = and(
     f.severity ? eq(alerts.severity, f.severity) : undefined,
     f.type ? eq(alerts.type, f.type) : undefined,
     f.status ? eq(alerts.status, f.status) : undefined,
   );
-  const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q
+  const [rows, [counted]] = await ctx.db.run((q) => [
+    q
       .select()
       .from(alerts)
       .where(where)
       .orderBy(desc(alerts.createdAt), desc(alerts.id))
       .limit(f.limit)
       .offset((f.page - 1) * f.limit),
-    ctx.db.q.select({ n: count() }).from(alerts).where(where),
+    q.select({ n: count() }).from(alerts).where(where),
   ]);
   return { rows: rows.map(presentAlert), total: counted?.n ?? 0 };
 }
 
-export async function createManualAlert(ctx: RequestContext, env: Bindings, input: NewAlert) {
-  const tenantId = tenantOf(ctx);
-  const [created] = await raiseAlerts(
-    ctx.db,
-    env,
-    tenantId,
-    'manual',
-    [{ ...input, dedupe_key: null }],
-    ctx.actor.userId,
-  );
+export async function createManualAlert(ctx: UserContext, input: NewAlert) {
+  const [created] = await raiseAlerts(ctx, 'manual', [{ ...input, dedupe_key: null }]);
   return created!;
 }
 
@@ -176,24 +161,23 @@ const ALLOWED_FROM: Record<string, AlertRow['status'][]> = {
 };
 
 export async function updateAlert(
-  ctx: RequestContext,
-  env: Bindings,
+  ctx: UserContext,
   alertId: string,
   input: { status: 'acknowledged' | 'resolved' | 'dismissed'; resolution_notes?: string | null },
 ) {
-  const tenantId = tenantOf(ctx);
+  tenantOf(ctx);
   const me = ctx.actor.userId;
   const set: Record<string, unknown> = { status: input.status };
   if (input.status === 'acknowledged') Object.assign(set, { acknowledgedBy: me, acknowledgedAt: sql`now()` });
   if (input.status === 'resolved' || input.status === 'dismissed')
     Object.assign(set, { resolvedBy: me, resolvedAt: sql`now()`, resolutionNotes: input.resolution_notes ?? null });
-  const [[current], placementRows, [updated]] = await ctx.db.run([
-    ctx.db.q.select({ status: alerts.status }).from(alerts).where(eq(alerts.id, alertId)),
-    ctx.db.q
+  const [[current], placementRows, [updated]] = await ctx.db.run((q) => [
+    q.select({ status: alerts.status }).from(alerts).where(eq(alerts.id, alertId)),
+    q
       .select({ team_id: users.teamId, department_id: users.departmentId })
       .from(users)
       .where(sql`${users.id} = (select a.agent_id from ${alerts} a where a.id = ${alertId})`),
-    ctx.db.q
+    q
       .update(alerts)
       .set(set)
       .where(and(eq(alerts.id, alertId), sql`${alerts.status} = any(${sql.param(ALLOWED_FROM[input.status])}::text[])`))
@@ -201,6 +185,6 @@ export async function updateAlert(
   ]);
   if (!current) throw new NotFound('Alert');
   if (!updated) throw new Conflict(`An alert that is ${current.status} cannot become ${input.status}.`);
-  await pushToHub(env, tenantId, alertEvent('alert.updated', updated, placementRows[0] ?? null));
+  await pushToHub(ctx, alertEvent('alert.updated', updated, placementRows[0] ?? null));
   return presentAlert(updated);
 }

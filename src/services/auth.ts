@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { eq } from 'drizzle-orm';
 import type { Config } from '../env';
-import type { RequestContext } from '../context';
+import type { UserContext } from '../context';
 import { auditLogs, tenants, users } from '../db/schema';
 import { Keycloak, type TokenSet } from '../integrations/keycloak';
 import { Invalid, Unauthenticated } from '../lib/errors';
@@ -64,7 +64,7 @@ export async function refresh(config: Config, refreshToken: string) {
   return withUserInfo(tokens, realm === PLATFORM_REALM ? null : realm.slice(3));
 }
 
-export async function logout(ctx: RequestContext, refreshToken: string) {
+export async function logout(ctx: UserContext, refreshToken: string) {
   const realm = realmOfRefreshToken(ctx.config, refreshToken);
   if (realm !== ctx.actor.realm) {
     throw new Invalid('The refresh token belongs to another realm.', [
@@ -74,7 +74,7 @@ export async function logout(ctx: RequestContext, refreshToken: string) {
   await new Keycloak(ctx.config).logout(realm, refreshToken);
 }
 
-export async function profile(ctx: RequestContext) {
+export async function profile(ctx: UserContext) {
   const { actor } = ctx;
   const tenantId = actor.homeTenant ?? ctx.tenantId;
   const fromToken = {
@@ -91,9 +91,9 @@ export async function profile(ctx: RequestContext) {
   };
   if (!tenantId) return { user_profile: fromToken, permissions: permissionsOf(actor.role), tenant_info: null };
 
-  const [userRows, tenantRows] = await ctx.db.run([
-    ctx.db.q.select().from(users).where(eq(users.id, actor.userId)),
-    ctx.db.q.select().from(tenants).where(eq(tenants.id, tenantId)),
+  const [userRows, tenantRows] = await ctx.db.run((q) => [
+    q.select().from(users).where(eq(users.id, actor.userId)),
+    q.select().from(tenants).where(eq(tenants.id, tenantId)),
   ]);
   const row = userRows[0];
   const tenant = tenantRows[0];
@@ -130,7 +130,7 @@ export async function profile(ctx: RequestContext) {
  * Keycloak has no "change my password" call for a confidential client, so the current password
  * is proven with a password grant, then the new one is set through the admin API.
  */
-export async function changePassword(ctx: RequestContext, input: { current_password: string; new_password: string }) {
+export async function changePassword(ctx: UserContext, input: { current_password: string; new_password: string }) {
   const { actor } = ctx;
   const kc = new Keycloak(ctx.config);
   const username = actor.username ?? actor.email;
@@ -147,8 +147,8 @@ export async function changePassword(ctx: RequestContext, input: { current_passw
   await kc.resetPassword(actor.realm, actor.userId, input.new_password, false);
   const tenantId = actor.homeTenant ?? ctx.tenantId;
   if (tenantId) {
-    await ctx.db.run([
-      ctx.db.q.insert(auditLogs).values({
+    await ctx.db.run((q) => [
+      q.insert(auditLogs).values({
         tenantId,
         actorId: actor.userId,
         actorRole: actor.role,

@@ -1,12 +1,11 @@
 import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
-import type { RequestContext } from '../context';
-import { calls, criteriaSets, evaluations, insights, transcripts, type CallStatus } from '../db/schema';
-import type { Bindings } from '../env';
+import type { UserContext } from '../context';
+import type { QueryBuilder } from '../db/tenant-db';
+import { calls, evaluations, insights, transcripts, type CallStatus } from '../db/schema';
 import { presignR2 } from '../integrations/r2-presign';
 import { Conflict, Invalid, NotFound, TooManyRequests } from '../lib/errors';
 import type { Pagination } from '../routes/shared/schemas';
-import { enqueue } from './call-upload';
-import { chargeCall } from './quota';
+import { chargeReanalysis } from '../db/statements/calls';
 import { iso, tenantOf } from './scope';
 
 type CallRow = typeof calls.$inferSelect;
@@ -42,7 +41,7 @@ export interface CallFilter extends Pagination {
 }
 
 /** Agents get their own calls only: the `agents_own_calls` policy filters them in the database. */
-export async function listCalls(ctx: RequestContext, f: CallFilter) {
+export async function listCalls(ctx: UserContext, f: CallFilter) {
   tenantOf(ctx);
   const where = and(
     f.agent_id ? eq(calls.agentId, f.agent_id) : undefined,
@@ -52,26 +51,21 @@ export async function listCalls(ctx: RequestContext, f: CallFilter) {
     f.min_score !== undefined ? gte(calls.overallScore, f.min_score) : undefined,
     f.max_score !== undefined ? lte(calls.overallScore, f.max_score) : undefined,
   );
-  const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q
+  const [rows, [counted]] = await ctx.db.run((q) => [
+    q
       .select()
       .from(calls)
       .where(where)
       .orderBy(desc(calls.createdAt), desc(calls.id))
       .limit(f.limit)
       .offset((f.page - 1) * f.limit),
-    ctx.db.q.select({ n: count() }).from(calls).where(where),
+    q.select({ n: count() }).from(calls).where(where),
   ]);
   return { rows: rows.map(presentCall), total: counted?.n ?? 0 };
 }
 
-const currentEvaluation = (ctx: RequestContext, callId: string) =>
-  ctx.db.q
-    .select()
-    .from(evaluations)
-    .where(eq(evaluations.callId, callId))
-    .orderBy(desc(evaluations.createdAt))
-    .limit(1);
+const currentEvaluation = (q: QueryBuilder, callId: string) =>
+  q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(desc(evaluations.createdAt)).limit(1);
 
 function presentEvaluation(e: typeof evaluations.$inferSelect) {
   return {
@@ -88,12 +82,12 @@ function presentEvaluation(e: typeof evaluations.$inferSelect) {
   };
 }
 
-export async function getCall(ctx: RequestContext, callId: string) {
+export async function getCall(ctx: UserContext, callId: string) {
   tenantOf(ctx);
-  const [[call], [transcript], [evaluation]] = await ctx.db.run([
-    ctx.db.q.select().from(calls).where(eq(calls.id, callId)),
-    ctx.db.q.select().from(transcripts).where(eq(transcripts.callId, callId)),
-    currentEvaluation(ctx, callId),
+  const [[call], [transcript], [evaluation]] = await ctx.db.run((q) => [
+    q.select().from(calls).where(eq(calls.id, callId)),
+    q.select().from(transcripts).where(eq(transcripts.callId, callId)),
+    currentEvaluation(q, callId),
   ]);
   if (!call) throw new NotFound('Call');
   return {
@@ -125,26 +119,23 @@ function presentTranscript(t: typeof transcripts.$inferSelect) {
 }
 
 /** Deletes the call and all derived from it (cascade), then its audio; audited by trigger. */
-export async function deleteCall(ctx: RequestContext, env: Bindings, callId: string) {
+export async function deleteCall(ctx: UserContext, callId: string) {
   const tenantId = tenantOf(ctx);
-  const [[deleted]] = await ctx.db.run([
-    ctx.db.q.delete(calls).where(eq(calls.id, callId)).returning({ key: calls.audioKey }),
+  const [[deleted]] = await ctx.db.run((q) => [
+    q.delete(calls).where(eq(calls.id, callId)).returning({ key: calls.audioKey }),
   ]);
   if (!deleted) throw new NotFound('Call');
-  await env.AUDIO.delete(deleted.key).catch(async (err) => {
+  await ctx.audio.delete(deleted.key).catch(async (err) => {
     console.error('audio delete failed; queued for purge', err);
-    await enqueue(env, { step: 'purge', tenant_id: tenantId, key: deleted.key });
+    await ctx.pipeline.send({ step: 'purge', tenant_id: tenantId, key: deleted.key });
   });
 }
 
-export async function getTranscription(ctx: RequestContext, callId: string) {
+export async function getTranscription(ctx: UserContext, callId: string) {
   tenantOf(ctx);
-  const [[call], [transcript]] = await ctx.db.run([
-    ctx.db.q
-      .select({ status: calls.status, failureReason: calls.failureReason })
-      .from(calls)
-      .where(eq(calls.id, callId)),
-    ctx.db.q.select().from(transcripts).where(eq(transcripts.callId, callId)),
+  const [[call], [transcript]] = await ctx.db.run((q) => [
+    q.select({ status: calls.status, failureReason: calls.failureReason }).from(calls).where(eq(calls.id, callId)),
+    q.select().from(transcripts).where(eq(transcripts.callId, callId)),
   ]);
   if (!call) throw new NotFound('Call');
   const status: 'completed' | 'failed' | 'pending' = transcript
@@ -166,18 +157,18 @@ export async function getTranscription(ctx: RequestContext, callId: string) {
  * in the transcript; the check and the write are one statement, so a bad index writes nothing.
  */
 export async function updateSpeakers(
-  ctx: RequestContext,
+  ctx: UserContext,
   callId: string,
   segments: { index: number; speaker: 'agent' | 'customer' }[],
 ) {
   tenantOf(ctx);
   const patch = JSON.stringify(segments);
-  const [[call], updated] = await ctx.db.run([
-    ctx.db.q
+  const [[call], updated] = await ctx.db.run((q) => [
+    q
       .select({ id: transcripts.callId, n: sql<number>`jsonb_array_length(${transcripts.utterances})` })
       .from(transcripts)
       .where(eq(transcripts.callId, callId)),
-    ctx.db.q.execute(sql`
+    q.execute(sql`
       update ${transcripts} t set utterances = (
         select jsonb_agg(case when p.speaker is null then u.value else jsonb_set(u.value, '{role}', to_jsonb(p.speaker)) end order by u.ordinality)
         from jsonb_array_elements(t.utterances) with ordinality u
@@ -196,11 +187,11 @@ export async function updateSpeakers(
   return getTranscription(ctx, callId);
 }
 
-export async function getAnalysis(ctx: RequestContext, callId: string) {
+export async function getAnalysis(ctx: UserContext, callId: string) {
   tenantOf(ctx);
-  const [[call], history] = await ctx.db.run([
-    ctx.db.q.select({ status: calls.status }).from(calls).where(eq(calls.id, callId)),
-    ctx.db.q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(desc(evaluations.createdAt)),
+  const [[call], history] = await ctx.db.run((q) => [
+    q.select({ status: calls.status }).from(calls).where(eq(calls.id, callId)),
+    q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(desc(evaluations.createdAt)),
   ]);
   if (!call) throw new NotFound('Call');
   const [current, ...previous] = history;
@@ -222,44 +213,24 @@ export async function getAnalysis(ctx: RequestContext, callId: string) {
 }
 
 /** Queues a new evaluation of a transcribed call; earlier ones are kept as history. */
-export async function requestReanalysis(
-  ctx: RequestContext,
-  env: Bindings,
-  callId: string,
-  criteriaSetId: string | null,
-) {
+export async function requestReanalysis(ctx: UserContext, callId: string, criteriaSetId: string | null) {
   const tenantId = tenantOf(ctx);
-  const setOk = criteriaSetId ? sql`exists (select 1 from ${criteriaSets} s where s.id = ${criteriaSetId})` : sql`true`;
-  const [[row], sets, counted] = await ctx.db.run([
-    ctx.db.q
-      .select({
-        status: calls.status,
-        transcribed: sql<boolean>`exists (select 1 from ${transcripts} t where t.call_id = ${calls.id})`,
-      })
-      .from(calls)
-      .where(eq(calls.id, callId)),
-    ctx.db.q
-      .select({ id: criteriaSets.id })
-      .from(criteriaSets)
-      .where(eq(criteriaSets.id, criteriaSetId ?? '00000000-0000-0000-0000-000000000000')),
-    // A re-analysis is model spend like a new call: it counts against the day's quota, and only
-    // when it will actually run.
-    ctx.db.q.execute(
-      chargeCall(tenantId, 0, sql`exists (select 1 from ${transcripts} t where t.call_id = ${callId}) and ${setOk}`),
-    ),
-  ]);
-  if (!row) throw new NotFound('Call');
-  if (criteriaSetId && !sets.length)
+  // A re-analysis is model spend like a new call: it counts against the day's quota, and only
+  // when it will actually run.
+  const [result] = await ctx.db.run((q) => [chargeReanalysis(q, tenantId, callId, criteriaSetId)]);
+  const r = result.rows[0]!;
+  if (!r.found) throw new NotFound('Call');
+  if (!r.set_exists)
     throw new Invalid('No such criteria set in this tenant.', [
       { field: 'criteria_set_id', message: 'does not exist' },
     ]);
-  if (!row.transcribed)
+  if (!r.transcribed)
     throw new Conflict(
-      `The call has no transcript yet (status ${row.status}); it is scored when transcription completes.`,
+      `The call has no transcript yet (status ${r.status}); it is scored when transcription completes.`,
     );
-  if (!counted.rows.length) throw new TooManyRequests('This tenant has reached its limit of calls for today.');
+  if (!r.charged) throw new TooManyRequests('This tenant has reached its limit of calls for today.');
   const runKey = `reanalysis:${crypto.randomUUID()}`;
-  await enqueue(env, {
+  await ctx.pipeline.send({
     step: 'evaluate',
     tenant_id: tenantId,
     call_id: callId,
@@ -270,11 +241,11 @@ export async function requestReanalysis(
   return { call_id: callId, run_key: runKey, status: 'queued' as const };
 }
 
-export async function listInsights(ctx: RequestContext, callId: string) {
+export async function listInsights(ctx: UserContext, callId: string) {
   tenantOf(ctx);
-  const [[call], rows] = await ctx.db.run([
-    ctx.db.q.select({ id: calls.id }).from(calls).where(eq(calls.id, callId)),
-    ctx.db.q
+  const [[call], rows] = await ctx.db.run((q) => [
+    q.select({ id: calls.id }).from(calls).where(eq(calls.id, callId)),
+    q
       .select()
       .from(insights)
       .where(
@@ -298,10 +269,10 @@ export async function listInsights(ctx: RequestContext, callId: string) {
 
 export const AUDIO_URL_TTL_SECONDS = 300;
 
-export async function audioUrl(ctx: RequestContext, callId: string) {
+export async function audioUrl(ctx: UserContext, callId: string) {
   tenantOf(ctx);
-  const [[call]] = await ctx.db.run([
-    ctx.db.q
+  const [[call]] = await ctx.db.run((q) => [
+    q
       .select({ key: calls.audioKey, type: calls.audioContentType, status: calls.status })
       .from(calls)
       .where(eq(calls.id, callId)),

@@ -1,18 +1,16 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AgentStatus, Thresholds } from '../../durable-objects/tenant-hub';
-import type { RequestContext } from '../context';
+import type { UserContext } from '../context';
 import { calls, dashboards, evaluations, settings, users } from '../db/schema';
-import type { Bindings } from '../env';
 import { Invalid } from '../lib/errors';
-import { hubFor } from './alerts';
 import { iso, tenantOf } from './scope';
 import { signTicket, TICKET_TTL_SECONDS } from './tickets';
 
-export async function createTicket(ctx: RequestContext, filter: { team_id?: string; department_id?: string }) {
+export async function createTicket(ctx: UserContext, filter: { team_id?: string; department_id?: string }) {
   const tenantId = tenantOf(ctx);
   // Placement decides what an agent's socket is tagged with; read with the caller's own row.
-  const [[me]] = await ctx.db.run([
-    ctx.db.q
+  const [[me]] = await ctx.db.run((q) => [
+    q
       .select({ teamId: users.teamId, departmentId: users.departmentId })
       .from(users)
       .where(eq(users.id, ctx.actor.userId)),
@@ -33,26 +31,22 @@ export async function createTicket(ctx: RequestContext, filter: { team_id?: stri
   };
 }
 
-export async function realtime(
-  ctx: RequestContext,
-  env: Bindings,
-  filter: { team_id?: string; department_id?: string },
-) {
+export async function realtime(ctx: UserContext, filter: { team_id?: string; department_id?: string }) {
   const tenantId = tenantOf(ctx);
-  return hubFor(env, tenantId).snapshotFor(filter);
+  return ctx.hub(tenantId).snapshotFor(filter);
 }
 
 /** An agent's own status and heartbeat (a heartbeat is a call with no status). */
-export async function setMyStatus(ctx: RequestContext, env: Bindings, status: AgentStatus | null) {
+export async function setMyStatus(ctx: UserContext, status: AgentStatus | null) {
   const tenantId = tenantOf(ctx);
-  const [[me], [cc]] = await ctx.db.run([
-    ctx.db.q
+  const [[me], [cc]] = await ctx.db.run((q) => [
+    q
       .select({ teamId: users.teamId, departmentId: users.departmentId, first: users.firstName, last: users.lastName })
       .from(users)
       .where(eq(users.id, ctx.actor.userId)),
-    ctx.db.q.select({ values: settings.values }).from(settings).where(eq(settings.category, 'command_center')),
+    q.select({ values: settings.values }).from(settings).where(eq(settings.category, 'command_center')),
   ]);
-  const hub = hubFor(env, tenantId);
+  const hub = ctx.hub(tenantId);
   await hub.configure(tenantId, thresholdsFrom(cc?.values ?? {}));
   return hub.agentStatus({
     agent_id: ctx.actor.userId,
@@ -87,14 +81,14 @@ export const DEFAULT_WIDGETS = [
   { type: 'alerts', position: { x: 0, y: 4, w: 12, h: 4 }, config: { severity: 'high' } },
 ];
 
-export async function getDashboard(ctx: RequestContext) {
+export async function getDashboard(ctx: UserContext) {
   tenantOf(ctx);
-  const [[row]] = await ctx.db.run([ctx.db.q.select().from(dashboards).where(eq(dashboards.userId, ctx.actor.userId))]);
+  const [[row]] = await ctx.db.run((q) => [q.select().from(dashboards).where(eq(dashboards.userId, ctx.actor.userId))]);
   return { widgets: row?.widgets ?? DEFAULT_WIDGETS, is_default: !row, updated_at: iso(row?.updatedAt ?? null) };
 }
 
 export async function putDashboard(
-  ctx: RequestContext,
+  ctx: UserContext,
   widgets: {
     type: string;
     position: { x: number; y: number; w: number; h: number };
@@ -112,8 +106,8 @@ export async function putDashboard(
       }
     }
   }
-  const [[row]] = await ctx.db.run([
-    ctx.db.q
+  const [[row]] = await ctx.db.run((q) => [
+    q
       .insert(dashboards)
       .values({ tenantId, userId: ctx.actor.userId, widgets })
       .onConflictDoUpdate({ target: [dashboards.tenantId, dashboards.userId], set: { widgets } })
@@ -128,7 +122,7 @@ const PERIOD_DAYS = { day: 1, week: 7, month: 30, quarter: 90 } as const;
 
 /** Aggregates over scored calls in Postgres: volume, average score, compliance rate, by group. */
 export async function metrics(
-  ctx: RequestContext,
+  ctx: UserContext,
   period: keyof typeof PERIOD_DAYS,
   groupBy: 'agent' | 'team' | 'day' | undefined,
 ) {
@@ -144,12 +138,12 @@ export async function metrics(
         : groupBy === 'day'
           ? sql`to_char(${calls.createdAt}, 'YYYY-MM-DD')`
           : sql`'all'`;
-  const [totals, groups] = await ctx.db.run([
-    ctx.db.q.execute(sql`
+  const [totals, groups] = await ctx.db.run((q) => [
+    q.execute(sql`
       select count(*)::int as call_volume, round(avg(e.overall_score)::numeric, 1)::float as average_score,
              round((avg(case when e.overall_score is null then null when ${compliant} then 1 else 0 end))::numeric, 3)::float as compliance_rate
       from ${calls} ${latest} where ${calls.createdAt} >= ${since}`),
-    ctx.db.q.execute(sql`
+    q.execute(sql`
       select ${group} as key, count(*)::int as call_volume, round(avg(e.overall_score)::numeric, 1)::float as average_score,
              round((avg(case when e.overall_score is null then null when ${compliant} then 1 else 0 end))::numeric, 3)::float as compliance_rate
       from ${calls} ${latest} where ${calls.createdAt} >= ${since} group by 1 order by 1`),

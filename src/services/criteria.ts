@@ -1,5 +1,5 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
-import type { RequestContext } from '../context';
+import type { UserContext } from '../context';
 import { criteriaSets, criterionVersions, evaluationCriteria, evaluations } from '../db/schema';
 import { Conflict, Invalid, NotFound } from '../lib/errors';
 import { CRITERIA_TEMPLATES } from './criteria-templates';
@@ -37,10 +37,10 @@ export function presentCriterion(row: CriterionRow) {
   };
 }
 
-export async function listCriteria(ctx: RequestContext, activeOnly: boolean) {
+export async function listCriteria(ctx: UserContext, activeOnly: boolean) {
   tenantOf(ctx);
-  const [rows] = await ctx.db.run([
-    ctx.db.q
+  const [rows] = await ctx.db.run((q) => [
+    q
       .select()
       .from(evaluationCriteria)
       .where(activeOnly ? eq(evaluationCriteria.isActive, true) : undefined)
@@ -60,7 +60,7 @@ export interface NewCriterion {
 }
 
 /** A custom criterion, or a copy of a template (which the tenant may then adjust). */
-export async function createCriterion(ctx: RequestContext, input: NewCriterion) {
+export async function createCriterion(ctx: UserContext, input: NewCriterion) {
   const tenantId = tenantOf(ctx);
   const template = input.template_id ? CRITERIA_TEMPLATES.find((t) => t.key === input.template_id) : undefined;
   if (input.template_id && !template)
@@ -75,8 +75,8 @@ export async function createCriterion(ctx: RequestContext, input: NewCriterion) 
       ...(!maxPoints ? [{ field: 'max_points', message: 'is required' }] : []),
     ]);
   }
-  const [[row]] = await ctx.db.run([
-    ctx.db.q
+  const [[row]] = await ctx.db.run((q) => [
+    q
       .insert(evaluationCriteria)
       .values({
         tenantId,
@@ -93,11 +93,11 @@ export async function createCriterion(ctx: RequestContext, input: NewCriterion) 
   return presentCriterion(row!);
 }
 
-export async function getCriterion(ctx: RequestContext, id: string) {
+export async function getCriterion(ctx: UserContext, id: string) {
   tenantOf(ctx);
-  const [[row], versions] = await ctx.db.run([
-    ctx.db.q.select().from(evaluationCriteria).where(eq(evaluationCriteria.id, id)),
-    ctx.db.q
+  const [[row], versions] = await ctx.db.run((q) => [
+    q.select().from(evaluationCriteria).where(eq(evaluationCriteria.id, id)),
+    q
       .select()
       .from(criterionVersions)
       .where(eq(criterionVersions.criterionId, id))
@@ -120,7 +120,7 @@ export interface CriterionUpdate {
   is_active?: boolean;
 }
 
-export async function updateCriterion(ctx: RequestContext, id: string, input: CriterionUpdate) {
+export async function updateCriterion(ctx: UserContext, id: string, input: CriterionUpdate) {
   tenantOf(ctx);
   const set: Partial<typeof evaluationCriteria.$inferInsert> = {};
   if (input.name !== undefined) set.name = input.name;
@@ -130,8 +130,8 @@ export async function updateCriterion(ctx: RequestContext, id: string, input: Cr
   if (input.evaluation_prompts !== undefined) set.evaluationPrompts = input.evaluation_prompts;
   if (input.auto_fail !== undefined) set.autoFail = input.auto_fail;
   if (input.is_active !== undefined) set.isActive = input.is_active;
-  const [[row]] = await ctx.db.run([
-    ctx.db.q.update(evaluationCriteria).set(set).where(eq(evaluationCriteria.id, id)).returning(),
+  const [[row]] = await ctx.db.run((q) => [
+    q.update(evaluationCriteria).set(set).where(eq(evaluationCriteria.id, id)).returning(),
   ]);
   if (!row) throw new NotFound('Criterion');
   return presentCriterion(row);
@@ -143,26 +143,26 @@ export async function updateCriterion(ctx: RequestContext, id: string, input: Cr
  * used is removed (and dropped from the sets that list it).
  */
 export async function deleteCriterion(
-  ctx: RequestContext,
+  ctx: UserContext,
   id: string,
 ): Promise<{ deleted: boolean; deactivated: boolean }> {
   tenantOf(ctx);
   const used = sql`exists (select 1 from ${evaluations} e where e.criteria_snapshot @> ${JSON.stringify([{ id }])}::jsonb)`;
-  const [[target], deleted, deactivated] = await ctx.db.run([
-    ctx.db.q
+  const [[target], deleted, deactivated] = await ctx.db.run((q) => [
+    q
       .select({ templateKey: evaluationCriteria.templateKey })
       .from(evaluationCriteria)
       .where(eq(evaluationCriteria.id, id)),
-    ctx.db.q
+    q
       .delete(evaluationCriteria)
       .where(and(eq(evaluationCriteria.id, id), sql`${evaluationCriteria.templateKey} is null`, sql`not ${used}`))
       .returning({ id: evaluationCriteria.id }),
-    ctx.db.q
+    q
       .update(evaluationCriteria)
       .set({ isActive: false })
       .where(and(eq(evaluationCriteria.id, id), sql`${evaluationCriteria.templateKey} is null`, used))
       .returning({ id: evaluationCriteria.id }),
-    ctx.db.q
+    q
       .update(criteriaSets)
       .set({ criteriaIds: sql`array_remove(${criteriaSets.criteriaIds}, ${id}::uuid)` })
       .where(sql`${id}::uuid = any(${criteriaSets.criteriaIds}) and not ${used}`),
@@ -188,9 +188,9 @@ function presentSet(row: typeof criteriaSets.$inferSelect) {
   };
 }
 
-export async function listSets(ctx: RequestContext) {
+export async function listSets(ctx: UserContext) {
   tenantOf(ctx);
-  const [rows] = await ctx.db.run([ctx.db.q.select().from(criteriaSets).orderBy(asc(criteriaSets.name))]);
+  const [rows] = await ctx.db.run((q) => [q.select().from(criteriaSets).orderBy(asc(criteriaSets.name))]);
   return rows.map(presentSet);
 }
 
@@ -200,40 +200,42 @@ export async function listSets(ctx: RequestContext) {
  * default clears the previous default first, in the same transaction.
  */
 export async function createSet(
-  ctx: RequestContext,
+  ctx: UserContext,
   input: { name: string; criteria_ids: string[]; is_default?: boolean },
 ) {
   const tenantId = tenantOf(ctx);
   const ids = [...new Set(input.criteria_ids)];
   const isDefault = input.is_default ?? false;
-  const known = ctx.db.q
-    .select({ n: count() })
-    .from(evaluationCriteria)
-    .where(and(inArray(evaluationCriteria.id, ids), eq(evaluationCriteria.isActive, true)));
-  const [, inserted] = await ctx.db.run([
-    ctx.db.q
-      .update(criteriaSets)
-      .set({ isDefault: false })
-      .where(sql`${criteriaSets.isDefault} and ${isDefault} and (${known}) = ${ids.length}`),
-    ctx.db.q
-      .insert(criteriaSets)
-      .select(
-        ctx.db.q
-          .select({
-            id: sql`gen_random_uuid()`.as('id'),
-            tenantId: sql`${tenantId}`.as('tenant_id'),
-            name: sql`${input.name}`.as('name'),
-            criteriaIds: sql`${`{${ids.join(',')}}`}::uuid[]`.as('criteria_ids'),
-            isDefault: sql`${isDefault}::boolean`.as('is_default'),
-            version: sql`1`.as('version'),
-            createdAt: sql`now()`.as('created_at'),
-            updatedAt: sql`now()`.as('updated_at'),
-          })
-          .from(sql`(select 1) as one`)
-          .where(sql`(${known}) = ${ids.length}`),
-      )
-      .returning(),
-  ]);
+  const [, inserted] = await ctx.db.run((q) => {
+    const known = q
+      .select({ n: count() })
+      .from(evaluationCriteria)
+      .where(and(inArray(evaluationCriteria.id, ids), eq(evaluationCriteria.isActive, true)));
+    return [
+      q
+        .update(criteriaSets)
+        .set({ isDefault: false })
+        .where(sql`${criteriaSets.isDefault} and ${isDefault} and (${known}) = ${ids.length}`),
+      q
+        .insert(criteriaSets)
+        .select(
+          q
+            .select({
+              id: sql`gen_random_uuid()`.as('id'),
+              tenantId: sql`${tenantId}`.as('tenant_id'),
+              name: sql`${input.name}`.as('name'),
+              criteriaIds: sql`${`{${ids.join(',')}}`}::uuid[]`.as('criteria_ids'),
+              isDefault: sql`${isDefault}::boolean`.as('is_default'),
+              version: sql`1`.as('version'),
+              createdAt: sql`now()`.as('created_at'),
+              updatedAt: sql`now()`.as('updated_at'),
+            })
+            .from(sql`(select 1) as one`)
+            .where(sql`(${known}) = ${ids.length}`),
+        )
+        .returning(),
+    ];
+  });
   if (!inserted[0])
     throw new Invalid('Every criterion of a set must exist in this tenant and be active.', [
       { field: 'criteria_ids', message: 'contains an unknown or inactive criterion' },

@@ -1,8 +1,6 @@
 import { and, asc, eq } from 'drizzle-orm';
-import type { RequestContext } from '../context';
+import type { ServiceContext, UserContext } from '../context';
 import { tenantIntegrations, tenants } from '../db/schema';
-import type { TenantDb } from '../db/tenant-db';
-import type { Config } from '../env';
 import { decryptSecret, encryptSecret } from '../lib/crypto';
 import { NotFound } from '../lib/errors';
 import { iso, tenantOf } from './scope';
@@ -36,16 +34,16 @@ function present(row: typeof tenantIntegrations.$inferSelect) {
   };
 }
 
-export async function listIntegrations(ctx: RequestContext) {
+export async function listIntegrations(ctx: UserContext) {
   tenantOf(ctx);
-  const [rows] = await ctx.db.run([
-    ctx.db.q.select().from(tenantIntegrations).orderBy(asc(tenantIntegrations.provider)),
+  const [rows] = await ctx.db.run((q) => [
+    q.select().from(tenantIntegrations).orderBy(asc(tenantIntegrations.provider)),
   ]);
   return rows.map(present);
 }
 
 export async function putIntegration(
-  ctx: RequestContext,
+  ctx: UserContext,
   provider: Provider,
   input: { secret: string; enabled: boolean; config: TwilioConfig | GenericConfig },
 ) {
@@ -58,8 +56,8 @@ export async function putIntegration(
     secretCiphertext,
     enabled: input.enabled,
   };
-  const [[row]] = await ctx.db.run([
-    ctx.db.q
+  const [[row]] = await ctx.db.run((q) => [
+    q
       .insert(tenantIntegrations)
       .values(values)
       .onConflictDoUpdate({
@@ -71,10 +69,10 @@ export async function putIntegration(
   return present(row!);
 }
 
-export async function deleteIntegration(ctx: RequestContext, provider: Provider) {
+export async function deleteIntegration(ctx: UserContext, provider: Provider) {
   tenantOf(ctx);
-  const [deleted] = await ctx.db.run([
-    ctx.db.q
+  const [deleted] = await ctx.db.run((q) => [
+    q
       .delete(tenantIntegrations)
       .where(eq(tenantIntegrations.provider, provider))
       .returning({ p: tenantIntegrations.provider }),
@@ -87,22 +85,29 @@ export async function deleteIntegration(ctx: RequestContext, provider: Provider)
  * upload limit; null when not configured (or the tenant is unknown).
  */
 export async function loadIntegration<C>(
-  db: TenantDb,
-  config: Config,
-  tenantId: string,
+  ctx: ServiceContext,
   provider: Provider,
 ): Promise<{ config: C; secret: string; maxUploadMb: number } | null> {
-  const [[row], [tenant]] = await db.run([
-    db.q
+  const tenantId = tenantOf(ctx);
+  const [[row], [tenant]] = await ctx.db.run((q) => [
+    q
       .select()
       .from(tenantIntegrations)
       .where(and(eq(tenantIntegrations.provider, provider), eq(tenantIntegrations.enabled, true))),
-    db.q.select({ limits: tenants.limits }).from(tenants).where(eq(tenants.id, tenantId)),
+    q.select({ limits: tenants.limits }).from(tenants).where(eq(tenants.id, tenantId)),
   ]);
   if (!row || !tenant) return null;
   return {
     config: row.config as C,
-    secret: await decryptSecret(config.secretsKey, row.secretCiphertext, secretContext(tenantId, provider)),
+    secret: await decryptSecret(ctx.config.secretsKey, row.secretCiphertext, secretContext(tenantId, provider)),
     maxUploadMb: tenant.limits.max_upload_mb,
   };
+}
+
+/** Maps a provider's agent identifier to an agent user id through the tenant's configured table. */
+export function agentFrom(
+  mapping: { agent_mapping?: Record<string, string>; default_agent_id?: string | null },
+  identifier: string | null | undefined,
+): string | null {
+  return (identifier ? mapping.agent_mapping?.[identifier] : undefined) ?? mapping.default_agent_id ?? null;
 }

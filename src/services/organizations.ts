@@ -1,5 +1,6 @@
 import { and, asc, eq, sql } from 'drizzle-orm';
-import type { RequestContext } from '../context';
+import type { UserContext } from '../context';
+import type { QueryBuilder } from '../db/tenant-db';
 import { departments, organizations, teams, users } from '../db/schema';
 import { NotFound } from '../lib/errors';
 import { iso, tenantOf } from './scope';
@@ -27,10 +28,10 @@ function present(row: typeof organizations.$inferSelect & { usersCount?: number 
   };
 }
 
-export async function listOrganizations(ctx: RequestContext) {
+export async function listOrganizations(ctx: UserContext) {
   tenantOf(ctx);
-  const [rows] = await ctx.db.run([
-    ctx.db.q
+  const [rows] = await ctx.db.run((q) => [
+    q
       .select({ ...organizationColumns, usersCount })
       .from(organizations)
       .orderBy(asc(organizations.name)),
@@ -38,10 +39,10 @@ export async function listOrganizations(ctx: RequestContext) {
   return rows.map(present);
 }
 
-export async function getOrganization(ctx: RequestContext, id: string) {
+export async function getOrganization(ctx: UserContext, id: string) {
   tenantOf(ctx);
-  const [rows] = await ctx.db.run([
-    ctx.db.q
+  const [rows] = await ctx.db.run((q) => [
+    q
       .select({ ...organizationColumns, usersCount })
       .from(organizations)
       .where(eq(organizations.id, id)),
@@ -50,10 +51,10 @@ export async function getOrganization(ctx: RequestContext, id: string) {
   return present(rows[0]);
 }
 
-export async function createOrganization(ctx: RequestContext, input: NewOrganization) {
+export async function createOrganization(ctx: UserContext, input: NewOrganization) {
   const tenantId = tenantOf(ctx);
-  const [rows] = await ctx.db.run([
-    ctx.db.q
+  const [rows] = await ctx.db.run((q) => [
+    q
       .insert(organizations)
       .values({ ...input, tenantId })
       .returning(),
@@ -74,31 +75,31 @@ const organizationColumns = {
 
 // ---- departments and teams: always under an organization of the caller's tenant -------------
 
-const orgExists = (ctx: RequestContext, orgId: string) =>
-  ctx.db.q.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId));
+const orgExists = (q: QueryBuilder, orgId: string) =>
+  q.select({ id: organizations.id }).from(organizations).where(eq(organizations.id, orgId));
 
-export async function listDepartments(ctx: RequestContext, orgId: string) {
+export async function listDepartments(ctx: UserContext, orgId: string) {
   tenantOf(ctx);
-  const [org, rows] = await ctx.db.run([
-    orgExists(ctx, orgId),
-    ctx.db.q.select().from(departments).where(eq(departments.organizationId, orgId)).orderBy(asc(departments.name)),
+  const [org, rows] = await ctx.db.run((q) => [
+    orgExists(q, orgId),
+    q.select().from(departments).where(eq(departments.organizationId, orgId)).orderBy(asc(departments.name)),
   ]);
   if (!org[0]) throw new NotFound('Organization');
   return rows.map(presentDepartment);
 }
 
 export async function createDepartment(
-  ctx: RequestContext,
+  ctx: UserContext,
   orgId: string,
   input: { name: string; description?: string | null },
 ) {
   tenantOf(ctx);
   // Insert-from-select: an organization the caller cannot see (RLS) yields no row, hence 404.
-  const [rows] = await ctx.db.run([
-    ctx.db.q
+  const [rows] = await ctx.db.run((q) => [
+    q
       .insert(departments)
       .select(
-        ctx.db.q
+        q
           .select({
             id: sql`gen_random_uuid()`.as('id'),
             tenantId: organizations.tenantId,
@@ -136,27 +137,27 @@ export interface NewTeam {
 
 const membersCount = sql<number>`(select count(*)::int from ${users} u where u.team_id = ${teams}.id)`;
 
-export async function listTeams(ctx: RequestContext, orgId: string, filter: { department_id?: string }) {
+export async function listTeams(ctx: UserContext, orgId: string, filter: { department_id?: string }) {
   tenantOf(ctx);
   const where = and(
     eq(teams.organizationId, orgId),
     filter.department_id ? eq(teams.departmentId, filter.department_id) : undefined,
   );
-  const [org, rows] = await ctx.db.run([
-    orgExists(ctx, orgId),
-    ctx.db.q.select({ team: teams, membersCount }).from(teams).where(where).orderBy(asc(teams.name)),
+  const [org, rows] = await ctx.db.run((q) => [
+    orgExists(q, orgId),
+    q.select({ team: teams, membersCount }).from(teams).where(where).orderBy(asc(teams.name)),
   ]);
   if (!org[0]) throw new NotFound('Organization');
   return rows.map((r) => presentTeam(r.team, r.membersCount));
 }
 
-export async function createTeam(ctx: RequestContext, orgId: string, input: NewTeam) {
+export async function createTeam(ctx: UserContext, orgId: string, input: NewTeam) {
   tenantOf(ctx);
-  const [rows] = await ctx.db.run([
-    ctx.db.q
+  const [rows] = await ctx.db.run((q) => [
+    q
       .insert(teams)
       .select(
-        ctx.db.q
+        q
           .select({
             id: sql`gen_random_uuid()`.as('id'),
             tenantId: organizations.tenantId,

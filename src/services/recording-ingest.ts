@@ -1,11 +1,7 @@
-import { and, eq } from 'drizzle-orm';
-import { calls } from '../db/schema';
-import type { TenantDb } from '../db/tenant-db';
-import type { Bindings } from '../env';
-import { audioKey } from '../integrations/r2-presign';
-import { Conflict, Forbidden, TooManyRequests, Unavailable } from '../lib/errors';
-import { enqueue, recordCall } from './call-upload';
+import type { ServiceContext, WebhookActor } from '../context';
+import { Conflict, Forbidden, Unavailable } from '../lib/errors';
 import { storeAudio } from './audio-store';
+import { callFromProvider, newCallSlot, recordCall, startPipeline } from './call-intake';
 
 const MAX_REDIRECTS = 3;
 
@@ -52,68 +48,41 @@ export interface IngestInput {
   tags: string[];
 }
 
-/** A provider event already turned into a call (same RecordingSid or event id)? */
-export async function existingCall(
-  db: TenantDb,
-  source: 'twilio' | 'webhook',
-  externalId: string,
-): Promise<string | null> {
-  const [[row]] = await db.run([
-    db.q
-      .select({ id: calls.id })
-      .from(calls)
-      .where(and(eq(calls.source, source), eq(calls.externalId, externalId))),
-  ]);
-  return row?.id ?? null;
-}
-
 /**
  * Stores the recording and creates the call, exactly once per external id: a concurrent
  * duplicate loses on the unique key and its copy of the audio is removed.
  */
 export async function ingestRecording(
-  db: TenantDb,
-  env: Bindings,
-  tenantId: string,
+  ctx: ServiceContext<WebhookActor>,
   maxUploadMb: number,
   input: IngestInput,
 ): Promise<{ callId: string; created: boolean }> {
-  const callId = crypto.randomUUID();
-  const key = audioKey(tenantId, callId);
-  const stored = await storeAudio(env.AUDIO, key, input.media.body!, maxUploadMb * 1024 * 1024);
+  const { callId, key } = newCallSlot(ctx);
+  const stored = await storeAudio(ctx.audio, key, input.media.body!, maxUploadMb * 1024 * 1024);
   try {
-    const recorded = await recordCall(
-      db,
-      {
-        id: callId,
-        tenantId,
-        agentId: input.agentId,
-        uploadedBy: null,
-        source: input.source,
-        direction: input.direction,
-        startedAt: input.startedAt,
-        externalId: input.externalId,
-        customerNumber: input.customerNumber,
-        tags: input.tags,
-        status: 'queued',
-        audioKey: key,
-        audioContentType: stored.contentType,
-        audioBytes: stored.bytes,
-        audioChannels: input.channels,
-      },
-      undefined,
-      { call_id: callId, status: 'queued', estimated_completion: '' },
-    );
-    if (!recorded) throw new TooManyRequests('The tenant has reached its limit of calls for today.');
+    await recordCall(ctx, {
+      id: callId,
+      agentId: input.agentId,
+      source: input.source,
+      direction: input.direction,
+      startedAt: input.startedAt,
+      externalId: input.externalId,
+      customerNumber: input.customerNumber,
+      tags: input.tags,
+      criteriaSetId: null,
+      status: 'queued',
+      audioKey: key,
+      audioContentType: stored.contentType,
+      audioBytes: stored.bytes,
+      audioChannels: input.channels,
+    });
   } catch (err) {
-    await env.AUDIO.delete(key).catch(() => undefined);
+    await ctx.audio.delete(key).catch(() => undefined);
     // A concurrent delivery of the same recording won the unique key: answer with its call.
-    const winner = err instanceof Conflict ? await existingCall(db, input.source, input.externalId) : null;
+    const winner = err instanceof Conflict ? await callFromProvider(ctx, input.source, input.externalId) : null;
     if (winner) return { callId: winner, created: false };
     throw err;
   }
-  await enqueue(env, { step: 'transcribe', tenant_id: tenantId, call_id: callId }).catch((e) =>
-    console.error('enqueue failed; the sweeper will retry', e),
-  );
+  await startPipeline(ctx, callId);
   return { callId, created: true };
 }

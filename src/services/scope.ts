@@ -1,8 +1,8 @@
-import type { RequestContext } from '../context';
+import type { ServiceContext } from '../context';
 import { Invalid } from '../lib/errors';
 
 /** The tenant a request acts on; a super admin must name one for tenant-scoped resources. */
-export function tenantOf(ctx: RequestContext): string {
+export function tenantOf(ctx: ServiceContext): string {
   if (ctx.tenantId) return ctx.tenantId;
   throw new Invalid('Name the tenant to act on with the X-Tenant-Id header.', [
     { field: 'X-Tenant-Id', message: 'is required for platform administrators' },

@@ -1,5 +1,5 @@
 import { and, asc, count, eq, sql, sum } from 'drizzle-orm';
-import type { RequestContext } from '../context';
+import type { UserContext } from '../context';
 import { tenants, tenantUsage, users, type JsonObject, type TenantLimits } from '../db/schema';
 import { Keycloak } from '../integrations/keycloak';
 import { tenantRealmRepresentation } from '../integrations/tenant-realm';
@@ -33,23 +33,23 @@ function present(row: typeof tenants.$inferSelect) {
  * A caller may address a tenant by id only if it is their own, or if they are a super admin.
  * Anyone else is told it does not exist, as if it were not there.
  */
-function scopedTo(ctx: RequestContext, tenantId: string) {
+function scopedTo(ctx: UserContext, tenantId: string) {
   if (ctx.actor.role === 'super_admin') return ctx.db.forTenant(tenantId);
   if (ctx.actor.homeTenant !== tenantId) throw new NotFound('Tenant');
   return ctx.db;
 }
 
-export async function listTenants(ctx: RequestContext, q: Pagination & { status?: Status; tier?: Tier }) {
-  const where = and(q.status ? eq(tenants.status, q.status) : undefined, q.tier ? eq(tenants.tier, q.tier) : undefined);
-  const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q
+export async function listTenants(ctx: UserContext, f: Pagination & { status?: Status; tier?: Tier }) {
+  const where = and(f.status ? eq(tenants.status, f.status) : undefined, f.tier ? eq(tenants.tier, f.tier) : undefined);
+  const [rows, [counted]] = await ctx.db.run((q) => [
+    q
       .select()
       .from(tenants)
       .where(where)
       .orderBy(asc(tenants.id))
-      .limit(q.limit)
-      .offset((q.page - 1) * q.limit),
-    ctx.db.q.select({ n: count() }).from(tenants).where(where),
+      .limit(f.limit)
+      .offset((f.page - 1) * f.limit),
+    q.select({ n: count() }).from(tenants).where(where),
   ]);
   return { rows: rows.map(present), total: counted?.n ?? 0 };
 }
@@ -68,11 +68,11 @@ export interface NewTenant {
  * its roles, client and admin user. If the realm cannot be created the rows are removed again,
  * so a failure leaves nothing behind.
  */
-export async function createTenant(ctx: RequestContext, input: NewTenant) {
+export async function createTenant(ctx: UserContext, input: NewTenant) {
   const adminId = crypto.randomUUID();
   const tenantDb = ctx.db.forTenant(input.tenant_id);
-  const [[row]] = await ctx.db.run([
-    ctx.db.q
+  const [[row]] = await ctx.db.run((q) => [
+    q
       .insert(tenants)
       .values({
         id: input.tenant_id,
@@ -83,10 +83,8 @@ export async function createTenant(ctx: RequestContext, input: NewTenant) {
       })
       .returning(),
     // Re-enter the context as the new tenant so the admin's row passes its RLS check.
-    ctx.db.q.execute(
-      sql`select set_tenant_context(${input.tenant_id}, ${ctx.actor.userId}, 'super_admin', ${ctx.requestId})`,
-    ),
-    ctx.db.q.insert(users).values({
+    q.execute(sql`select set_tenant_context(${input.tenant_id}, ${ctx.actor.userId}, 'super_admin', ${ctx.requestId})`),
+    q.insert(users).values({
       id: adminId,
       tenantId: input.tenant_id,
       email: input.admin.email,
@@ -106,15 +104,15 @@ export async function createTenant(ctx: RequestContext, input: NewTenant) {
   try {
     await new Keycloak(ctx.config).createRealm(realm);
   } catch (err) {
-    await tenantDb.run([ctx.db.q.delete(tenants).where(eq(tenants.id, input.tenant_id))]);
+    await tenantDb.run((q) => [q.delete(tenants).where(eq(tenants.id, input.tenant_id))]);
     throw err;
   }
   return { ...present(row!), admin_user_id: adminId, realm: realmOf(input.tenant_id) };
 }
 
-export async function getTenant(ctx: RequestContext, tenantId: string) {
+export async function getTenant(ctx: UserContext, tenantId: string) {
   const db = scopedTo(ctx, tenantId);
-  const [[row]] = await db.run([ctx.db.q.select().from(tenants).where(eq(tenants.id, tenantId))]);
+  const [[row]] = await db.run((q) => [q.select().from(tenants).where(eq(tenants.id, tenantId))]);
   if (!row) throw new NotFound('Tenant');
   return present(row);
 }
@@ -129,7 +127,7 @@ export interface TenantUpdate {
   limits?: Partial<TenantLimits>;
 }
 
-export async function updateTenant(ctx: RequestContext, tenantId: string, input: TenantUpdate) {
+export async function updateTenant(ctx: UserContext, tenantId: string, input: TenantUpdate) {
   const db = scopedTo(ctx, tenantId);
   const platformOnly = (['tier', 'status', 'limits'] as const).filter((k) => input[k] !== undefined);
   if (platformOnly.length && ctx.actor.role !== 'super_admin') {
@@ -147,22 +145,22 @@ export async function updateTenant(ctx: RequestContext, tenantId: string, input:
     if (!input.limits) set.limits = TIER_LIMITS[input.tier];
   }
   if (input.status) set.status = input.status;
-  const [[row]] = await db.run([ctx.db.q.update(tenants).set(set).where(eq(tenants.id, tenantId)).returning()]);
+  const [[row]] = await db.run((q) => [q.update(tenants).set(set).where(eq(tenants.id, tenantId)).returning()]);
   if (!row) throw new NotFound('Tenant');
   return present(row);
 }
 
-export async function tenantUsageReport(ctx: RequestContext, tenantId: string) {
+export async function tenantUsageReport(ctx: UserContext, tenantId: string) {
   const db = scopedTo(ctx, tenantId);
   const monthStart = sql`date_trunc('month', now())::date`;
-  const [[tenant], byRole, [metered]] = await db.run([
-    ctx.db.q.select({ limits: tenants.limits }).from(tenants).where(eq(tenants.id, tenantId)),
-    ctx.db.q
+  const [[tenant], byRole, [metered]] = await db.run((q) => [
+    q.select({ limits: tenants.limits }).from(tenants).where(eq(tenants.id, tenantId)),
+    q
       .select({ role: users.role, status: users.status, n: count() })
       .from(users)
       .where(eq(users.tenantId, tenantId))
       .groupBy(users.role, users.status),
-    ctx.db.q
+    q
       .select({
         callsTotal: sum(tenantUsage.calls).mapWith(Number),
         callsThisMonth:

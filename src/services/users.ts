@@ -1,5 +1,5 @@
 import { and, asc, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
-import type { RequestContext } from '../context';
+import type { UserContext } from '../context';
 import { featureFlags, users } from '../db/schema';
 import { Keycloak } from '../integrations/keycloak';
 import { Forbidden, NotFound } from '../lib/errors';
@@ -35,7 +35,7 @@ export interface UserFilter extends Pagination {
   q?: string;
 }
 
-export async function listUsers(ctx: RequestContext, f: UserFilter) {
+export async function listUsers(ctx: UserContext, f: UserFilter) {
   tenantOf(ctx);
   const like = f.q ? `%${f.q.replace(/[\\%_]/g, (m) => `\\${m}`)}%` : undefined;
   const where = and(
@@ -46,30 +46,30 @@ export async function listUsers(ctx: RequestContext, f: UserFilter) {
     f.status ? eq(users.status, f.status) : undefined,
     like ? or(ilike(users.email, like), ilike(users.firstName, like), ilike(users.lastName, like)) : undefined,
   );
-  const [rows, [counted]] = await ctx.db.run([
-    ctx.db.q
+  const [rows, [counted]] = await ctx.db.run((q) => [
+    q
       .select()
       .from(users)
       .where(where)
       .orderBy(asc(users.email))
       .limit(f.limit)
       .offset((f.page - 1) * f.limit),
-    ctx.db.q.select({ n: count() }).from(users).where(where),
+    q.select({ n: count() }).from(users).where(where),
   ]);
   return { rows: rows.map(presentUser), total: counted?.n ?? 0 };
 }
 
 /** Agents see only themselves; managers and up see anyone in their tenant. */
-function mayView(ctx: RequestContext, userId: string) {
+function mayView(ctx: UserContext, userId: string) {
   if (!atLeast(ctx.actor.role, 'manager') && ctx.actor.userId !== userId) {
     throw new Forbidden('Agents may only view their own account.');
   }
 }
 
-export async function getUser(ctx: RequestContext, userId: string) {
+export async function getUser(ctx: UserContext, userId: string) {
   tenantOf(ctx);
   mayView(ctx, userId);
-  const [[row]] = await ctx.db.run([ctx.db.q.select().from(users).where(eq(users.id, userId))]);
+  const [[row]] = await ctx.db.run((q) => [q.select().from(users).where(eq(users.id, userId))]);
   if (!row) throw new NotFound('User');
   return presentUser(row);
 }
@@ -90,7 +90,7 @@ export interface NewUser {
  * is the profile's key); if the profile cannot be stored (say, a team of another tenant) the
  * Keycloak user is deleted again, so nothing is left half-made.
  */
-export async function createUser(ctx: RequestContext, input: NewUser) {
+export async function createUser(ctx: UserContext, input: NewUser) {
   const tenantId = tenantOf(ctx);
   if (!assignableRoles(ctx.actor.role).includes(input.role)) {
     throw new Forbidden(`A ${ctx.actor.role} cannot create a user with the role ${input.role}.`);
@@ -110,8 +110,8 @@ export async function createUser(ctx: RequestContext, input: NewUser) {
   });
   try {
     await kc.assignRealmRole(realm, id, input.role);
-    const [[row]] = await ctx.db.run([
-      ctx.db.q
+    const [[row]] = await ctx.db.run((q) => [
+      q
         .insert(users)
         .values({
           id,
@@ -149,7 +149,7 @@ export interface UserUpdate {
  * ride in the same transaction as the update: 404 when the user is not in this tenant, 403 when
  * it outranks the caller.
  */
-export async function updateUser(ctx: RequestContext, userId: string, input: UserUpdate) {
+export async function updateUser(ctx: UserContext, userId: string, input: UserUpdate) {
   const tenantId = tenantOf(ctx);
   if (userId === ctx.actor.userId && input.status && input.status !== 'active') {
     throw new Forbidden('You cannot deactivate your own account.');
@@ -162,9 +162,9 @@ export async function updateUser(ctx: RequestContext, userId: string, input: Use
   if (input.department_id !== undefined) set.departmentId = input.department_id;
   if (input.team_id !== undefined) set.teamId = input.team_id;
   if (input.status !== undefined) set.status = input.status;
-  const [[target], [updated]] = await ctx.db.run([
-    ctx.db.q.select({ role: users.role, status: users.status }).from(users).where(eq(users.id, userId)),
-    ctx.db.q
+  const [[target], [updated]] = await ctx.db.run((q) => [
+    q.select({ role: users.role, status: users.status }).from(users).where(eq(users.id, userId)),
+    q
       .update(users)
       .set(set)
       .where(and(eq(users.id, userId), inArray(users.role, allowed)))
@@ -180,12 +180,12 @@ export async function updateUser(ctx: RequestContext, userId: string, input: Use
   return presentUser(updated);
 }
 
-export async function userPermissions(ctx: RequestContext, userId: string) {
+export async function userPermissions(ctx: UserContext, userId: string) {
   const tenantId = tenantOf(ctx);
   mayView(ctx, userId);
-  const [[row], flags] = await ctx.db.run([
-    ctx.db.q.select({ role: users.role }).from(users).where(eq(users.id, userId)),
-    ctx.db.q
+  const [[row], flags] = await ctx.db.run((q) => [
+    q.select({ role: users.role }).from(users).where(eq(users.id, userId)),
+    q
       .select({
         key: featureFlags.featureKey,
         enabled: sql<boolean>`is_feature_enabled(${tenantId}, ${featureFlags.featureKey}, ${userId}, (select ${users.role} from ${users} where ${users.id} = ${userId}))`,

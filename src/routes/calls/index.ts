@@ -2,7 +2,7 @@ import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../../auth/middleware';
 import { createRouter } from '../../lib/create-app';
 import { Invalid } from '../../lib/errors';
-import { createCallFromUpload } from '../../services/call-upload';
+import { uploadCall } from '../../services/call-upload';
 import * as service from '../../services/calls';
 import { completePresignedUpload, createPresignedUpload } from '../../services/presigned-upload';
 import {
@@ -29,6 +29,7 @@ import {
   SpeakerLabels,
   Transcription,
 } from './schema';
+import { assertMultipart, uploadParts } from './upload-parts';
 
 const tags = ['Calls'];
 const Params = z.object({ call_id: Uuid('call_id') });
@@ -80,13 +81,13 @@ export const callsRouter = createRouter();
 // Registered for the document only: the handler reads the body as a stream, which a validator would buffer.
 callsRouter.openAPIRegistry.registerPath(uploadRoute);
 callsRouter.post('/', requireRole('agent'), async (c) => {
-  const { status, body } = await createCallFromUpload(
-    c.get('ctx'),
-    c.env,
-    c.req.raw,
-    idempotencyKeyOf(c.req.header('idempotency-key')),
-  );
-  return c.json(body, status as 202);
+  assertMultipart(c.req.header('content-type'));
+  const accepted = await uploadCall(c.get('ctx'), {
+    idempotencyKey: idempotencyKeyOf(c.req.header('idempotency-key')),
+    declaredBytes: Number(c.req.header('content-length') ?? 0),
+    parts: (maxBytes) => uploadParts(c.req.raw, maxBytes),
+  });
+  return c.json(accepted, 202);
 });
 
 callsRouter
@@ -130,7 +131,7 @@ callsRouter
       request: { params: Params },
       responses: { 202: jsonResponse(AcceptedCall, 'Queued'), ...problemResponses },
     }),
-    async (c) => c.json(await completePresignedUpload(c.get('ctx'), c.env, c.req.valid('param').call_id), 202),
+    async (c) => c.json(await completePresignedUpload(c.get('ctx'), c.req.valid('param').call_id), 202),
   )
   .openapi(
     createRoute({
@@ -156,7 +157,7 @@ callsRouter
       responses: { 204: { description: 'Deleted' }, ...problemResponses },
     }),
     async (c) => {
-      await service.deleteCall(c.get('ctx'), c.env, c.req.valid('param').call_id);
+      await service.deleteCall(c.get('ctx'), c.req.valid('param').call_id);
       return c.body(null, 204);
     },
   )
@@ -219,7 +220,6 @@ callsRouter
       c.json(
         await service.requestReanalysis(
           c.get('ctx'),
-          c.env,
           c.req.valid('param').call_id,
           c.req.valid('json')?.criteria_set_id ?? null,
         ),

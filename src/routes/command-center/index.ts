@@ -7,7 +7,7 @@ import type { AppEnv } from '../../context';
 import { createRouter } from '../../lib/create-app';
 import { Forbidden, Unauthenticated } from '../../lib/errors';
 import * as alertsService from '../../services/alerts';
-import { hubFor } from '../../services/alerts';
+import { hubStub } from '../../service-context';
 import * as service from '../../services/command-center';
 import { verifyTicket } from '../../services/tickets';
 import {
@@ -96,7 +96,7 @@ export const commandCenterRouter = createRouter()
       request: { query: Filter },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Live state'), ...problemResponses },
     }),
-    async (c) => c.json(await service.realtime(c.get('ctx'), c.env, c.req.valid('query')), 200),
+    async (c) => c.json(await service.realtime(c.get('ctx'), c.req.valid('query')), 200),
   )
   .openapi(
     createRoute({
@@ -132,7 +132,7 @@ export const commandCenterRouter = createRouter()
       request: { body: jsonBody(CreateAlert) },
       responses: { 201: jsonResponse(Alert, 'Created'), ...problemResponses },
     }),
-    async (c) => c.json(await alertsService.createManualAlert(c.get('ctx'), c.env, c.req.valid('json')), 201),
+    async (c) => c.json(await alertsService.createManualAlert(c.get('ctx'), c.req.valid('json')), 201),
   )
   .openapi(
     createRoute({
@@ -146,10 +146,7 @@ export const commandCenterRouter = createRouter()
       responses: { 200: jsonResponse(Alert, 'Updated'), ...problemResponses },
     }),
     async (c) =>
-      c.json(
-        await alertsService.updateAlert(c.get('ctx'), c.env, c.req.valid('param').alert_id, c.req.valid('json')),
-        200,
-      ),
+      c.json(await alertsService.updateAlert(c.get('ctx'), c.req.valid('param').alert_id, c.req.valid('json')), 200),
   )
   .openapi(
     createRoute({
@@ -229,7 +226,7 @@ export const commandCenterRouter = createRouter()
       },
       responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Your live status'), ...problemResponses },
     }),
-    async (c) => c.json(await service.setMyStatus(c.get('ctx'), c.env, c.req.valid('json').status ?? null), 200),
+    async (c) => c.json(await service.setMyStatus(c.get('ctx'), c.req.valid('json').status ?? null), 200),
   );
 
 /**
@@ -260,7 +257,7 @@ export const commandCenterSocket = new Hono<AppEnv>().get('/ws', async (c) => {
   headers.set('x-hub-ticket-expires', String(claims.exp * 1000));
   const resume = c.req.query('resume_from');
   if (resume !== undefined && /^\d{1,15}$/.test(resume)) headers.set('x-hub-resume', resume);
-  const response = await hubFor(c.env, claims.tenant).fetch(new Request(c.req.url, { headers }));
+  const response = await hubStub(c.env, claims.tenant).fetch(new Request(c.req.url, { headers }));
   if (response.status === 401) throw new Unauthenticated('The ticket is invalid, expired or for another tenant.');
   return response;
 });

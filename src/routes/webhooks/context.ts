@@ -1,35 +1,19 @@
-import { database } from '../../db/client';
-import { TenantDb } from '../../db/tenant-db';
-import type { Config } from '../../env';
+import type { Context } from 'hono';
+import type { AppEnv, WebhookActor } from '../../context';
 import { Invalid } from '../../lib/errors';
+import { serviceContext } from '../../service-context';
 
 export const TENANT_PARAM = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
 
 /**
- * Webhooks carry no user: they act as the platform ('system') inside the tenant they name, which
- * RLS still confines them to. The tenant is only trusted once the provider's signature, made with
- * that tenant's own secret, checks out.
+ * Webhooks carry no user: they act as the provider inside the tenant their URL names, which RLS
+ * still confines them to. The tenant is only trusted once the provider's signature, made with
+ * that tenant's own secret, checks out (in the service).
  */
-export function webhookDb(
-  config: Config,
-  tenantId: string | undefined,
-  provider: string,
-  requestId: string,
-): { db: TenantDb; tenantId: string } {
+export function webhookContext(c: Context<AppEnv>, provider: WebhookActor['provider'], tenantId: string | undefined) {
   if (!tenantId || !TENANT_PARAM.test(tenantId))
     throw new Invalid('The webhook URL must name the tenant (?tenant=<id>).', [
       { field: 'tenant', message: 'is missing or malformed' },
     ]);
-  return {
-    db: new TenantDb(database(config), { tenantId, userId: `webhook:${provider}`, role: 'system', requestId }, null),
-    tenantId,
-  };
-}
-
-/** Maps a provider's agent identifier to an agent user id through the tenant's configured table. */
-export function agentFrom(
-  mapping: { agent_mapping?: Record<string, string>; default_agent_id?: string | null },
-  identifier: string | null | undefined,
-): string | null {
-  return (identifier ? mapping.agent_mapping?.[identifier] : undefined) ?? mapping.default_agent_id ?? null;
+  return serviceContext(c.env, { actor: { kind: 'webhook', provider }, tenantId, requestId: c.get('requestId') });
 }
