@@ -11,6 +11,8 @@ export default defineConfig({
         // The API, inside workerd, against the stand-ins started in global setup.
         plugins: [
           cloudflareTest({
+            // The local entry: the product plus the S3 gateway for presigned R2 URLs.
+            main: './dev/local-worker.ts',
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
               bindings: {

@@ -99,6 +99,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   };
   const args = [
     'dev',
+    'dev/local-worker.ts',
     '--port',
     String(opts.ports.api),
     '--ip',

@@ -24,6 +24,5 @@ export function workerVars(urls: {
     OPENAI_BASE_URL: urls.openaiUrl,
     TWILIO_MEDIA_BASE_URL: urls.twilioUrl,
     R2_S3_ENDPOINT: `${urls.apiUrl}/__r2`,
-    R2_LOCAL_GATEWAY: 'true',
   };
 }

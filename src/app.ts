@@ -9,7 +9,6 @@ import type { AppEnv } from './context';
 import { loadConfig, type Config } from './env';
 import { createRouter, handleError } from './lib/create-app';
 import { problem } from './lib/problem';
-import { r2Gateway } from '../dev/r2/gateway';
 import { adminRouter } from './routes/admin';
 import { callsRouter } from './routes/calls';
 import { commandCenterRouter, commandCenterSocket } from './routes/command-center';
@@ -87,7 +86,6 @@ export function buildApp() {
   app.route('/webhooks/assemblyai', assemblyaiWebhook);
   app.route('/webhooks/twilio', twilioWebhook);
   app.route('/webhooks/generic', genericWebhook);
-  app.route('/__r2', r2Gateway);
   app.route('/api/auth', authPublicRouter);
   app.route('/api/command-center', commandCenterSocket);
   app.use('/api/*', authenticate);

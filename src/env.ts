@@ -1,175 +1,145 @@
 import { z } from 'zod';
 
-/** Bindings and variables as wrangler.toml and the deployment secrets declare them. */
-export interface Bindings {
-  ENVIRONMENT: string;
-  /** The runtime role's connection string (secret). */
-  DATABASE_URL: string;
-  /** Local only: the SQL-over-HTTP endpoint the Neon driver should call instead of Neon's. */
-  NEON_HTTP_ENDPOINT?: string;
-  KEYCLOAK_URL: string;
-  KEYCLOAK_CLIENT_ID: string;
-  KEYCLOAK_CLIENT_SECRET: string;
-  KEYCLOAK_AUDIENCE?: string;
-  KEYCLOAK_ADMIN_REALM: string;
-  KEYCLOAK_ADMIN_CLIENT_ID: string;
-  KEYCLOAK_ADMIN_CLIENT_SECRET: string;
-  ALLOWED_ORIGINS?: string;
-  /** Test hook: how long an unknown `kid` waits before the JWKS is fetched again (ms). */
-  JWKS_COOLDOWN_MS?: string;
-
-  AUDIO: R2Bucket;
-  TENANT_HUB: DurableObjectNamespace<import('../durable-objects/tenant-hub').TenantHub>;
-  /** Signs the one-time WebSocket tickets of the command center. */
-  TICKET_SECRET: string;
-  PIPELINE: Queue<import('./pipeline/messages').PipelineMessage>;
-  /** Public base URL of this API, as providers call it (webhook URLs and Twilio signatures). */
-  PUBLIC_URL: string;
-  ASSEMBLYAI_API_KEY: string;
-  ASSEMBLYAI_BASE_URL?: string;
-  ASSEMBLYAI_SPEECH_MODEL?: string;
-  /** Value AssemblyAI sends back in the webhook auth header. */
-  ASSEMBLYAI_WEBHOOK_SECRET: string;
-  OPENAI_API_KEY: string;
-  OPENAI_BASE_URL?: string;
-  OPENAI_MODEL?: string;
-  TWILIO_MEDIA_BASE_URL?: string;
-  R2_S3_ENDPOINT: string;
-  R2_BUCKET_NAME: string;
-  R2_ACCESS_KEY_ID: string;
-  R2_SECRET_ACCESS_KEY: string;
-  /** Local only: the Worker answers presigned R2 requests itself on /__r2. */
-  R2_LOCAL_GATEWAY?: string;
-  /** 32 random bytes, base64: encrypts tenants' integration secrets. */
-  SECRETS_ENCRYPTION_KEY: string;
-  PIPELINE_POLL_DELAY_SECONDS?: string;
-  PIPELINE_STUCK_AFTER_MINUTES?: string;
-  PIPELINE_RETRY_BASE_SECONDS?: string;
+/**
+ * Every variable the Worker reads, declared once: its name, where it sits in the typed config,
+ * and its schema. The `Bindings` type (what wrangler.toml and the deployment secrets provide)
+ * and the nested `Config` both come from this one tree.
+ */
+interface Var<N extends string = string, S extends z.ZodType = z.ZodType> {
+  readonly name: N;
+  readonly schema: S;
 }
+const v = <const N extends string, S extends z.ZodType>(name: N, schema: S): Var<N, S> => ({ name, schema });
 
+const trimmedUrl = z.url().transform((u) => u.replace(/\/+$/, ''));
 const csv = z
   .string()
   .optional()
-  .transform((v) =>
-    (v ?? '')
+  .transform((s) =>
+    (s ?? '')
       .split(',')
-      .map((s) => s.trim())
+      .map((x) => x.trim())
       .filter(Boolean),
   );
+/** Unset and empty are the same for optional variables (wrangler passes "" for a cleared one). */
+const optional = <S extends z.ZodType>(schema: S) =>
+  z.preprocess((x) => (x === '' ? undefined : x), schema.optional()) as unknown as z.ZodOptional<S>;
+const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
-const ConfigSchema = z.object({
-  environment: z.string().default('production'),
-  databaseUrl: z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string'),
-  neonHttpEndpoint: z.url().optional(),
-  keycloak: z.object({
-    url: z.url().transform((u) => u.replace(/\/+$/, '')),
-    clientId: z.string().min(1),
-    clientSecret: z.string().min(1),
-    audience: z.string().min(1).optional(),
-    adminRealm: z.string().min(1),
-    adminClientId: z.string().min(1),
-    adminClientSecret: z.string().min(1),
-  }),
-  allowedOrigins: csv,
-  jwksCooldownMs: z.coerce.number().int().min(0).default(30_000),
-  publicUrl: z.url().transform((u) => u.replace(/\/+$/, '')),
-  assemblyai: z.object({
-    apiKey: z.string().min(1),
-    baseUrl: z.url().default('https://api.assemblyai.com'),
-    speechModel: z.string().min(1).default('universal'),
-    webhookSecret: z.string().min(16, 'must be at least 16 characters'),
-  }),
-  openai: z.object({
-    apiKey: z.string().min(1),
-    baseUrl: z.url().default('https://api.openai.com/v1'),
-    model: z.string().min(1).default('gpt-4o-2024-08-06'),
-  }),
-  twilioMediaBaseUrl: z
-    .url()
-    .default('https://api.twilio.com')
-    .transform((u) => u.replace(/\/+$/, '')),
-  r2: z.object({
-    endpoint: z.url().transform((u) => u.replace(/\/+$/, '')),
-    bucket: z.string().min(1),
-    accessKeyId: z.string().min(1),
-    secretAccessKey: z.string().min(1),
-    localGateway: z.boolean(),
-  }),
-  ticketSecret: z.string().min(32, 'must be at least 32 characters'),
-  secretsKey: z.string().refine((k) => {
-    try {
-      return atob(k).length === 32;
-    } catch {
-      return false;
+const VARIABLES = {
+  environment: v('ENVIRONMENT', z.string().default('production')),
+  /** The runtime role's connection string (secret). */
+  databaseUrl: v('DATABASE_URL', z.string().regex(/^postgres(ql)?:\/\//, 'must be a postgres:// connection string')),
+  /** Local only: the SQL-over-HTTP endpoint the Neon driver should call instead of Neon's. */
+  neonHttpEndpoint: v('NEON_HTTP_ENDPOINT', optional(z.url())),
+  keycloak: {
+    url: v('KEYCLOAK_URL', trimmedUrl),
+    clientId: v('KEYCLOAK_CLIENT_ID', z.string().min(1)),
+    clientSecret: v('KEYCLOAK_CLIENT_SECRET', z.string().min(1)),
+    audience: v('KEYCLOAK_AUDIENCE', optional(z.string().min(1))),
+    adminRealm: v('KEYCLOAK_ADMIN_REALM', z.string().min(1)),
+    adminClientId: v('KEYCLOAK_ADMIN_CLIENT_ID', z.string().min(1)),
+    adminClientSecret: v('KEYCLOAK_ADMIN_CLIENT_SECRET', z.string().min(1)),
+  },
+  allowedOrigins: v('ALLOWED_ORIGINS', csv),
+  /** How long an unknown `kid` waits before the JWKS is fetched again (ms); tests set 0. */
+  jwksCooldownMs: v('JWKS_COOLDOWN_MS', z.coerce.number().int().min(0).default(30_000)),
+  /** Public base URL of this API, as providers call it (webhook URLs and Twilio signatures). */
+  publicUrl: v('PUBLIC_URL', trimmedUrl),
+  assemblyai: {
+    apiKey: v('ASSEMBLYAI_API_KEY', z.string().min(1)),
+    baseUrl: v('ASSEMBLYAI_BASE_URL', optional(z.url()).default('https://api.assemblyai.com')),
+    speechModel: v('ASSEMBLYAI_SPEECH_MODEL', optional(z.string().min(1)).default('universal')),
+    /** The value AssemblyAI sends back in the webhook auth header. */
+    webhookSecret: v('ASSEMBLYAI_WEBHOOK_SECRET', z.string().min(16, 'must be at least 16 characters')),
+  },
+  openai: {
+    apiKey: v('OPENAI_API_KEY', z.string().min(1)),
+    baseUrl: v('OPENAI_BASE_URL', optional(z.url()).default('https://api.openai.com/v1')),
+    model: v('OPENAI_MODEL', optional(z.string().min(1)).default('gpt-4o-2024-08-06')),
+  },
+  twilioMediaBaseUrl: v('TWILIO_MEDIA_BASE_URL', optional(trimmedUrl).default('https://api.twilio.com')),
+  r2: {
+    endpoint: v('R2_S3_ENDPOINT', trimmedUrl),
+    bucket: v('R2_BUCKET_NAME', z.string().min(1)),
+    accessKeyId: v('R2_ACCESS_KEY_ID', z.string().min(1)),
+    secretAccessKey: v('R2_SECRET_ACCESS_KEY', z.string().min(1)),
+  },
+  /** Signs the one-time WebSocket tickets of the command center. */
+  ticketSecret: v('TICKET_SECRET', z.string().min(32, 'must be at least 32 characters')),
+  /** 32 random bytes, base64: encrypts tenants' integration secrets. */
+  secretsKey: v(
+    'SECRETS_ENCRYPTION_KEY',
+    z.string().refine((k) => {
+      try {
+        return atob(k).length === 32;
+      } catch {
+        return false;
+      }
+    }, 'must be 32 bytes, base64'),
+  ),
+  pipeline: {
+    pollDelaySeconds: v('PIPELINE_POLL_DELAY_SECONDS', seconds(30)),
+    stuckAfterMinutes: v('PIPELINE_STUCK_AFTER_MINUTES', seconds(30)),
+    retryBaseSeconds: v('PIPELINE_RETRY_BASE_SECONDS', seconds(10)),
+  },
+};
+
+interface Tree {
+  [key: string]: Var | Tree;
+}
+type ConfigOf<T> = { [K in keyof T]: T[K] extends Var<string, infer S> ? z.output<S> : ConfigOf<T[K]> };
+type UnionToIntersection<U> = (U extends unknown ? (x: U) => void : never) extends (x: infer I) => void ? I : never;
+/** Wrangler hands every variable over as a string; the ones whose schema accepts nothing may be unset. */
+type VarOf<V> =
+  V extends Var<infer N, infer S>
+    ? undefined extends z.input<S>
+      ? { [P in N]?: string }
+      : { [P in N]: string }
+    : { [K in keyof V]: VarOf<V[K]> }[keyof V];
+type VariablesOf<T> = UnionToIntersection<VarOf<T>>;
+
+export type Config = ConfigOf<typeof VARIABLES>;
+
+/** The Worker's bindings: the resources in wrangler.toml and every variable above. */
+export type Bindings = VariablesOf<typeof VARIABLES> & {
+  AUDIO: R2Bucket;
+  TENANT_HUB: DurableObjectNamespace<import('../durable-objects/tenant-hub').TenantHub>;
+  PIPELINE: Queue<import('./pipeline/messages').PipelineMessage>;
+};
+
+function isVar(node: Var | Tree): node is Var {
+  return typeof (node as Var).name === 'string' && (node as Var).schema instanceof z.ZodType;
+}
+
+function parseTree(tree: Tree, env: Record<string, unknown>, failed: string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, node] of Object.entries(tree)) {
+    if (!isVar(node)) {
+      out[key] = parseTree(node, env, failed);
+      continue;
     }
-  }, 'must be 32 bytes, base64'),
-  pipeline: z.object({
-    pollDelaySeconds: z.coerce.number().int().min(1).default(30),
-    stuckAfterMinutes: z.coerce.number().int().min(1).default(30),
-    retryBaseSeconds: z.coerce.number().int().min(1).default(10),
-  }),
-});
-
-export type Config = z.infer<typeof ConfigSchema>;
+    const result = node.schema.safeParse(env[node.name]);
+    if (result.success) out[key] = result.data;
+    else failed.push(`${node.name} (${result.error.issues[0]?.message ?? 'invalid'})`);
+  }
+  return out;
+}
 
 const parsed = new WeakMap<object, Config>();
 
 /**
  * Checks the bindings once per isolate (they do not change while it lives). A missing or
- * malformed variable is reported by name, without its value.
+ * malformed variable is reported by name and reason, never with its value.
  */
 export function loadConfig(env: Bindings): Config {
   const cached = parsed.get(env);
   if (cached) return cached;
-  const result = ConfigSchema.safeParse({
-    environment: env.ENVIRONMENT,
-    databaseUrl: env.DATABASE_URL,
-    neonHttpEndpoint: env.NEON_HTTP_ENDPOINT || undefined,
-    keycloak: {
-      url: env.KEYCLOAK_URL,
-      clientId: env.KEYCLOAK_CLIENT_ID,
-      clientSecret: env.KEYCLOAK_CLIENT_SECRET,
-      audience: env.KEYCLOAK_AUDIENCE || undefined,
-      adminRealm: env.KEYCLOAK_ADMIN_REALM,
-      adminClientId: env.KEYCLOAK_ADMIN_CLIENT_ID,
-      adminClientSecret: env.KEYCLOAK_ADMIN_CLIENT_SECRET,
-    },
-    allowedOrigins: env.ALLOWED_ORIGINS,
-    jwksCooldownMs: env.JWKS_COOLDOWN_MS,
-    publicUrl: env.PUBLIC_URL,
-    assemblyai: {
-      apiKey: env.ASSEMBLYAI_API_KEY,
-      baseUrl: env.ASSEMBLYAI_BASE_URL || undefined,
-      speechModel: env.ASSEMBLYAI_SPEECH_MODEL || undefined,
-      webhookSecret: env.ASSEMBLYAI_WEBHOOK_SECRET,
-    },
-    openai: {
-      apiKey: env.OPENAI_API_KEY,
-      baseUrl: env.OPENAI_BASE_URL || undefined,
-      model: env.OPENAI_MODEL || undefined,
-    },
-    twilioMediaBaseUrl: env.TWILIO_MEDIA_BASE_URL || undefined,
-    r2: {
-      endpoint: env.R2_S3_ENDPOINT,
-      bucket: env.R2_BUCKET_NAME,
-      accessKeyId: env.R2_ACCESS_KEY_ID,
-      secretAccessKey: env.R2_SECRET_ACCESS_KEY,
-      localGateway: env.R2_LOCAL_GATEWAY === 'true',
-    },
-    secretsKey: env.SECRETS_ENCRYPTION_KEY,
-    ticketSecret: env.TICKET_SECRET,
-    pipeline: {
-      pollDelaySeconds: env.PIPELINE_POLL_DELAY_SECONDS,
-      stuckAfterMinutes: env.PIPELINE_STUCK_AFTER_MINUTES,
-      retryBaseSeconds: env.PIPELINE_RETRY_BASE_SECONDS,
-    },
-  });
-  if (!result.success) {
-    const fields = result.error.issues.map((i) => i.path.join('.')).join(', ');
-    throw new ConfigurationError(`invalid configuration: ${fields}`);
-  }
-  parsed.set(env, result.data);
-  return result.data;
+  const failed: string[] = [];
+  const config = parseTree(VARIABLES, env as unknown as Record<string, unknown>, failed) as Config;
+  if (failed.length) throw new ConfigurationError(`invalid configuration: ${failed.join(', ')}`);
+  parsed.set(env, config);
+  return config;
 }
 
 export class ConfigurationError extends Error {

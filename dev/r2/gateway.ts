@@ -1,13 +1,15 @@
 /**
  * Local stand-in for R2's S3 endpoint, for presigned URLs only. `wrangler dev` and the test
  * runner simulate the R2 binding but offer no S3 API, so the Worker answers presigned GET, HEAD
- * and PUT itself on /__r2/<bucket>/<key> when R2_LOCAL_GATEWAY is "true" (never in production),
+ * and PUT itself on /__r2/<bucket>/<key>, mounted by the local entry only (dev/local-worker.ts), so
+ * the production bundle does not contain it,
  * checking the SigV4 query signature exactly as R2 would: same canonical request, expiry, and a
  * constant-time comparison. The product code only ever builds presigned URLs.
  */
 import { AwsClient } from 'aws4fetch';
 import { Hono } from 'hono';
 import type { AppEnv } from '../../src/context';
+import { loadConfig } from '../../src/env';
 import { constantTimeEqual } from '../../src/integrations/signatures/hmac';
 
 const AMZ_PARAMS = ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Date', 'X-Amz-SignedHeaders', 'X-Amz-Signature'];
@@ -54,8 +56,7 @@ async function validSignature(request: Request, accessKeyId: string, secretAcces
 }
 
 export const r2Gateway = new Hono<AppEnv>().all('/:bucket/*', async (c) => {
-  const { r2 } = c.get('config');
-  if (!r2.localGateway) return c.notFound();
+  const { r2 } = loadConfig(c.env);
   const bucket = c.req.param('bucket');
   if (bucket !== r2.bucket) return s3Error('NoSuchBucket', 'The specified bucket does not exist.', 404);
   const failure = await validSignature(c.req.raw, r2.accessKeyId, r2.secretAccessKey);

@@ -2,7 +2,7 @@ import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { UserContext } from '../context';
 import { auditLogs, featureFlags, settings, type JsonObject } from '../db/schema';
 import type { Role } from '../auth/roles';
-import type { Pagination } from '../routes/shared/schemas';
+import type { Pagination } from './pagination';
 import { iso, tenantOf } from './scope';
 
 function presentFlag(row: typeof featureFlags.$inferSelect) {

@@ -3,7 +3,7 @@ import type { HubEvent } from '../../durable-objects/tenant-hub';
 import type { ServiceContext, UserContext } from '../context';
 import { alerts, users } from '../db/schema';
 import { Conflict, NotFound } from '../lib/errors';
-import type { Pagination } from '../routes/shared/schemas';
+import type { Pagination } from './pagination';
 import { iso, tenantOf } from './scope';
 
 type AlertRow = typeof alerts.$inferSelect;

@@ -4,7 +4,7 @@ import type { QueryBuilder } from '../db/tenant-db';
 import { calls, evaluations, insights, transcripts, type CallStatus } from '../db/schema';
 import { presignR2 } from '../integrations/r2-presign';
 import { Conflict, Invalid, NotFound, TooManyRequests } from '../lib/errors';
-import type { Pagination } from '../routes/shared/schemas';
+import type { Pagination } from './pagination';
 import { chargeReanalysis } from '../db/statements/calls';
 import { iso, tenantOf } from './scope';
 

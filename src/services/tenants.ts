@@ -5,7 +5,7 @@ import { Keycloak } from '../integrations/keycloak';
 import { tenantRealmRepresentation } from '../integrations/tenant-realm';
 import { Forbidden, NotFound } from '../lib/errors';
 import { realmOf } from '../auth/verify-access-token';
-import type { Pagination } from '../routes/shared/schemas';
+import type { Pagination } from './pagination';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import { iso } from './scope';
 import { TIER_LIMITS } from './tier-limits';

@@ -5,7 +5,7 @@ import { Keycloak } from '../integrations/keycloak';
 import { Forbidden, NotFound } from '../lib/errors';
 import { assignableRoles, atLeast, permissionsOf, type Role } from '../auth/roles';
 import { realmOf } from '../auth/verify-access-token';
-import type { Pagination } from '../routes/shared/schemas';
+import type { Pagination } from './pagination';
 import { iso, tenantOf } from './scope';
 
 type Status = (typeof users.$inferSelect)['status'];
