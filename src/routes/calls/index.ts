@@ -78,6 +78,10 @@ const uploadRoute = createRoute({
 
 export const callsRouter = createRouter();
 
+/** The upload streams a multipart body of up to the tier's limit and enforces its own checks. */
+export const streamsItsBody = (method: string, path: string) =>
+  method === 'POST' && path.replace(/\/+$/, '') === '/api/calls';
+
 // Registered for the document only: the handler reads the body as a stream, which a validator would buffer.
 callsRouter.openAPIRegistry.registerPath(uploadRoute);
 callsRouter.post('/', requireRole('agent'), async (c) => {

@@ -1,0 +1,29 @@
+/**
+ * The API proper, under /api: every route here needs a verified bearer token, and sees the
+ * caller's service context as `c.get('ctx')`.
+ */
+import { authenticate } from '../auth/middleware';
+import { jsonBodies } from '../lib/body-rules';
+import { createRouter } from '../lib/create-app';
+import { adminRouter } from './admin';
+import { authRouter } from './auth';
+import { callsRouter, streamsItsBody } from './calls';
+import { commandCenterRouter } from './command-center';
+import { criteriaRouter } from './criteria';
+import { integrationsRouter } from './integrations';
+import { organizationsRouter } from './organizations';
+import { tenantsRouter } from './tenants';
+import { usersRouter } from './users';
+
+export const protectedRoutes = createRouter()
+  .use('*', ...jsonBodies(streamsItsBody))
+  .use('*', authenticate)
+  .route('/auth', authRouter)
+  .route('/tenants', tenantsRouter)
+  .route('/organizations', organizationsRouter)
+  .route('/users', usersRouter)
+  .route('/admin', adminRouter)
+  .route('/evaluation-criteria', criteriaRouter)
+  .route('/calls', callsRouter)
+  .route('/integrations', integrationsRouter)
+  .route('/command-center', commandCenterRouter);
