@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 
 /** Keycloak's default "Client login timeout" is 60 seconds. */
-export const CODE_LIFETIME_MS = 60_000;
+const CODE_LIFETIME_MS = 60_000;
 
 export interface IssuedCode {
   realm: string;

@@ -14,7 +14,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
 }
 
-export interface AcceptedToken {
+interface AcceptedToken {
   payload: JWTPayload;
   user: StoredUser;
 }

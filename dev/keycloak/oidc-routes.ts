@@ -14,7 +14,7 @@ import type { StoredRealm } from './model.ts';
 import { endSession } from './sessions.ts';
 import { profileClaims, scopeIncludes } from './tokens.ts';
 
-export function realmOf(deps: ServerDeps, c: Context): StoredRealm {
+function realmOf(deps: ServerDeps, c: Context): StoredRealm {
   const realm = deps.store.get(c.req.param('realm') ?? '');
   if (!realm) throw new HttpError(404, { error: 'Realm does not exist' });
   return realm;

@@ -42,7 +42,7 @@ export const userSchema = z.object({
 });
 export type UserRepresentation = z.infer<typeof userSchema>;
 
-export const protocolMapperSchema = z.object({
+const protocolMapperSchema = z.object({
   id: opt(z.string()),
   name: opt(z.string()),
   protocol: opt(z.string()),
@@ -50,7 +50,7 @@ export const protocolMapperSchema = z.object({
   config: opt(z.record(z.string(), z.string())),
 });
 
-export const clientSchema = z.object({
+const clientSchema = z.object({
   id: opt(z.string()),
   clientId: z.string().min(1),
   enabled: opt(z.boolean()),
