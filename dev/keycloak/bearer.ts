@@ -1,9 +1,8 @@
 /**
- * Accepting a bearer access token at the stand-in's own endpoints (userinfo, introspection, admin API).
- * Unlike a resource server checking only the signature, Keycloak also rejects tokens whose session ended,
- * whose user was disabled or logged out (`notBefore`), or that were revoked.
+ * Accepting a bearer access token at the stand-in's own endpoints (userinfo, admin API). Unlike a resource
+ * server checking only the signature, Keycloak also rejects tokens whose session ended or whose user was
+ * disabled.
  */
-import type { IncomingHttpHeaders } from 'node:http';
 import type { JWTPayload } from 'jose';
 import type { ServerDeps } from './deps.ts';
 import type { StoredRealm, StoredUser } from './model.ts';
@@ -11,12 +10,11 @@ import { liveSession } from './sessions.ts';
 import { nowSeconds } from './tokens.ts';
 import { findUserById } from './users.ts';
 
-export function bearerToken(headers: IncomingHttpHeaders): string | undefined {
-  const match = headers.authorization?.match(/^Bearer\s+(\S+)$/i);
-  return match?.[1];
+export function bearerToken(authorization: string | undefined): string | undefined {
+  return authorization?.match(/^Bearer\s+(\S+)$/i)?.[1];
 }
 
-export interface AcceptedToken {
+interface AcceptedToken {
   payload: JWTPayload;
   user: StoredUser;
 }
@@ -33,9 +31,8 @@ export async function acceptAccessToken(
   } catch {
     return undefined;
   }
-  if (payload.jti && realm.revokedAccessTokens[payload.jti] !== undefined) return undefined;
   const user = typeof payload.sub === 'string' ? findUserById(realm, payload.sub) : undefined;
-  if (!user?.enabled || (payload.iat ?? 0) < user.notBefore) return undefined;
+  if (!user?.enabled) return undefined;
   if (payload['sid'] !== undefined && !liveSession(realm, payload['sid'], nowSeconds())) return undefined;
   return { payload, user };
 }

@@ -45,7 +45,6 @@ export function authenticateClient(
 
   const client = realm.clients.find((c) => c.clientId === clientId);
   if (!client || !client.enabled) throw oauthError(401, 'invalid_client', INVALID);
-  if (client.bearerOnly) throw oauthError(400, 'invalid_client', 'Bearer-only not allowed');
   if (client.publicClient) return client;
   if (secret === undefined || !client.secret || !sameSecret(secret, client.secret)) {
     throw oauthError(401, 'unauthorized_client', INVALID);

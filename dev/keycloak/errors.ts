@@ -7,6 +7,13 @@ export class HttpError extends Error {
   ) {
     super(body ? JSON.stringify(body) : `HTTP ${status}`);
   }
+
+  toResponse(): Response {
+    const headers = new Headers(this.headers);
+    if (this.body === undefined) return new Response(null, { status: this.status, headers });
+    headers.set('content-type', 'application/json');
+    return new Response(JSON.stringify(this.body), { status: this.status, headers });
+  }
 }
 
 /** OAuth 2.0 error body (`error`, `error_description`) used by the protocol endpoints. */

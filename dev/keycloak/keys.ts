@@ -19,7 +19,7 @@ export function isKeyProviderId(value: string): value is KeyProviderId {
   return value in ALGORITHM_OF;
 }
 
-export interface KeySettings {
+interface KeySettings {
   name?: string | undefined;
   priority?: number | undefined;
   enabled?: boolean | undefined;
@@ -81,7 +81,7 @@ export function verificationKey(
   return realm.keys.find((k) => k.enabled && k.algorithm === algorithm && k.kid === kid);
 }
 
-export function keyStatus(key: StoredKey): 'ACTIVE' | 'PASSIVE' | 'DISABLED' {
+function keyStatus(key: StoredKey): 'ACTIVE' | 'PASSIVE' | 'DISABLED' {
   if (!key.enabled) return 'DISABLED';
   return key.active ? 'ACTIVE' : 'PASSIVE';
 }
@@ -123,21 +123,4 @@ export function keysMetadata(realm: StoredRealm): { active: Record<string, strin
     use: k.algorithm === 'RSA-OAEP' ? 'ENC' : 'SIG',
   }));
   return { active, keys };
-}
-
-/** `ComponentRepresentation` of a key provider; config values are string arrays as in Keycloak. */
-export function componentView(realm: StoredRealm, key: StoredKey): Record<string, unknown> {
-  return {
-    id: key.id,
-    name: key.name,
-    providerId: key.providerId,
-    providerType: KEY_PROVIDER_TYPE,
-    parentId: realm.id,
-    config: {
-      priority: [String(key.priority)],
-      enabled: [String(key.enabled)],
-      active: [String(key.active)],
-      ...(key.algorithm === 'HS512' ? {} : { algorithm: [key.algorithm] }),
-    },
-  };
 }

@@ -1,19 +1,17 @@
 /**
  * The OIDC protocol mappers the stand-in understands, with Keycloak's rules for which token a mapper writes
- * to: `access.token.claim` and `introspection.token.claim` default to on when unset (Keycloak keeps that for
- * backwards compatibility), `id.token.claim` defaults to off, and userinfo follows the ID token when unset.
+ * to: `access.token.claim` defaults to on when unset (Keycloak keeps that for backwards compatibility),
+ * `id.token.claim` defaults to off, and userinfo follows the ID token when unset.
  */
-import type { StoredClient, StoredMapper, StoredUser } from './model.ts';
+import type { StoredClient, StoredMapper } from './model.ts';
 
-export type TokenKind = 'access' | 'id' | 'userinfo' | 'introspection';
+export type TokenKind = 'access' | 'id' | 'userinfo';
 
 function appliesTo(mapper: StoredMapper, kind: TokenKind): boolean {
   const flag = (name: string): string | undefined => mapper.config[name];
   switch (kind) {
     case 'access':
       return flag('access.token.claim') !== 'false';
-    case 'introspection':
-      return flag('introspection.token.claim') !== 'false';
     case 'id':
       return flag('id.token.claim') === 'true';
     case 'userinfo': {
@@ -67,25 +65,12 @@ export function mappedAudiences(client: StoredClient, kind: TokenKind): string[]
   return out;
 }
 
-/** Applies hard-coded and user-attribute claim mappers to a claim set. */
-export function applyClaimMappers(
-  claims: Record<string, unknown>,
-  client: StoredClient,
-  user: StoredUser,
-  kind: TokenKind,
-): void {
+/** Applies hard-coded claim mappers (the `tenant_id` claim) to a claim set. */
+export function applyClaimMappers(claims: Record<string, unknown>, client: StoredClient, kind: TokenKind): void {
   for (const mapper of client.protocolMappers) {
-    if (!appliesTo(mapper, kind)) continue;
+    if (mapper.protocolMapper !== 'oidc-hardcoded-claim-mapper' || !appliesTo(mapper, kind)) continue;
     const claimName = mapper.config['claim.name'];
     if (!claimName) continue;
-    const jsonType = mapper.config['jsonType.label'];
-    if (mapper.protocolMapper === 'oidc-hardcoded-claim-mapper') {
-      setClaim(claims, claimName, convert(mapper.config['claim.value'] ?? '', jsonType));
-    } else if (mapper.protocolMapper === 'oidc-usermodel-attribute-mapper') {
-      const values = user.attributes[mapper.config['user.attribute'] ?? ''];
-      if (!values?.length) continue;
-      const converted = values.map((v) => convert(v, jsonType));
-      setClaim(claims, claimName, mapper.config['multivalued'] === 'true' ? converted : converted[0]);
-    }
+    setClaim(claims, claimName, convert(mapper.config['claim.value'] ?? '', mapper.config['jsonType.label']));
   }
 }

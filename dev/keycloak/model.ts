@@ -25,7 +25,6 @@ export interface StoredClient {
   secret?: string | undefined;
   enabled: boolean;
   publicClient: boolean;
-  bearerOnly: boolean;
   directAccessGrantsEnabled: boolean;
   serviceAccountsEnabled: boolean;
   standardFlowEnabled: boolean;
@@ -43,16 +42,12 @@ export interface StoredUser {
   lastName?: string | undefined;
   enabled: boolean;
   emailVerified: boolean;
-  createdTimestamp: number;
   /** scrypt hash (see passwords.ts); never the plaintext */
   passwordHash?: string | undefined;
   /** direct realm-role mappings, by role name */
   realmRoles: string[];
   requiredActions: string[];
-  attributes: Record<string, string[]>;
   serviceAccountClientId?: string | undefined;
-  /** epoch seconds; tokens issued before this are rejected by the stand-in's own endpoints */
-  notBefore: number;
 }
 
 export type KeyProviderId = 'rsa-generated' | 'rsa-enc-generated' | 'hmac-generated';
@@ -85,19 +80,15 @@ export interface StoredSession {
   started: number;
   lastRefresh: number;
   scope: string;
-  /** when the realm revokes refresh tokens on use, only this jti may still be redeemed */
-  currentRefreshJti?: string | undefined;
 }
 
 export interface StoredRealm {
   id: string;
   realm: string;
-  displayName?: string | undefined;
   enabled: boolean;
   accessTokenLifespan: number;
   ssoSessionIdleTimeout: number;
   ssoSessionMaxLifespan: number;
-  revokeRefreshToken: boolean;
   duplicateEmailsAllowed: boolean;
   loginWithEmailAllowed: boolean;
   defaultRole: string;
@@ -106,8 +97,6 @@ export interface StoredRealm {
   users: StoredUser[];
   keys: StoredKey[];
   sessions: StoredSession[];
-  /** jti → exp (epoch seconds) of access tokens revoked through the revocation endpoint */
-  revokedAccessTokens: Record<string, number>;
 }
 
 export interface PersistedState {

@@ -1,23 +1,26 @@
 /** The public OpenID Connect endpoints of a realm, under `/realms/{realm}` as in Keycloak ≥ 17. */
-import type { JWTPayload } from 'jose';
+import type { Context, Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import { acceptAccessToken, bearerToken } from './bearer.ts';
 import { authenticateClient } from './client-auth.ts';
+import { clientAllowsOrigin, preflight, realmAllowsOrigin, withCors } from './cors.ts';
 import type { ServerDeps } from './deps.ts';
 import { HttpError, oauthError } from './errors.ts';
-import { checkRefreshToken, tokenEndpoint } from './grants.ts';
-import { json, noContent, readForm, type Reply, type RequestContext, type Router } from './http.ts';
+import { readForm } from './forms.ts';
+import { checkRefreshToken, GRANT_TYPES, grantTokens, KNOWN_SCOPES } from './grants.ts';
 import { jwks } from './keys.ts';
 import { applyClaimMappers } from './mappers.ts';
 import type { StoredRealm } from './model.ts';
 import { endSession } from './sessions.ts';
 import { profileClaims, scopeIncludes } from './tokens.ts';
 
-function realmOf(deps: ServerDeps, ctx: RequestContext): StoredRealm {
-  const realm = deps.store.get(ctx.params['realm'] ?? '');
+function realmOf(deps: ServerDeps, c: Context): StoredRealm {
+  const realm = deps.store.get(c.req.param('realm') ?? '');
   if (!realm) throw new HttpError(404, { error: 'Realm does not exist' });
   return realm;
 }
 
+/** Advertises only what this server implements, so clients that read discovery are not misled. */
 function discovery(issuer: string): Record<string, unknown> {
   const oidc = `${issuer}/protocol/openid-connect`;
   const clientAuth = ['client_secret_basic', 'client_secret_post'];
@@ -25,32 +28,17 @@ function discovery(issuer: string): Record<string, unknown> {
     issuer,
     authorization_endpoint: `${oidc}/auth`,
     token_endpoint: `${oidc}/token`,
-    introspection_endpoint: `${oidc}/token/introspect`,
     userinfo_endpoint: `${oidc}/userinfo`,
     end_session_endpoint: `${oidc}/logout`,
     jwks_uri: `${oidc}/certs`,
-    revocation_endpoint: `${oidc}/revoke`,
-    // Only the grants this server implements, so clients that read discovery are not misled.
-    grant_types_supported: ['password', 'refresh_token', 'client_credentials'],
+    grant_types_supported: GRANT_TYPES,
     response_types_supported: ['code'],
+    response_modes_supported: ['query'],
+    code_challenge_methods_supported: ['S256'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: ['RS256'],
-    userinfo_signing_alg_values_supported: ['RS256'],
     token_endpoint_auth_methods_supported: clientAuth,
-    introspection_endpoint_auth_methods_supported: clientAuth,
-    revocation_endpoint_auth_methods_supported: clientAuth,
-    scopes_supported: [
-      'openid',
-      'email',
-      'profile',
-      'address',
-      'phone',
-      'offline_access',
-      'roles',
-      'web-origins',
-      'acr',
-      'basic',
-    ],
+    scopes_supported: KNOWN_SCOPES,
     claims_supported: [
       'aud',
       'sub',
@@ -64,7 +52,6 @@ function discovery(issuer: string): Record<string, unknown> {
       'acr',
     ],
     claim_types_supported: ['normal'],
-    backchannel_logout_supported: true,
     authorization_response_iss_parameter_supported: true,
   };
 }
@@ -77,9 +64,9 @@ function invalidToken(realm: StoredRealm, description: string): HttpError {
   );
 }
 
-async function userinfo(deps: ServerDeps, realm: StoredRealm, ctx: RequestContext): Promise<Reply> {
-  const form = ctx.method === 'POST' ? await readForm(ctx) : new Map<string, string>();
-  const token = bearerToken(ctx.headers) ?? form.get('access_token');
+async function userinfo(deps: ServerDeps, realm: StoredRealm, c: Context): Promise<Response> {
+  const form = c.req.method === 'POST' ? await readForm(c) : new Map<string, string>();
+  const token = bearerToken(c.req.header('authorization')) ?? form.get('access_token');
   if (!token) throw invalidToken(realm, 'Token not provided');
   const accepted = await acceptAccessToken(deps, realm, token);
   if (!accepted) throw invalidToken(realm, 'Token verification failed');
@@ -89,103 +76,77 @@ async function userinfo(deps: ServerDeps, realm: StoredRealm, ctx: RequestContex
     throw new HttpError(403, { error: 'insufficient_scope', error_description: 'Missing openid scope' });
   }
   const claims: Record<string, unknown> = { sub: user.id, ...profileClaims(user) };
-  const client = realm.clients.find((c) => c.clientId === payload['azp']);
-  if (client) applyClaimMappers(claims, client, user, 'userinfo');
-  return json(200, claims);
+  const client = realm.clients.find((cl) => cl.clientId === payload['azp']);
+  if (client) applyClaimMappers(claims, client, 'userinfo');
+  return c.json(claims);
 }
 
-async function logout(deps: ServerDeps, realm: StoredRealm, ctx: RequestContext): Promise<Reply> {
-  const form = await readForm(ctx);
-  const client = authenticateClient(realm, form, ctx.headers.authorization);
+/** Back-channel logout by the client: ends the session behind a refresh token. */
+async function logout(deps: ServerDeps, realm: StoredRealm, c: Context): Promise<Response> {
+  const form = await readForm(c);
+  const client = authenticateClient(realm, form, c.req.header('authorization'));
   const claims = await checkRefreshToken(deps, realm, form.get('refresh_token'));
   if (claims['azp'] !== client.clientId) throw oauthError(400, 'invalid_grant', 'Unmatching clients');
   // Logging out an already-ended session is not an error in Keycloak.
   if (typeof claims['sid'] === 'string') endSession(realm, claims['sid']);
   deps.store.changed();
-  return noContent();
+  return c.body(null, 204);
 }
 
-/** Decodes a token as either kind this realm issues; undefined if it is neither (or invalid). */
-async function identify(
-  deps: ServerDeps,
-  realm: StoredRealm,
-  token: string,
-): Promise<{ kind: 'refresh' | 'access'; claims: JWTPayload } | undefined> {
+async function token(deps: ServerDeps, realm: StoredRealm, c: Context): Promise<Response> {
+  const form = await readForm(c);
+  const clientId = form.get('client_id');
+  const client = realm.clients.find((cl) => cl.clientId === clientId);
+  // Errors get CORS headers too, or the browser could not read why its request failed.
+  let response: Response;
   try {
-    return { kind: 'refresh', claims: await deps.tokens.verify(realm, token, 'Refresh') };
-  } catch {
-    try {
-      return { kind: 'access', claims: await deps.tokens.verify(realm, token, 'Bearer') };
-    } catch {
-      return undefined;
-    }
-  }
-}
-
-/** RFC 7009 revocation: refresh tokens end their session; access tokens are remembered until they expire. */
-async function revoke(deps: ServerDeps, realm: StoredRealm, ctx: RequestContext): Promise<Reply> {
-  const form = await readForm(ctx);
-  const client = authenticateClient(realm, form, ctx.headers.authorization);
-  const token = form.get('token');
-  if (!token) throw oauthError(400, 'invalid_request', 'Token not provided');
-  const hint = form.get('token_type_hint');
-  if (hint !== undefined && hint !== 'refresh_token' && hint !== 'access_token') {
-    throw oauthError(400, 'unsupported_token_type', 'Unsupported token type');
-  }
-  const found = await identify(deps, realm, token);
-  if (!found) return { status: 200 }; // RFC 7009: an invalid token is not an error
-  if (found.claims['azp'] !== client.clientId) throw oauthError(400, 'invalid_request', 'Unmatching clients');
-  if (found.kind === 'refresh' && typeof found.claims['sid'] === 'string') endSession(realm, found.claims['sid']);
-  if (found.kind === 'access' && found.claims.jti) realm.revokedAccessTokens[found.claims.jti] = found.claims.exp ?? 0;
-  deps.store.changed();
-  return { status: 200 };
-}
-
-async function introspect(deps: ServerDeps, realm: StoredRealm, ctx: RequestContext): Promise<Reply> {
-  const form = await readForm(ctx);
-  authenticateClient(realm, form, ctx.headers.authorization);
-  const token = form.get('token');
-  if (!token) throw oauthError(400, 'invalid_request', 'Token not provided');
-  const found = await identify(deps, realm, token);
-  if (found?.kind === 'access') {
-    const accepted = await acceptAccessToken(deps, realm, token);
-    if (!accepted) return json(200, { active: false });
-    const claims = accepted.payload;
-    return json(200, {
-      ...claims,
-      client_id: claims['azp'],
-      username: accepted.user.username,
-      token_type: 'Bearer',
-      active: true,
+    const body = await grantTokens(deps, realm, form, {
+      authorization: c.req.header('authorization'),
+      clientAddress: getConnInfo(c).remote.address ?? '',
     });
+    response = c.json(body, 200, { 'cache-control': 'no-store', pragma: 'no-cache' });
+  } catch (err) {
+    if (!(err instanceof HttpError)) throw err;
+    response = err.toResponse();
   }
-  if (found?.kind === 'refresh') {
-    return json(200, { ...found.claims, client_id: found.claims['azp'], token_type: 'Refresh', active: true });
-  }
-  return json(200, { active: false });
+  return withCors(c, response, clientAllowsOrigin(client));
 }
 
-export function registerOidcRoutes(router: Router, deps: ServerDeps): void {
+export function registerOidcRoutes(app: Hono, deps: ServerDeps): void {
   const base = '/realms/:realm';
   const oidc = `${base}/protocol/openid-connect`;
-  const withRealm =
-    (handler: (deps: ServerDeps, realm: StoredRealm, ctx: RequestContext) => Promise<Reply>) =>
-    (ctx: RequestContext): Promise<Reply> =>
-      handler(deps, realmOf(deps, ctx), ctx);
+  const realmWide = (c: Context, response: Response) =>
+    withCors(c, response, (origin) => realmAllowsOrigin(realmOf(deps, c), origin));
+  const onRealm = (handler: (deps: ServerDeps, realm: StoredRealm, c: Context) => Promise<Response>) => (c: Context) =>
+    handler(deps, realmOf(deps, c), c);
 
-  router.add('GET', `${base}/.well-known/openid-configuration`, async (ctx) => {
-    const realm = realmOf(deps, ctx);
-    return json(200, discovery(deps.tokens.issuer(realm)));
-  });
-  router.add('GET', `${oidc}/certs`, async (ctx) => {
-    const realm = realmOf(deps, ctx);
+  app.get(`${base}/.well-known/openid-configuration`, (c) =>
+    realmWide(c, c.json(discovery(deps.tokens.issuer(realmOf(deps, c))))),
+  );
+  app.get(`${oidc}/certs`, (c) => {
+    const realm = realmOf(deps, c);
     deps.stats.record(realm.realm);
-    return json(200, jwks(realm), { 'cache-control': 'no-cache' });
+    return realmWide(c, c.json(jwks(realm), 200, { 'cache-control': 'no-cache' }));
   });
-  router.add('POST', `${oidc}/token`, withRealm(tokenEndpoint));
-  router.add('POST', `${oidc}/token/introspect`, withRealm(introspect));
-  router.add('POST', `${oidc}/logout`, withRealm(logout));
-  router.add('POST', `${oidc}/revoke`, withRealm(revoke));
-  router.add('GET', `${oidc}/userinfo`, withRealm(userinfo));
-  router.add('POST', `${oidc}/userinfo`, withRealm(userinfo));
+  app.post(`${oidc}/token`, onRealm(token));
+  app.post(`${oidc}/logout`, onRealm(logout));
+  app.on(['GET', 'POST'], `${oidc}/userinfo`, async (c) => {
+    const realm = realmOf(deps, c);
+    let response: Response;
+    try {
+      response = await userinfo(deps, realm, c);
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      response = err.toResponse();
+    }
+    return realmWide(c, response);
+  });
+  for (const [path, methods] of [
+    [`${base}/.well-known/openid-configuration`, 'GET, OPTIONS'],
+    [`${oidc}/certs`, 'GET, OPTIONS'],
+    [`${oidc}/token`, 'POST, OPTIONS'],
+    [`${oidc}/userinfo`, 'GET, POST, OPTIONS'],
+  ] as const) {
+    app.options(path, (c) => preflight(c, deps.store.get(c.req.param('realm') ?? ''), methods));
+  }
 }

@@ -29,7 +29,7 @@ function toRole(rep: RoleRepresentation): StoredRole {
 }
 
 /** Client defaults follow Keycloak's model defaults: enabled, confidential, standard flow only. */
-export function toClient(rep: ClientRepresentation): StoredClient {
+function toClient(rep: ClientRepresentation): StoredClient {
   const publicClient = rep.publicClient ?? false;
   return {
     id: rep.id ?? randomUUID(),
@@ -38,7 +38,6 @@ export function toClient(rep: ClientRepresentation): StoredClient {
     secret: publicClient ? undefined : (rep.secret ?? randomBytes(24).toString('base64url')),
     enabled: rep.enabled ?? true,
     publicClient,
-    bearerOnly: rep.bearerOnly ?? false,
     directAccessGrantsEnabled: rep.directAccessGrantsEnabled ?? false,
     serviceAccountsEnabled: rep.serviceAccountsEnabled ?? false,
     standardFlowEnabled: rep.standardFlowEnabled ?? true,
@@ -95,7 +94,7 @@ async function importKeys(rep: RealmRepresentation): Promise<StoredKey[]> {
   return [...keys, ...defaults];
 }
 
-export function assertRealmName(name: string): void {
+function assertRealmName(name: string): void {
   if (!REALM_NAME.test(name)) throw adminErrorMessage(400, `Invalid realm name: ${name}`);
 }
 
@@ -105,13 +104,11 @@ export async function importRealm(rep: RealmRepresentation): Promise<StoredRealm
   const realm: StoredRealm = {
     id: rep.id ?? randomUUID(),
     realm: rep.realm,
-    displayName: rep.displayName,
     // Keycloak's realm model defaults to disabled; exports and API callers set `enabled: true` explicitly.
     enabled: rep.enabled ?? false,
     accessTokenLifespan: rep.accessTokenLifespan ?? 300,
     ssoSessionIdleTimeout: rep.ssoSessionIdleTimeout ?? 1800,
     ssoSessionMaxLifespan: rep.ssoSessionMaxLifespan ?? 36000,
-    revokeRefreshToken: rep.revokeRefreshToken ?? false,
     duplicateEmailsAllowed: rep.duplicateEmailsAllowed ?? false,
     loginWithEmailAllowed: rep.loginWithEmailAllowed ?? true,
     defaultRole: rep.defaultRole?.name ?? defaultRoleName(rep.realm.toLowerCase()),
@@ -120,7 +117,6 @@ export async function importRealm(rep: RealmRepresentation): Promise<StoredRealm
     users: [],
     keys: [],
     sessions: [],
-    revokedAccessTokens: {},
   };
   ensureBuiltInRoles(realm);
   for (const clientRep of rep.clients ?? []) {
@@ -140,7 +136,7 @@ export async function importRealm(rep: RealmRepresentation): Promise<StoredRealm
 }
 
 /** Keycloak keeps one service-account user per client with service accounts enabled. */
-export async function ensureServiceAccount(realm: StoredRealm, client: StoredClient): Promise<void> {
+async function ensureServiceAccount(realm: StoredRealm, client: StoredClient): Promise<void> {
   if (!client.serviceAccountsEnabled) return;
   if (realm.users.some((u) => u.serviceAccountClientId === client.clientId)) return;
   const user = await buildUser(realm, { username: serviceAccountUsername(client.clientId), enabled: true }, 'admin');

@@ -35,8 +35,6 @@ export const userSchema = z.object({
   lastName: opt(z.string()),
   enabled: opt(z.boolean()),
   emailVerified: opt(z.boolean()),
-  createdTimestamp: opt(z.number()),
-  attributes: opt(z.record(z.string(), stringArray)),
   requiredActions: opt(stringArray),
   credentials: opt(z.array(credentialSchema)),
   realmRoles: opt(stringArray),
@@ -44,23 +42,20 @@ export const userSchema = z.object({
 });
 export type UserRepresentation = z.infer<typeof userSchema>;
 
-export const protocolMapperSchema = z.object({
+const protocolMapperSchema = z.object({
   id: opt(z.string()),
   name: opt(z.string()),
   protocol: opt(z.string()),
   protocolMapper: z.string(),
   config: opt(z.record(z.string(), z.string())),
 });
-export type ProtocolMapperRepresentation = z.infer<typeof protocolMapperSchema>;
 
-export const clientSchema = z.object({
+const clientSchema = z.object({
   id: opt(z.string()),
   clientId: z.string().min(1),
-  name: opt(z.string()),
   enabled: opt(z.boolean()),
   secret: opt(z.string()),
   publicClient: opt(z.boolean()),
-  bearerOnly: opt(z.boolean()),
   directAccessGrantsEnabled: opt(z.boolean()),
   serviceAccountsEnabled: opt(z.boolean()),
   standardFlowEnabled: opt(z.boolean()),
@@ -75,7 +70,6 @@ export const componentSchema = z.object({
   name: opt(z.string()),
   providerId: opt(z.string()),
   providerType: opt(z.string()),
-  parentId: opt(z.string()),
   config: opt(z.record(z.string(), stringArray)),
 });
 export type ComponentRepresentation = z.infer<typeof componentSchema>;
@@ -85,12 +79,10 @@ const seconds = z.number().int().positive();
 export const realmSchema = z.object({
   id: opt(z.string()),
   realm: z.string().min(1),
-  displayName: opt(z.string()),
   enabled: opt(z.boolean()),
   accessTokenLifespan: opt(seconds),
   ssoSessionIdleTimeout: opt(seconds),
   ssoSessionMaxLifespan: opt(seconds),
-  revokeRefreshToken: opt(z.boolean()),
   duplicateEmailsAllowed: opt(z.boolean()),
   loginWithEmailAllowed: opt(z.boolean()),
   roles: opt(z.object({ realm: opt(z.array(roleSchema)) })),
@@ -100,15 +92,3 @@ export const realmSchema = z.object({
   components: opt(z.record(z.string(), z.array(componentSchema))),
 });
 export type RealmRepresentation = z.infer<typeof realmSchema>;
-
-/** The fields `PUT /admin/realms/{realm}` may change on a running realm. */
-export const realmUpdateSchema = realmSchema
-  .pick({
-    displayName: true,
-    enabled: true,
-    accessTokenLifespan: true,
-    ssoSessionIdleTimeout: true,
-    ssoSessionMaxLifespan: true,
-    revokeRefreshToken: true,
-  })
-  .extend({ realm: opt(z.string()) });

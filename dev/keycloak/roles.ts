@@ -1,9 +1,9 @@
-/** Realm roles: Keycloak's built-in defaults, composite expansion and the RoleRepresentation view. */
+/** Realm roles: Keycloak's built-in defaults and composite expansion. */
 import { randomUUID } from 'node:crypto';
 import type { StoredRealm, StoredRole, StoredUser } from './model.ts';
 
-export const OFFLINE_ACCESS = 'offline_access';
-export const UMA_AUTHORIZATION = 'uma_authorization';
+const OFFLINE_ACCESS = 'offline_access';
+const UMA_AUTHORIZATION = 'uma_authorization';
 
 export function defaultRoleName(realm: string): string {
   return `default-roles-${realm}`;
@@ -44,16 +44,4 @@ export function effectiveRealmRoles(realm: StoredRealm, user: StoredUser): strin
   const direct = [...user.realmRoles].sort((a, b) => Number(a === realm.defaultRole) - Number(b === realm.defaultRole));
   direct.forEach(visit);
   return out;
-}
-
-/** RoleRepresentation as the admin API returns it. */
-export function roleView(realm: StoredRealm, role: StoredRole): Record<string, unknown> {
-  return {
-    id: role.id,
-    name: role.name,
-    ...(role.description === undefined ? {} : { description: role.description }),
-    composite: role.composites.length > 0,
-    clientRole: false,
-    containerId: realm.id,
-  };
 }

@@ -1,18 +1,13 @@
 /**
- * A local stand-in for Keycloak 26 speaking its HTTP contract (OIDC endpoints and the parts of the admin REST
- * API the platform uses), for development and tests. Not a product component.
+ * A local stand-in for Keycloak 26 speaking its HTTP contract (OIDC endpoints, the browser login and the
+ * parts of the admin REST API the platform uses), for development and tests. Not a product component.
  */
-import { closeServer, listenOn, urlHost } from '../shared/http.ts';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { registerKeyAdmin } from './admin-keys.ts';
-import { registerRealmAdmin } from './admin-realms.ts';
-import { registerUserAdmin } from './admin-users.ts';
+import { serveStandIn } from '../shared/serve.ts';
+import { buildApp } from './app.ts';
+import { AuthCodes } from './auth-codes.ts';
 import { loadRealms } from './bootstrap.ts';
 import type { ServerDeps } from './deps.ts';
-import { HttpError } from './errors.ts';
-import { json, readBody, Router, writeReply, type RequestContext } from './http.ts';
-import { registerOidcRoutes } from './oidc-routes.ts';
+import { LoginAttempts } from './login-attempts.ts';
 import { StateFile } from './persistence.ts';
 import { RealmStore } from './realm-store.ts';
 import { JwksStats } from './stats.ts';
@@ -41,51 +36,7 @@ export interface StartKeycloakOptions {
   dataDir?: string | undefined;
 }
 
-function buildRouter(deps: ServerDeps): Router {
-  const router = new Router();
-  registerOidcRoutes(router, deps);
-  registerRealmAdmin(router, deps);
-  registerUserAdmin(router, deps);
-  registerKeyAdmin(router, deps);
-  router.add('GET', '/__stats', async () => json(200, deps.stats.toJSON()));
-  return router;
-}
-
-async function handle(router: Router, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  let bodyRead: Promise<Buffer> | undefined;
-  try {
-    const method = req.method ?? 'GET';
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const match = router.match(method, url.pathname);
-    if (match.kind === 'not-found')
-      throw new HttpError(404, { error: 'Unable to find matching target resource method' });
-    if (match.kind === 'method-not-allowed') throw new HttpError(405, { error: 'HTTP 405 Method Not Allowed' });
-    const ctx: RequestContext = {
-      method,
-      url,
-      params: match.params,
-      headers: req.headers,
-      remoteAddress: req.socket.remoteAddress ?? '',
-      body: () => (bodyRead ??= readBody(req)),
-    };
-    writeReply(res, await match.handler(ctx));
-  } catch (err) {
-    if (res.headersSent) {
-      res.destroy();
-    } else if (err instanceof HttpError) {
-      writeReply(res, { status: err.status, body: err.body, headers: err.headers });
-    } else {
-      console.error('[keycloak] request failed:', err);
-      writeReply(res, json(500, { error: 'unknown_error' }));
-    }
-  } finally {
-    // An unread request body would otherwise stall the keep-alive connection.
-    if (!bodyRead) req.resume();
-  }
-}
-
 export async function startKeycloak(opts: StartKeycloakOptions): Promise<KeycloakStandIn> {
-  const host = opts.host ?? '127.0.0.1';
   let stateFile: StateFile | undefined;
   const store = new RealmStore(() => stateFile?.schedule());
   if (opts.dataDir) stateFile = new StateFile(opts.dataDir, () => store.snapshot());
@@ -99,20 +50,18 @@ export async function startKeycloak(opts: StartKeycloakOptions): Promise<Keycloa
       (realm) => `${publicUrl}/realms/${realm}`,
       () => store.changed(),
     ),
+    codes: new AuthCodes(),
+    logins: new LoginAttempts(),
     publicUrl: () => publicUrl,
   };
-  const router = buildRouter(deps);
-  const server = createServer((req, res) => void handle(router, req, res));
-  await listenOn(server, opts.port, host);
-  const { port } = server.address() as AddressInfo;
-  const url = `http://${urlHost(host)}:${port}`;
-  publicUrl ||= url;
+  const running = await serveStandIn(buildApp(deps), opts.port, opts.host ?? '127.0.0.1');
+  publicUrl ||= running.origin;
 
   let closing: Promise<void> | undefined;
   return {
-    url,
+    url: running.origin,
     close() {
-      closing ??= closeServer(server).then(() => stateFile?.flush());
+      closing ??= running.close().then(() => stateFile?.flush());
       return closing;
     },
     async activeSigningKey(name) {

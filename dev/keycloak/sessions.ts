@@ -1,4 +1,4 @@
-/** SSO sessions: created by a password grant, kept alive by refreshes, bounded by idle and max lifespans. */
+/** SSO sessions: created by a login (password grant or login form), kept alive by refreshes, bounded by idle and max lifespans. */
 import { randomUUID } from 'node:crypto';
 import type { StoredRealm, StoredSession } from './model.ts';
 
@@ -35,10 +35,7 @@ export function endUserSessions(realm: StoredRealm, userId: string): void {
   realm.sessions = realm.sessions.filter((s) => s.userId !== userId);
 }
 
-/** Drops expired sessions and revocation entries so persisted state does not grow without bound. */
+/** Drops expired sessions so persisted state does not grow without bound. */
 export function pruneExpired(realm: StoredRealm, now: number): void {
   realm.sessions = realm.sessions.filter((s) => sessionRemaining(realm, s, now) > 0);
-  for (const [jti, exp] of Object.entries(realm.revokedAccessTokens)) {
-    if (exp <= now) delete realm.revokedAccessTokens[jti];
-  }
 }

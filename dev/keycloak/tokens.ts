@@ -7,6 +7,7 @@ import { jwtVerify, SignJWT, type JWTPayload } from 'jose';
 import { activeKey, generateKey, verificationKey } from './keys.ts';
 import { applyClaimMappers, mappedAudiences } from './mappers.ts';
 import type { KeyAlgorithm, StoredClient, StoredKey, StoredRealm, StoredSession, StoredUser } from './model.ts';
+import { webOrigins } from './redirect-uris.ts';
 import { effectiveRealmRoles } from './roles.ts';
 import { sessionRemaining } from './sessions.ts';
 
@@ -25,6 +26,8 @@ export interface Grant {
   /** Keycloak 26 prefixes `jti` with a code for the grant, e.g. `onrtro:` for a password grant */
   jtiPrefix: string;
   clientAddress: string;
+  /** the authorization request's `nonce`, echoed in the ID token so the browser can bind it to its request */
+  nonce?: string | undefined;
 }
 
 export type TokenResponse = Record<string, unknown>;
@@ -44,25 +47,6 @@ export function profileClaims(user: StoredUser): Record<string, unknown> {
     ...(user.lastName ? { family_name: user.lastName } : {}),
     ...(user.email ? { email: user.email } : {}),
   };
-}
-
-/** `allowed-origins`: the client's web origins, with `+` standing for the origins of its redirect URIs. */
-function allowedOrigins(client: StoredClient): string[] {
-  const origins = new Set<string>();
-  for (const origin of client.webOrigins) {
-    if (origin !== '+') {
-      origins.add(origin);
-      continue;
-    }
-    for (const uri of client.redirectUris) {
-      try {
-        origins.add(new URL(uri.replace(/\*$/, '')).origin);
-      } catch {
-        // relative or wildcard-only redirect URIs contribute no origin
-      }
-    }
-  }
-  return [...origins];
 }
 
 /** RFC 7519 `aud`: a single audience is a string, several an array, none leaves the claim out. */
@@ -99,7 +83,7 @@ export class TokenMinter {
     // Keycloak never lets an access token outlive the session it came from.
     const expiresIn = session ? Math.min(realm.accessTokenLifespan, remaining) : realm.accessTokenLifespan;
     const serviceAccount = user.serviceAccountClientId !== undefined;
-    const origins = allowedOrigins(client);
+    const origins = webOrigins(client);
 
     const access: Record<string, unknown> = {
       exp: now + expiresIn,
@@ -121,7 +105,7 @@ export class TokenMinter {
         : {}),
       ...profileClaims(user),
     };
-    applyClaimMappers(access, client, user, 'access');
+    applyClaimMappers(access, client, 'access');
     const accessToken = await this.signRs256(realm, access);
 
     const response: TokenResponse = {
@@ -163,18 +147,18 @@ export class TokenMinter {
       typ: 'ID',
       azp: client.clientId,
       sid: session.id,
+      ...(grant.nonce === undefined ? {} : { nonce: grant.nonce }),
       at_hash: atHash(accessToken),
       acr: '1',
       ...profileClaims(user),
     };
-    applyClaimMappers(claims, client, user, 'id');
+    applyClaimMappers(claims, client, 'id');
     return this.signRs256(realm, claims);
   }
 
   private async mintRefresh(grant: Grant, session: StoredSession, now: number, remaining: number): Promise<string> {
     const iss = this.issuer(grant.realm);
     const jti = randomUUID();
-    session.currentRefreshJti = jti;
     const claims = {
       exp: now + remaining,
       iat: now,
