@@ -37,6 +37,8 @@ const VARIABLES = {
     clientId: v('KEYCLOAK_CLIENT_ID', z.string().min(1)),
     clientSecret: v('KEYCLOAK_CLIENT_SECRET', z.string().min(1)),
     audience: v('KEYCLOAK_AUDIENCE', optional(z.string().min(1))),
+    /** Browser clients (public, PKCE) whose access tokens the API also accepts as `azp`. */
+    frontendClients: v('KEYCLOAK_FRONTEND_CLIENTS', csv),
     adminRealm: v('KEYCLOAK_ADMIN_REALM', z.string().min(1)),
     adminClientId: v('KEYCLOAK_ADMIN_CLIENT_ID', z.string().min(1)),
     adminClientSecret: v('KEYCLOAK_ADMIN_CLIENT_SECRET', z.string().min(1)),

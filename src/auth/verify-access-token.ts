@@ -78,8 +78,15 @@ export async function verifyAccessToken(token: string, config: Config): Promise<
   } catch {
     throw new Unauthenticated();
   }
-  // ID tokens are signed with the same key; only access tokens say `Bearer`.
-  if (claims.typ !== 'Bearer' || claims.azp !== config.keycloak.clientId) throw new Unauthenticated();
+  // ID tokens are signed with the same key; only access tokens say `Bearer`. A token is ours when
+  // it was issued to the API client or to one of the configured frontends (which still carry the
+  // API's audience, checked above).
+  const issuedTo = claims.azp ?? '';
+  if (
+    claims.typ !== 'Bearer' ||
+    !(issuedTo === config.keycloak.clientId || config.keycloak.frontendClients.includes(issuedTo))
+  )
+    throw new Unauthenticated();
   // The realm decides the tenant; a claim that disagrees means a misconfigured or forged realm.
   if (claims.tenant_id !== undefined && claims.tenant_id !== homeTenant) throw new Unauthenticated();
 

@@ -112,6 +112,12 @@ describe('token attacks', () => {
   it('rejects a token for another client or audience', async () => {
     await expectRejected(await forgeToken('qa-acme', { ...manager, azp: 'some-other-client' }));
     await expectRejected(await forgeToken('qa-acme', { ...manager, aud: 'account' }));
+    // A configured browser client's token needs the API's audience like any other.
+    await expectRejected(await forgeToken('qa-acme', { ...manager, azp: 'qa-web', aud: 'account' }));
+  });
+
+  it('accepts a token issued to a configured browser client with the API audience', async () => {
+    expect((await profileWith(await forgeToken('qa-acme', { ...manager, azp: 'qa-web' }))).status).toBe(200);
   });
 
   it('rejects an ID token and a refresh token used as an access token', async () => {

@@ -86,8 +86,6 @@ beforeAll(async () => {
     ports: PORTS,
     vars: {
       ALLOWED_ORIGINS: PAGE_ORIGIN,
-      // The API accepts access tokens issued to its configured client (azp); here that is the web client.
-      KEYCLOAK_CLIENT_ID: 'qa-web',
     },
   });
   page = await startPageServer(
