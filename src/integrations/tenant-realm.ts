@@ -4,7 +4,8 @@ import { realmOf } from '../auth/verify-access-token';
 /**
  * The Keycloak realm a new tenant gets: our three tenant roles, the API client (confidential,
  * direct grants, an audience mapper so tokens name the API, and a hard-coded `tenant_id` claim),
- * and its first tenant_admin. Same shape as keycloak/qa-acme.json, so the stand-in and a real
+ * the browser clients (public, PKCE, redirect URIs from ALLOWED_ORIGINS) and its first
+ * tenant_admin. Same shape as keycloak/qa-acme.json, so the stand-in and a real
  * Keycloak accept it alike.
  */
 export function tenantRealmRepresentation(
@@ -35,32 +36,21 @@ export function tenantRealmRepresentation(
         directAccessGrantsEnabled: true,
         standardFlowEnabled: true,
         serviceAccountsEnabled: false,
-        protocolMappers: [
-          {
-            name: 'api-audience',
-            protocol: 'openid-connect',
-            protocolMapper: 'oidc-audience-mapper',
-            config: {
-              'included.client.audience': config.keycloak.audience ?? config.keycloak.clientId,
-              'access.token.claim': 'true',
-              'id.token.claim': 'false',
-            },
-          },
-          {
-            name: 'tenant-id',
-            protocol: 'openid-connect',
-            protocolMapper: 'oidc-hardcoded-claim-mapper',
-            config: {
-              'claim.name': 'tenant_id',
-              'claim.value': tenantId,
-              'jsonType.label': 'String',
-              'access.token.claim': 'true',
-              'id.token.claim': 'false',
-              'userinfo.token.claim': 'false',
-            },
-          },
-        ],
+        protocolMappers: tokenMappers(config, tenantId),
       },
+      // Browser frontends log in with the authorization code flow and PKCE, from the origins the
+      // API allows; their tokens carry the API's audience like the API client's.
+      ...config.keycloak.frontendClients.map((clientId) => ({
+        clientId,
+        publicClient: true,
+        directAccessGrantsEnabled: false,
+        standardFlowEnabled: true,
+        serviceAccountsEnabled: false,
+        redirectUris: config.allowedOrigins.map((origin) => `${origin}/*`),
+        webOrigins: config.allowedOrigins,
+        attributes: { 'pkce.code.challenge.method': 'S256' },
+        protocolMappers: tokenMappers(config, tenantId),
+      })),
     ],
     users: [
       {
@@ -76,4 +66,33 @@ export function tenantRealmRepresentation(
       },
     ],
   };
+}
+
+/** What every client's access tokens carry: the API's audience and the tenant they belong to. */
+function tokenMappers(config: Config, tenantId: string) {
+  return [
+    {
+      name: 'api-audience',
+      protocol: 'openid-connect',
+      protocolMapper: 'oidc-audience-mapper',
+      config: {
+        'included.client.audience': config.keycloak.audience ?? config.keycloak.clientId,
+        'access.token.claim': 'true',
+        'id.token.claim': 'false',
+      },
+    },
+    {
+      name: 'tenant-id',
+      protocol: 'openid-connect',
+      protocolMapper: 'oidc-hardcoded-claim-mapper',
+      config: {
+        'claim.name': 'tenant_id',
+        'claim.value': tenantId,
+        'jsonType.label': 'String',
+        'access.token.claim': 'true',
+        'id.token.claim': 'false',
+        'userinfo.token.claim': 'false',
+      },
+    },
+  ];
 }

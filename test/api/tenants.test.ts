@@ -23,6 +23,21 @@ describe('tenants', () => {
 
     const discovery = await fetch(`${KEYCLOAK}/realms/qa-${id}/.well-known/openid-configuration`);
     expect(discovery.status, 'the realm exists in Keycloak').toBe(200);
+    // The browser client is there too: its login page opens for an allowed origin's redirect URI.
+    const browserLogin = new URL(`${KEYCLOAK}/realms/qa-${id}/protocol/openid-connect/auth`);
+    for (const [k, v] of Object.entries({
+      client_id: 'qa-web',
+      redirect_uri: 'http://localhost:5173/callback',
+      response_type: 'code',
+      scope: 'openid',
+      state: 's',
+      code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+      code_challenge_method: 'S256',
+    }))
+      browserLogin.searchParams.set(k, v);
+    const form = await fetch(browserLogin, { redirect: 'manual' });
+    expect(form.status, 'the qa-web client of the new realm accepts an allowed origin').toBe(200);
+    expect(await form.text()).toContain('<form');
 
     const login = await json(
       await call('/api/auth/login', {
