@@ -1,4 +1,4 @@
-/** OpenAI's error envelope: `{"error":{"message","type","param","code"}}` with a 4xx/5xx status. */
+/** OpenAI's error envelope, `{"error":{"message","type","param","code"}}`, which the SDK turns into its APIError classes. */
 export class OpenAIError extends Error {
   constructor(
     readonly status: number,
@@ -6,12 +6,11 @@ export class OpenAIError extends Error {
     readonly type: string = 'invalid_request_error',
     readonly param: string | null = null,
     readonly code: string | null = null,
-    readonly headers: Record<string, string> = {},
   ) {
     super(message);
   }
 
-  body(): { error: { message: string; type: string; param: string | null; code: string | null } } {
+  body() {
     return { error: { message: this.message, type: this.type, param: this.param, code: this.code } };
   }
 }
@@ -19,14 +18,8 @@ export class OpenAIError extends Error {
 export const invalidRequest = (message: string, param: string | null = null, code: string | null = null) =>
   new OpenAIError(400, message, 'invalid_request_error', param, code);
 
-export const missingParameter = (param: string) =>
-  invalidRequest(`Missing required parameter: '${param}'.`, param, 'missing_required_parameter');
-
-export const invalidType = (param: string, expected: string) =>
-  invalidRequest(`Invalid type for '${param}': expected ${expected}.`, param, 'invalid_type');
-
-export const serverError = () =>
-  new OpenAIError(500, 'The server had an error while processing your request. Sorry about that!', 'server_error');
+export const serverError = (message = 'The server had an error while processing your request. Sorry about that!') =>
+  new OpenAIError(500, message, 'server_error');
 
 export const rateLimited = (model: string) =>
   new OpenAIError(

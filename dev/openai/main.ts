@@ -1,7 +1,7 @@
 /**
  * Runs the OpenAI stand-in on its own: `npx tsx dev/openai/main.ts`.
  * Environment: PORT (8082), HOST (127.0.0.1), OPENAI_LATENCY_MS, OPENAI_HTTP_ERROR_RATE,
- * OPENAI_API_KEY (the Bearer key required when set).
+ * OPENAI_REFUSAL_RATE, OPENAI_TRUNCATION_RATE, OPENAI_API_KEY (the Bearer key required when set).
  * Other processes change behaviour with `POST /__config` and read counters at `GET /__stats`.
  */
 import { behaviourFromEnv } from './behaviour.ts';

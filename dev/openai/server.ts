@@ -3,20 +3,22 @@
  * with `new OpenAI({ apiKey, baseURL: standIn.url })` (the URL includes `/v1`).
  *
  * Routes:
- *   POST /v1/chat/completions, GET /v1/models, GET /v1/models/{id}
- *   GET|POST /__config     read / change behaviour (JSON partial OpenAIBehaviour)
+ *   POST /v1/chat/completions   structured outputs for the product's features (responders/)
+ *   GET|POST /__config          read / change behaviour (JSON partial OpenAIBehaviour)
  *   GET /__stats, POST /__stats/reset
- * Only /v1 is subject to the API key, latency and injected errors.
+ * Only /v1 is subject to the API key, latency and injected failures.
  */
 import { randomBytes } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { sleep } from '../shared/http.ts';
+import { serveStandIn } from '../shared/serve.ts';
 import { DEFAULT_BEHAVIOUR, describeBehaviour, mergeBehaviour, type OpenAIBehaviour } from './behaviour.ts';
-import { complete } from './completions.ts';
-import { authError, OpenAIError, rateLimited, serverError } from './errors.ts';
-import { closeServer, listen, readBody, sendJson } from '../shared/http.ts';
-
-const tooLarge = (limit: number) => new OpenAIError(413, `Request too large: the body may not exceed ${limit} bytes.`);
-import { parseChatRequest } from './request.ts';
+import { parseChatRequest } from './chat-request.ts';
+import { chatCompletion, type Outcome } from './completion.ts';
+import { authError, invalidRequest, OpenAIError, rateLimited, serverError } from './errors.ts';
+import { structuredAnswer } from './responders/index.ts';
 
 export type { OpenAIBehaviour } from './behaviour.ts';
 
@@ -37,135 +39,112 @@ export interface StartOpenAIOptions {
 }
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
-const MODELS = ['gpt-4o', 'gpt-4o-mini', 'gpt-4.1', 'gpt-4.1-mini', 'o4-mini'];
+
+/** Markers in the messages force one outcome for one request, whatever the configured rates say. */
+const MARKERS: [string, Outcome][] = [
+  ['[[refuse]]', 'refusal'],
+  ['[[truncate]]', 'truncated'],
+  ['[[content_filter]]', 'content_filter'],
+];
 
 export async function startOpenAI(opts: StartOpenAIOptions): Promise<OpenAIStandIn> {
   let behaviour = mergeBehaviour(DEFAULT_BEHAVIOUR, opts.behaviour ?? {});
   const counters = { completions: 0, httpErrors: 0 };
-  const timers = new Set<NodeJS.Timeout>();
-
-  const delay = (ms: number) =>
-    ms <= 0
-      ? Promise.resolve()
-      : new Promise<void>((resolve) => {
-          const t = setTimeout(() => {
-            timers.delete(t);
-            resolve();
-          }, ms);
-          timers.add(t);
-        });
-
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const path = new URL(req.url ?? '/', 'http://stand-in').pathname.replace(/\/+$/, '');
-    const method = req.method ?? 'GET';
-
-    if (path === '/__stats' && method === 'GET') return sendJson(res, 200, { ...counters });
-    if (path === '/__stats/reset' && method === 'POST') {
-      counters.completions = 0;
-      counters.httpErrors = 0;
-      return sendJson(res, 200, { ...counters });
+  const closing = new AbortController();
+  const resetStats = () => Object.assign(counters, { completions: 0, httpErrors: 0 });
+  const readJson = async (req: { text(): Promise<string> }): Promise<unknown> => {
+    try {
+      return JSON.parse(await req.text());
+    } catch {
+      throw invalidRequest(
+        "We could not parse the JSON body of your request. (HINT: This likely means you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was sent was not valid JSON.)",
+      );
     }
-    if (path === '/__config' && method === 'GET') return sendJson(res, 200, describeBehaviour(behaviour));
-    if (path === '/__config' && method === 'POST') {
-      const raw = (await readBody(req, MAX_BODY_BYTES, tooLarge)).toString('utf8');
-      try {
-        behaviour = mergeBehaviour(behaviour, JSON.parse(raw));
-      } catch (err) {
-        throw new OpenAIError(400, (err as Error).message);
+  };
+
+  const app = new Hono();
+  app.use(async (c, next) => {
+    c.header('x-request-id', `req_${randomBytes(16).toString('hex')}`);
+    await next();
+  });
+
+  app.get('/__stats', (c) => c.json(counters));
+  app.post('/__stats/reset', (c) => c.json(resetStats()));
+  app.get('/__config', (c) => c.json(describeBehaviour(behaviour)));
+  app.post('/__config', async (c) => {
+    try {
+      behaviour = mergeBehaviour(behaviour, await readJson(c.req));
+    } catch (err) {
+      throw err instanceof OpenAIError ? err : invalidRequest((err as Error).message);
+    }
+    return c.json(describeBehaviour(behaviour));
+  });
+
+  app.use(
+    '/v1/*',
+    async (c, next) => {
+      const current = behaviour;
+      if (current.apiKey !== undefined) {
+        const presented = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1]?.trim();
+        if (presented !== current.apiKey) throw authError(presented);
       }
-      return sendJson(res, 200, describeBehaviour(behaviour));
-    }
-    if (!path.startsWith('/v1/') && path !== '/v1') {
-      throw new OpenAIError(404, `Invalid URL (${method} ${path})`);
-    }
-
-    const started = Date.now();
-    const current = behaviour;
-    if (current.apiKey !== undefined) {
-      const presented = /^Bearer\s+(.+)$/i.exec(req.headers.authorization ?? '')?.[1]?.trim();
-      if (presented !== current.apiKey) {
-        req.resume();
-        throw authError(presented);
+      const started = Date.now();
+      await sleep(current.latencyMs, closing.signal);
+      if (Math.random() < current.httpErrorRate) {
+        counters.httpErrors++;
+        const status = current.httpErrorStatus ?? (Math.random() < 0.5 ? 500 : 429);
+        throw status === 500 ? serverError() : rateLimited('gpt-4o');
       }
-    }
-    const body = method === 'POST' ? await readBody(req, MAX_BODY_BYTES, tooLarge) : Buffer.alloc(0);
-    await delay(current.latencyMs);
-    if (Math.random() < current.httpErrorRate) {
-      counters.httpErrors++;
-      throw Math.random() < 0.5 ? serverError() : rateLimited(modelOf(body));
-    }
-    const headers = { 'openai-processing-ms': String(Date.now() - started), 'openai-version': '2020-10-01' };
-
-    if (path === '/v1/chat/completions' && method === 'POST') {
-      const completion = complete(parseChatRequest(body));
-      counters.completions++;
-      return sendJson(res, 200, completion, headers);
-    }
-    if (path === '/v1/models' && method === 'GET') {
-      return sendJson(res, 200, { object: 'list', data: MODELS.map(model) }, headers);
-    }
-    const m = /^\/v1\/models\/([^/]+)$/.exec(path);
-    if (m && method === 'GET') {
-      const id = decodeURIComponent(m[1]!);
-      if (!MODELS.includes(id))
-        throw new OpenAIError(
-          404,
-          `The model '${id}' does not exist`,
-          'invalid_request_error',
-          'model',
-          'model_not_found',
-        );
-      return sendJson(res, 200, model(id), headers);
-    }
-    throw new OpenAIError(404, `Invalid URL (${method} ${path})`);
-  }
-
-  const listening = await listen(
-    (req, res) => {
-      res.setHeader('x-request-id', `req_${randomBytes(16).toString('hex')}`);
-      route(req, res).catch((err: unknown) => {
-        if (res.headersSent) return void res.destroy();
-        if (err instanceof OpenAIError) return sendJson(res, err.status, err.body(), err.headers);
-        console.error('[openai] unhandled:', err);
-        const e = serverError();
-        sendJson(res, e.status, e.body());
-      });
+      await next();
+      c.header('openai-processing-ms', String(Date.now() - started));
+      c.header('openai-version', '2020-10-01');
     },
-    opts.port,
-    opts.host ?? '127.0.0.1',
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: (c) => {
+        const tooLarge = new OpenAIError(413, `Request too large: the body may not exceed ${MAX_BODY_BYTES} bytes.`);
+        return c.json(tooLarge.body(), 413);
+      },
+    }),
   );
 
-  let closing: Promise<void> | undefined;
+  app.post('/v1/chat/completions', async (c) => {
+    const req = parseChatRequest(await readJson(c.req));
+    const content = structuredAnswer(req.format, req.messages);
+    const promptText = req.messages.map((m) => m.content).join('\n');
+    const current = behaviour;
+    const outcome: Outcome =
+      MARKERS.find(([marker]) => promptText.includes(marker))?.[1] ??
+      (Math.random() < current.refusalRate
+        ? 'refusal'
+        : Math.random() < current.truncationRate
+          ? 'truncated'
+          : 'answer');
+    counters.completions++;
+    return c.json(chatCompletion(req.model, promptText, content, outcome));
+  });
+
+  app.notFound((c) =>
+    c.json(new OpenAIError(404, `Invalid URL (${c.req.method} ${new URL(c.req.url).pathname})`).body(), 404),
+  );
+  app.onError((err, c) => {
+    if (err instanceof OpenAIError) return c.json(err.body(), err.status as ContentfulStatusCode);
+    console.error('[openai] unhandled:', err);
+    return c.json(serverError().body(), 500);
+  });
+
+  const running = await serveStandIn(app, opts.port, opts.host ?? '127.0.0.1');
+  let closed: Promise<void> | undefined;
   return {
-    url: `${listening.origin}/v1`,
+    url: `${running.origin}/v1`,
     configure(c) {
       behaviour = mergeBehaviour(behaviour, c);
     },
     stats: () => ({ ...counters }),
-    resetStats() {
-      counters.completions = 0;
-      counters.httpErrors = 0;
-    },
+    resetStats,
     close() {
-      closing ??= (async () => {
-        for (const t of timers) clearTimeout(t);
-        await closeServer(listening.server);
-      })();
-      return closing;
+      closed ??= (closing.abort(), running.close());
+      return closed;
     },
   };
-}
-
-function model(id: string) {
-  return { id, object: 'model', created: 1715367049, owned_by: 'system' };
-}
-
-/** The model named in a body, for the rate-limit message; the body may not even be JSON. */
-function modelOf(body: Buffer): string {
-  try {
-    const m = (JSON.parse(body.toString('utf8')) as { model?: unknown }).model;
-    return typeof m === 'string' ? m : 'gpt-4o';
-  } catch {
-    return 'gpt-4o';
-  }
 }

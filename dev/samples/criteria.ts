@@ -1,6 +1,6 @@
 /**
- * A typical evaluation form for the sample calls, in the shape the OpenAI stand-in reads from a
- * prompt (id, name, max_points, description). SampleInfo.expected is stated against these ids.
+ * A typical evaluation form for the sample calls (id, name, max_points, description); tests turn
+ * it into the product's criteria. SampleInfo.expected is stated against these ids.
  */
 export interface SampleCriterion {
   id: string;
