@@ -24,8 +24,22 @@ export interface FetchApp {
 export async function serveStandIn(app: FetchApp, port: number, host = '127.0.0.1'): Promise<RunningStandIn> {
   // overrideGlobalObjects would replace the process's Request/Response; the stand-ins share a
   // process with the test runner and the stack launcher, so leave the globals alone.
-  const server = createAdaptorServer({ fetch: app.fetch, overrideGlobalObjects: false }) as Server;
+  const server = createAdaptorServer({
+    fetch: (req) => app.fetch(withCopyableBody(req)),
+    overrideGlobalObjects: false,
+  }) as Server;
   await listenOn(server, port, host);
   const actual = (server.address() as AddressInfo).port;
   return { origin: `http://${urlHost(host)}:${actual}`, port: actual, server, close: () => closeServer(server) };
+}
+
+/**
+ * hono/body-limit re-wraps a streamed (chunked) body with `new Request(c.req.raw, ...)`. Without
+ * the overridden globals, the platform's Request cannot copy @hono/node-server's lazy request
+ * object, so a request with a body reaches the app as a platform Request.
+ */
+function withCopyableBody(req: Request): Request {
+  if (!req.body) return req;
+  const init = { method: req.method, headers: req.headers, body: req.body, signal: req.signal, duplex: 'half' };
+  return new Request(req.url, init as RequestInit);
 }
