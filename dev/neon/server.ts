@@ -3,10 +3,9 @@
  * benchmark in another process reads through `GET /__stats`.
  */
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { DatabaseBackend } from '../db/backend.ts';
-import { serveStandIn } from '../shared/serve.ts';
+import { capBody, serveStandIn } from '../shared/serve.ts';
 import { type ConnInfo, parseConnInfo } from './conn-info.ts';
 import { NeonHttpError, errorBody, toNeonHttpError } from './errors.ts';
 import type { SqlExecutor } from './executor.ts';
@@ -85,12 +84,7 @@ export async function startNeonHttp(opts: StartNeonHttpOptions): Promise<NeonHtt
       c.set('options', parseRequestOptions(c.req.header()));
       await next();
     },
-    bodyLimit({
-      maxSize: maxRequestBytes,
-      onError: () => {
-        throw new NeonHttpError(413, `request is too large (max is ${maxRequestBytes} bytes)`);
-      },
-    }),
+    capBody(maxRequestBytes, (max) => new NeonHttpError(413, `request is too large (max is ${max} bytes)`)),
     async (c) => {
       const body = await c.req.arrayBuffer().catch((err: unknown) => {
         throw new NeonHttpError(400, `could not read the HTTP request body: ${String(err)}`);
