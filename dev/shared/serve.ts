@@ -59,14 +59,13 @@ export function capBody(maxSize: number, tooLarge: (max: number) => Error): Midd
 }
 
 /**
- * hono/body-limit re-wraps a body without a Content-Length (chunked) in `new Request(c.req.raw, ...)`.
- * Without the overridden globals the platform's Request cannot copy @hono/node-server's lazy request
- * object, so such a request reaches the app as a platform Request. Others stay lazy: a body nobody
- * reads (a 401, a 413 by Content-Length) is then drained by the server and the connection kept.
+ * hono/body-limit re-wraps a streamed (chunked) body in `new Request(c.req.raw, ...)`. Without the
+ * overridden globals the platform's Request cannot copy @hono/node-server's lazy request object, so
+ * such a request reaches the app as a platform Request. Others stay lazy: a body nobody reads (a 401,
+ * a 413 by Content-Length) is then drained by the server and the connection kept.
  */
 function withCopyableBody(req: Request): Request {
-  const sized = req.headers.has('content-length') && !req.headers.has('transfer-encoding');
-  if (sized || !req.body) return req;
+  if (!req.headers.has('transfer-encoding')) return req;
   const init = { method: req.method, headers: req.headers, body: req.body, signal: req.signal, duplex: 'half' };
   return new Request(req.url, init as RequestInit);
 }
