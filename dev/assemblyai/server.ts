@@ -10,10 +10,12 @@
  * Only /v2 is subject to the API key and to injected 500s.
  */
 import { randomUUID } from 'node:crypto';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type Context, Hono } from 'hono';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { type AssemblyAIBehaviour, DEFAULT_BEHAVIOUR, describeBehaviour, mergeBehaviour } from './behaviour.ts';
 import { SampleCatalogue } from './catalogue.ts';
-import { closeServer, HttpError, listen, readBody, readJson, sendJson } from '../shared/http.ts';
+import { HttpError } from '../shared/http.ts';
+import { capBody, serveStandIn } from '../shared/serve.ts';
 import { parseTranscriptParams } from './params.ts';
 import { type TranscriptCounters, TranscriptService } from './transcripts.ts';
 import { viewTranscript } from './view.ts';
@@ -43,6 +45,13 @@ const MAX_JSON_BYTES = 1024 * 1024;
 const UPLOAD_PATH = '/cdn/upload/';
 const AUTH_ERROR = 'Authentication error, API token missing/invalid';
 
+const tooLarge = (max: number) => new HttpError(413, `Request body too large (max ${max} bytes)`);
+const jsonBody = capBody(MAX_JSON_BYTES, tooLarge);
+const readJson = (c: Context): Promise<unknown> =>
+  c.req.json().catch(() => {
+    throw new HttpError(400, 'Invalid JSON body');
+  });
+
 export async function startAssemblyAI(opts: StartAssemblyAIOptions): Promise<AssemblyAIStandIn> {
   let behaviour = mergeBehaviour(DEFAULT_BEHAVIOUR, opts.behaviour ?? {});
   const counters: TranscriptCounters & { httpErrors: number } = {
@@ -51,7 +60,7 @@ export async function startAssemblyAI(opts: StartAssemblyAIOptions): Promise<Ass
     webhookFailures: 0,
     httpErrors: 0,
   };
-  const uploads = new Map<string, Uint8Array>();
+  const uploads = new Map<string, Uint8Array<ArrayBuffer>>();
   const catalogue = await SampleCatalogue.load();
   let origin = '';
   const publicOrigin = () => (opts.publicUrl ?? origin).replace(/\/$/, '');
@@ -66,77 +75,73 @@ export async function startAssemblyAI(opts: StartAssemblyAIOptions): Promise<Ass
     },
   });
 
-  async function route(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const url = new URL(req.url ?? '/', 'http://stand-in');
-    const path = url.pathname;
-    const method = req.method ?? 'GET';
+  const app = new Hono();
+  app.get('/__stats', (c) => c.json({ ...counters }));
+  app.post('/__stats/reset', (c) => {
+    resetCounters();
+    return c.json({ ...counters });
+  });
+  app.get('/__config', (c) => c.json(describeBehaviour(behaviour)));
+  app.post('/__config', jsonBody, async (c) => {
+    const update = await readJson(c);
+    try {
+      behaviour = mergeBehaviour(behaviour, update);
+    } catch (err) {
+      throw new HttpError(400, (err as Error).message);
+    }
+    return c.json(describeBehaviour(behaviour));
+  });
+  app.get(`${UPLOAD_PATH}:id`, (c) => {
+    const bytes = uploads.get(c.req.param('id'));
+    if (!bytes) return c.json({ error: 'Not found' }, 404);
+    return c.body(bytes, 200, { 'Content-Type': 'application/octet-stream' });
+  });
 
-    if (path === '/__stats' && method === 'GET') return sendJson(res, 200, { ...counters });
-    if (path === '/__stats/reset' && method === 'POST') {
-      resetCounters();
-      return sendJson(res, 200, { ...counters });
-    }
-    if (path === '/__config' && method === 'GET') return sendJson(res, 200, describeBehaviour(behaviour));
-    if (path === '/__config' && method === 'POST') {
-      try {
-        behaviour = mergeBehaviour(behaviour, await readJson(req, MAX_JSON_BYTES));
-      } catch (err) {
-        throw err instanceof HttpError ? err : new HttpError(400, (err as Error).message);
-      }
-      return sendJson(res, 200, describeBehaviour(behaviour));
-    }
-    if (path.startsWith(UPLOAD_PATH) && method === 'GET') {
-      const bytes = uploads.get(path.slice(UPLOAD_PATH.length));
-      if (!bytes) return sendJson(res, 404, { error: 'Not found' });
-      res.writeHead(200, { 'Content-Type': 'application/octet-stream', 'Content-Length': bytes.length });
-      res.end(bytes);
-      return;
-    }
-    if (!path.startsWith('/v2/')) return sendJson(res, 404, { error: 'Not found' });
-
-    if (behaviour.apiKey !== undefined && req.headers.authorization !== behaviour.apiKey) {
-      req.resume();
-      return sendJson(res, 401, { error: AUTH_ERROR });
+  // Before any /v2 body is read, so a refused upload is not buffered first.
+  app.use('/v2/*', async (c, next) => {
+    if (behaviour.apiKey !== undefined && c.req.header('authorization') !== behaviour.apiKey) {
+      return c.json({ error: AUTH_ERROR }, 401);
     }
     if (Math.random() < behaviour.httpErrorRate) {
       counters.httpErrors++;
-      req.resume();
-      return sendJson(res, 500, { error: 'Internal server error' });
+      return c.json({ error: 'Internal server error' }, 500);
     }
-
-    if (path === '/v2/upload' && method === 'POST') {
-      const bytes = await readBody(req, MAX_UPLOAD_BYTES);
-      const id = randomUUID();
-      uploads.set(id, new Uint8Array(bytes));
-      return sendJson(res, 200, { upload_url: `${publicOrigin()}${UPLOAD_PATH}${id}` });
+    await next();
+  });
+  app.post('/v2/upload', capBody(MAX_UPLOAD_BYTES, tooLarge), async (c) => {
+    const id = randomUUID();
+    uploads.set(id, new Uint8Array(await c.req.arrayBuffer()));
+    return c.json({ upload_url: `${publicOrigin()}${UPLOAD_PATH}${id}` });
+  });
+  app.post('/v2/transcript', jsonBody, async (c) =>
+    c.json(viewTranscript(transcripts.submit(parseTranscriptParams(await readJson(c))))),
+  );
+  app.get('/v2/transcript', (c) => c.json(listTranscripts(c.req.query('limit'), c.req.query('status'))));
+  app.get('/v2/transcript/:id', (c) => {
+    const record = transcripts.get(c.req.param('id'));
+    if (!record) return c.json({ error: 'Transcript not found' }, 404);
+    return c.json(viewTranscript(record));
+  });
+  app.delete('/v2/transcript/:id', (c) => {
+    const record = transcripts.get(c.req.param('id'));
+    if (!record) return c.json({ error: 'Transcript not found' }, 404);
+    if (record.status === 'queued' || record.status === 'processing') {
+      return c.json({ error: 'Transcript is still processing and cannot be deleted yet.' }, 400);
     }
-    if (path === '/v2/transcript' && method === 'POST') {
-      const params = parseTranscriptParams(await readJson(req, MAX_JSON_BYTES));
-      return sendJson(res, 200, viewTranscript(transcripts.submit(params)));
-    }
-    if (path === '/v2/transcript' && method === 'GET') return sendJson(res, 200, listTranscripts(url));
-
-    const match = /^\/v2\/transcript\/([^/]+)$/.exec(path);
-    if (match?.[1]) {
-      const record = transcripts.get(decodeURIComponent(match[1]));
-      if (!record) return sendJson(res, 404, { error: 'Transcript not found' });
-      if (method === 'GET') return sendJson(res, 200, viewTranscript(record));
-      if (method === 'DELETE') {
-        if (record.status === 'queued' || record.status === 'processing') {
-          return sendJson(res, 400, { error: 'Transcript is still processing and cannot be deleted yet.' });
-        }
-        record.deleted = true;
-        record.content = undefined;
-        return sendJson(res, 200, viewTranscript(record));
-      }
-    }
-    return sendJson(res, 404, { error: 'Not found' });
-  }
+    record.deleted = true;
+    record.content = undefined;
+    return c.json(viewTranscript(record));
+  });
+  app.notFound((c) => c.json({ error: 'Not found' }, 404));
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json({ error: err.message }, err.status as ContentfulStatusCode);
+    console.error('[assemblyai] unhandled:', err);
+    return c.json({ error: 'Internal server error' }, 500);
+  });
 
   /** The list endpoint's shape, newest first, without paging beyond `limit`. */
-  function listTranscripts(url: URL) {
-    const limit = Math.min(Number(url.searchParams.get('limit') ?? 10) || 10, 200);
-    const status = url.searchParams.get('status');
+  function listTranscripts(limitParam: string | undefined, status: string | undefined) {
+    const limit = Math.min(Number(limitParam ?? 10) || 10, 200);
     const rows = transcripts
       .list()
       .filter((r) => !status || r.status === status)
@@ -169,19 +174,8 @@ export async function startAssemblyAI(opts: StartAssemblyAIOptions): Promise<Ass
     counters.httpErrors = 0;
   }
 
-  const listening = await listen(
-    (req, res) => {
-      route(req, res).catch((err: unknown) => {
-        if (res.headersSent) return void res.destroy();
-        if (err instanceof HttpError) return sendJson(res, err.status, { error: err.message });
-        console.error('[assemblyai] unhandled:', err);
-        sendJson(res, 500, { error: 'Internal server error' });
-      });
-    },
-    opts.port,
-    opts.host ?? '127.0.0.1',
-  );
-  origin = listening.origin;
+  const running = await serveStandIn(app, opts.port, opts.host);
+  origin = running.origin;
 
   let closing: Promise<void> | undefined;
   return {
@@ -192,10 +186,7 @@ export async function startAssemblyAI(opts: StartAssemblyAIOptions): Promise<Ass
     stats: () => ({ ...counters }),
     resetStats: resetCounters,
     close() {
-      closing ??= (async () => {
-        await transcripts.close();
-        await closeServer(listening.server);
-      })();
+      closing ??= transcripts.close().then(() => running.close());
       return closing;
     },
   };

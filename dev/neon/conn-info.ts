@@ -13,12 +13,10 @@ export interface ConnInfo {
   endpoint: string;
 }
 
-type HeaderValue = string | string[] | undefined;
-
 const badRequest = (message: string) => new NeonHttpError(400, message);
 
-export function parseConnInfo(connString: HeaderValue, authorization: HeaderValue): ConnInfo {
-  if (typeof connString !== 'string' || connString === '') {
+export function parseConnInfo(connString: string | undefined, authorization: string | undefined): ConnInfo {
+  if (!connString) {
     throw badRequest('invalid header: neon-connection-string');
   }
 

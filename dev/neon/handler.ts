@@ -1,29 +1,17 @@
 /**
- * `POST /sql`, following the proxy's `handle_db_inner` step by step:
- * connection string → Neon-* headers → body → login → statements.
+ * `POST /sql` once server.ts has read the connection string, the Neon-* headers
+ * and the body (the proxy's `handle_db_inner` order): login → statements.
  * A single query runs alone (Postgres wraps it in an implicit transaction);
  * a batch runs inside BEGIN … COMMIT and is all-or-nothing: on the first
  * error it rolls back and answers only that error.
  */
-import { parseConnInfo } from './conn-info.ts';
-import { NeonHttpError, errorBody, toNeonHttpError } from './errors.ts';
+import type { ConnInfo } from './conn-info.ts';
+import { NeonHttpError } from './errors.ts';
 import type { Session, SqlExecutor } from './executor.ts';
-import { batchEchoHeaders, beginStatement, parseRequestOptions, type RequestOptions } from './options.ts';
-import { type QueryData, parsePayload } from './payload.ts';
-import { ArrayTypes, PgTextError } from './pg-text-json.ts';
+import { batchEchoHeaders, beginStatement, type RequestOptions } from './options.ts';
+import type { Payload, QueryData } from './payload.ts';
+import type { ArrayTypes } from './pg-text-json.ts';
 import { resultToJson } from './result-json.ts';
-
-export interface SqlRequest {
-  headers: Record<string, string | string[] | undefined>;
-  /** Reads the body; rejects with a 413 NeonHttpError past the size limit. */
-  readBody(): Promise<Buffer>;
-}
-
-export interface SqlResponse {
-  status: number;
-  headers: Record<string, string>;
-  body: string;
-}
 
 export interface SqlHandlerDeps {
   executor: SqlExecutor;
@@ -33,30 +21,26 @@ export interface SqlHandlerDeps {
   onQuery(): void;
 }
 
-const JSON_HEADERS = { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' };
+/** The proxy sends these on every answer, errors included. */
+export const JSON_HEADERS = { 'Content-Type': 'application/json', 'Access-Control-Allow-Origin': '*' };
 
-export async function handleSql(req: SqlRequest, deps: SqlHandlerDeps): Promise<SqlResponse> {
-  try {
-    const conn = parseConnInfo(req.headers['neon-connection-string'], req.headers['authorization']);
-    const opts = parseRequestOptions(req.headers);
-    const payload = parsePayload(await req.readBody());
-
-    if (payload.kind === 'single') {
-      const body = await deps.executor.withSession(conn, (s) => runStatement(s, payload.query, opts, deps));
-      return { status: 200, headers: { ...JSON_HEADERS }, body };
-    }
-    const results = await deps.executor.withSession(conn, (s) => runBatch(s, payload.queries, opts, deps));
-    const body = `{"results":[${results.join(',')}]}`;
-    if (body.length > deps.maxResponseBytes) {
-      throw new NeonHttpError(507, `response is too large (max is ${deps.maxResponseBytes} bytes)`);
-    }
-    return { status: 200, headers: { ...JSON_HEADERS, ...batchEchoHeaders(opts) }, body };
-  } catch (err) {
-    const e = err instanceof PgTextError ? new NeonHttpError(500, 'could not parse postgres response') : err;
-    const httpErr = toNeonHttpError(e);
-    if (httpErr.status >= 500) console.error('[neon-http]', httpErr.message);
-    return { status: httpErr.status, headers: { ...JSON_HEADERS }, body: errorBody(httpErr) };
+/** Runs a parsed request; throws what the proxy would answer with an error. */
+export async function handleSql(
+  conn: ConnInfo,
+  opts: RequestOptions,
+  payload: Payload,
+  deps: SqlHandlerDeps,
+): Promise<{ headers: Record<string, string>; body: string }> {
+  if (payload.kind === 'single') {
+    const body = await deps.executor.withSession(conn, (s) => runStatement(s, payload.query, opts, deps));
+    return { headers: JSON_HEADERS, body };
   }
+  const results = await deps.executor.withSession(conn, (s) => runBatch(s, payload.queries, opts, deps));
+  const body = `{"results":[${results.join(',')}]}`;
+  if (body.length > deps.maxResponseBytes) {
+    throw new NeonHttpError(507, `response is too large (max is ${deps.maxResponseBytes} bytes)`);
+  }
+  return { headers: { ...JSON_HEADERS, ...batchEchoHeaders(opts) }, body };
 }
 
 async function runBatch(

@@ -25,15 +25,16 @@ const ISOLATION_SQL: Record<IsolationLevel, string> = {
 
 const LEVELS: ReadonlySet<string> = new Set(Object.keys(ISOLATION_SQL));
 
-type Headers = Record<string, string | string[] | undefined>;
+/** Lower-cased names, as Hono's `c.req.header()` gives them. */
+type Headers = Record<string, string | undefined>;
 
-const isTrue = (v: string | string[] | undefined) => v === 'true';
+const isTrue = (v: string | undefined) => v === 'true';
 
 export function parseRequestOptions(headers: Headers): RequestOptions {
   const level = headers['neon-batch-isolation-level'];
   let isolationLevel: IsolationLevel | undefined;
   if (level !== undefined) {
-    if (typeof level !== 'string' || !LEVELS.has(level)) {
+    if (!LEVELS.has(level)) {
       throw new NeonHttpError(400, 'invalid isolation level');
     }
     isolationLevel = level as IsolationLevel;

@@ -35,15 +35,6 @@ export function readBody(
   });
 }
 
-export async function readJson(req: IncomingMessage, limit: number): Promise<unknown> {
-  const body = await readBody(req, limit);
-  try {
-    return JSON.parse(body.toString('utf8')) as unknown;
-  } catch {
-    throw new HttpError(400, 'Invalid JSON body');
-  }
-}
-
 export function sendJson(
   res: ServerResponse,
   status: number,

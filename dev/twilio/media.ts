@@ -13,7 +13,9 @@ export interface Reply {
   body?: Uint8Array | object;
 }
 
-const RECORDING_PATH = /^\/2010-04-01\/Accounts\/([^/]+)\/Recordings\/([^/.]+)(\.[^/]*)?$/;
+/** Hono route of the media URL; `file` is the recording SID with an optional extension. */
+export const RECORDING_ROUTE = '/2010-04-01/Accounts/:accountSid/Recordings/:file';
+const RECORDING_FILE = /^([^/.]+)(\.[^/]*)?$/;
 
 export interface MediaRequest {
   accountSid: string;
@@ -22,10 +24,10 @@ export interface MediaRequest {
   extension: string;
 }
 
-export function matchRecordingPath(pathname: string): MediaRequest | undefined {
-  const m = RECORDING_PATH.exec(pathname);
-  if (!m?.[1] || !m[2]) return undefined;
-  return { accountSid: m[1], recordingSid: m[2], extension: m[3] ?? '' };
+export function matchRecordingFile(accountSid: string, file: string): MediaRequest | undefined {
+  const m = RECORDING_FILE.exec(file);
+  if (!m?.[1]) return undefined;
+  return { accountSid, recordingSid: m[1], extension: m[2] ?? '' };
 }
 
 function basicCredentials(header: string | undefined): { user: string; password: string } | undefined {

@@ -3,12 +3,11 @@
  * (api.twilio.com) and the status callbacks Twilio posts to tenants' webhook URLs. For development and
  * tests; not a product component.
  */
-import { closeServer, listenOn, urlHost } from '../shared/http.ts';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type Context, Hono } from 'hono';
+import { serveStandIn } from '../shared/serve.ts';
 import { sendCallStatusCallback, sendRecordingStatusCallback, type CallbackDelivery } from './callbacks.ts';
 import { methodNotAllowedError, notFoundError, twilioError } from './errors.ts';
-import { matchRecordingPath, serveRecording, type Reply } from './media.ts';
+import { matchRecordingFile, RECORDING_ROUTE, serveRecording, type Reply } from './media.ts';
 import { RecordingStore, type RecordingRegistration, type RegisteredRecording } from './store.ts';
 
 export interface TwilioStandIn {
@@ -34,28 +33,30 @@ export interface StartTwilioOptions {
   requireAuth?: boolean | undefined;
 }
 
-const JSON_TYPE = 'application/json';
-
-function write(res: ServerResponse, reply: Reply): void {
+/**
+ * Content-Length is set here, not left to the server: Hono answers HEAD with the GET's headers and no
+ * body, and a HEAD answer must still say how large the recording is.
+ */
+function send(reply: Reply): Response {
   const headers: Record<string, string> = { ...reply.headers };
-  let payload: Uint8Array | string = '';
-  if (reply.body instanceof Uint8Array) payload = reply.body;
+  let payload: Uint8Array<ArrayBuffer> | string = '';
+  if (reply.body instanceof Uint8Array) payload = reply.body as Uint8Array<ArrayBuffer>;
   else if (reply.body !== undefined) {
     payload = JSON.stringify(reply.body);
-    headers['Content-Type'] = JSON_TYPE;
+    headers['Content-Type'] = 'application/json';
   }
   headers['Content-Length'] = String(Buffer.byteLength(payload));
-  // node:http leaves the body out of HEAD answers by itself; the headers stay those of the GET.
-  res.writeHead(reply.status, headers);
-  res.end(payload);
+  return new Response(reply.body === undefined ? null : payload, { status: reply.status, headers });
 }
+
+/** The path as requested, for Twilio's not-found message. */
+const requestedPath = (c: Context) => new URL(c.req.url).pathname;
 
 /**
  * Test-only: `GET /redirect?to=<url>` answers 302 to any http(s) URL, so the API's refusal to follow a
  * recording download to another host can be exercised. Twilio has no such endpoint.
  */
-function redirect(url: URL): Reply {
-  const to = url.searchParams.get('to');
+function redirect(to: string | undefined): Reply {
   let target: URL | undefined;
   try {
     target = to ? new URL(to) : undefined;
@@ -69,55 +70,40 @@ function redirect(url: URL): Reply {
 }
 
 export async function startTwilio(opts: StartTwilioOptions): Promise<TwilioStandIn> {
-  const host = opts.host ?? '127.0.0.1';
   const requireAuth = opts.requireAuth ?? true;
   const counters = { mediaRequests: 0, unauthorized: 0 };
   let url = '';
   const store = new RecordingStore(() => url);
 
-  function route(req: IncomingMessage): Reply {
-    const method = req.method ?? 'GET';
-    const reqUrl = new URL(req.url ?? '/', 'http://stand-in');
-    const readOnly = method === 'GET' || method === 'HEAD';
-    // Not counted: a benchmark polling the counters must not change them. Not a Twilio endpoint.
-    if (reqUrl.pathname === '/__stats' && method === 'GET') {
-      return { status: 200, body: counters };
-    }
-    if (reqUrl.pathname === '/redirect' && readOnly) return redirect(reqUrl);
-    const media = matchRecordingPath(reqUrl.pathname);
-    if (!media) return { status: 404, body: notFoundError(reqUrl.pathname) };
+  const app = new Hono();
+  // Not counted: a benchmark polling the counters must not change them. Not a Twilio endpoint.
+  app.get('/__stats', (c) => send({ status: 200, body: counters }));
+  app.get('/redirect', (c) => send(redirect(c.req.query('to'))));
+  app.all(RECORDING_ROUTE, (c) => {
+    const media = matchRecordingFile(c.req.param('accountSid'), c.req.param('file'));
+    if (!media) return send({ status: 404, body: notFoundError(requestedPath(c)) });
     counters.mediaRequests++;
-    if (!readOnly) return { status: 405, headers: { Allow: 'GET, HEAD' }, body: methodNotAllowedError() };
-    const reply = serveRecording(
-      store,
-      { ...media, path: reqUrl.pathname, authorization: req.headers.authorization },
-      requireAuth,
-    );
-    if (reply.status === 401) counters.unauthorized++;
-    return reply;
-  }
-
-  const server = createServer((req, res) => {
-    // No endpoint reads a body; draining it keeps keep-alive connections usable.
-    req.resume();
-    try {
-      write(res, route(req));
-    } catch (err) {
-      console.error('[twilio] request failed:', err);
-      if (res.headersSent) res.destroy();
-      else write(res, { status: 500, body: twilioError(500, 20500, 'Internal Server Error') });
+    // Hono routes HEAD to GET handlers, so this sees HEAD too.
+    if (c.req.method !== 'GET' && c.req.method !== 'HEAD') {
+      return send({ status: 405, headers: { Allow: 'GET, HEAD' }, body: methodNotAllowedError() });
     }
+    const authorization = c.req.header('authorization');
+    const reply = serveRecording(store, { ...media, path: requestedPath(c), authorization }, requireAuth);
+    if (reply.status === 401) counters.unauthorized++;
+    return send(reply);
   });
-  await listenOn(server, opts.port, host);
-  url = `http://${urlHost(host)}:${(server.address() as AddressInfo).port}`;
+  app.notFound((c) => send({ status: 404, body: notFoundError(requestedPath(c)) }));
+  app.onError((err, c) => {
+    console.error('[twilio] request failed:', err);
+    return send({ status: 500, body: twilioError(500, 20500, 'Internal Server Error') });
+  });
 
-  let closing: Promise<void> | undefined;
+  const running = await serveStandIn(app, opts.port, opts.host);
+  url = running.origin;
+
   return {
     url,
-    close() {
-      closing ??= closeServer(server);
-      return closing;
-    },
+    close: running.close,
     addRecording: (r) => store.add(r),
     sendRecordingStatusCallback,
     sendCallStatusCallback,
