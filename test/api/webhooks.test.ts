@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
 import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN } from '../../dev/twilio/demo';
@@ -6,7 +7,8 @@ import { twilioSignature } from '../../src/integrations/signatures/twilio-signat
 import { as, call, expectProblem, IDS, json, storedObjects, wavBytes } from './helpers';
 
 const PUBLIC = 'http://api.test';
-const MEDIA_ORIGIN = 'http://127.0.0.1:18081';
+/** The AssemblyAI stand-in doubles as a recording host (it serves uploaded media). */
+const MEDIA_ORIGIN = new URL(env.ASSEMBLYAI_BASE_URL!).origin;
 const recordings = () => inject('twilioRecordings');
 
 function twilioParams(
