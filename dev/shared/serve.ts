@@ -20,14 +20,15 @@ export interface RunningStandIn {
 
 /** Anything with Hono's `fetch`; a Hono app of any env type fits. */
 export interface FetchApp {
-  fetch(request: Request): Response | Promise<Response>;
+  // The second argument carries @hono/node-server's bindings (the incoming socket, for getConnInfo).
+  fetch(request: Request, env?: unknown): Response | Promise<Response>;
 }
 
 export async function serveStandIn(app: FetchApp, port: number, host = '127.0.0.1'): Promise<RunningStandIn> {
   // overrideGlobalObjects would replace the process's Request/Response; the stand-ins share a
   // process with the test runner and the stack launcher, so leave the globals alone.
   const server = createAdaptorServer({
-    fetch: (req) => app.fetch(withCopyableBody(req)),
+    fetch: (req, env) => app.fetch(withCopyableBody(req), env),
     overrideGlobalObjects: false,
   }) as Server;
   await listenOn(server, port, host);
