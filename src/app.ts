@@ -1,4 +1,3 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
@@ -8,6 +7,7 @@ import { authenticate } from './auth/middleware';
 import type { AppEnv } from './context';
 import { loadConfig, type Config } from './env';
 import { createRouter, handleError } from './lib/create-app';
+import { mountOpenApi } from './openapi';
 import { problem } from './lib/problem';
 import { r2Gateway } from '../dev/r2/gateway';
 import { adminRouter } from './routes/admin';
@@ -101,22 +101,7 @@ export function buildApp() {
   app.route('/api/integrations', integrationsRouter);
   app.route('/api/command-center', commandCenterRouter);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description: 'A Keycloak access token from the tenant realm (POST /api/auth/login returns one).',
-  });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'QA Platform API',
-      version: '0.1.0',
-      description:
-        'Multi-tenant API for AI quality assurance of call-center calls. Errors are application/problem+json (RFC 9457).',
-    },
-  });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'QA Platform API' }));
+  mountOpenApi(app);
 
   app.notFound((c) => problem(c, 'not-found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
   app.onError(handleError);

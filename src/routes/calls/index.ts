@@ -45,9 +45,9 @@ function idempotencyKeyOf(header: string | undefined): string | undefined {
 const uploadRoute = createRoute({
   method: 'post',
   path: '/',
+  operationId: 'uploadCall',
   tags,
   security: bearer,
-  middleware: [requireRole('agent')],
   summary: 'Upload a recorded call (multipart: metadata JSON + audio_file); streams to storage and starts the pipeline',
   request: {
     headers: z.object({ 'idempotency-key': z.string().max(255).optional() }),
@@ -78,6 +78,7 @@ const uploadRoute = createRoute({
 export const callsRouter = createRouter();
 
 // Registered for the document only: the handler reads the body as a stream, which a validator would buffer.
+// Its role guard sits on the handler, not in the definition: registerPath copies every field into the document.
 callsRouter.openAPIRegistry.registerPath(uploadRoute);
 callsRouter.post('/', requireRole('agent'), async (c) => {
   const { status, body } = await createCallFromUpload(
@@ -94,6 +95,7 @@ callsRouter
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listCalls',
       tags,
       security: bearer,
       summary: 'List calls (agents: their own)',
@@ -110,6 +112,7 @@ callsRouter
     createRoute({
       method: 'post',
       path: '/uploads',
+      operationId: 'createPresignedUpload',
       tags,
       security: bearer,
       middleware: [requireRole('agent')],
@@ -123,6 +126,7 @@ callsRouter
     createRoute({
       method: 'post',
       path: '/{call_id}/complete',
+      operationId: 'completePresignedUpload',
       tags,
       security: bearer,
       middleware: [requireRole('agent')],
@@ -136,6 +140,7 @@ callsRouter
     createRoute({
       method: 'get',
       path: '/{call_id}',
+      operationId: 'getCall',
       tags,
       security: bearer,
       summary: 'A call with its transcription, evaluation, sentiment, customer behaviour and compliance',
@@ -148,6 +153,7 @@ callsRouter
     createRoute({
       method: 'delete',
       path: '/{call_id}',
+      operationId: 'deleteCall',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -164,6 +170,7 @@ callsRouter
     createRoute({
       method: 'get',
       path: '/{call_id}/transcription',
+      operationId: 'getTranscription',
       tags,
       security: bearer,
       summary: 'Transcription status or result',
@@ -176,6 +183,7 @@ callsRouter
     createRoute({
       method: 'put',
       path: '/{call_id}/transcription',
+      operationId: 'updateSpeakerLabels',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -193,6 +201,7 @@ callsRouter
     createRoute({
       method: 'get',
       path: '/{call_id}/analysis',
+      operationId: 'getAnalysis',
       tags,
       security: bearer,
       summary: 'The current QA evaluation and earlier ones',
@@ -205,6 +214,7 @@ callsRouter
     createRoute({
       method: 'post',
       path: '/{call_id}/analysis',
+      operationId: 'reanalyzeCall',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -230,6 +240,7 @@ callsRouter
     createRoute({
       method: 'get',
       path: '/{call_id}/insights',
+      operationId: 'listInsights',
       tags,
       security: bearer,
       summary: 'AI insights of the current evaluation',
@@ -242,6 +253,7 @@ callsRouter
     createRoute({
       method: 'get',
       path: '/{call_id}/audio',
+      operationId: 'getAudioUrl',
       tags,
       security: bearer,
       summary: 'A short-lived URL to play the recording',

@@ -74,6 +74,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/tickets',
+      operationId: 'createSocketTicket',
       tags,
       security: bearer,
       summary: 'A one-time ticket (30 s) for the live WebSocket, bound to you, your tenant and the filters',
@@ -89,6 +90,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/realtime',
+      operationId: 'getRealtimeState',
       tags,
       security: bearer,
       middleware: managers,
@@ -102,6 +104,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/alerts',
+      operationId: 'listAlerts',
       tags,
       security: bearer,
       middleware: managers,
@@ -125,6 +128,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/alerts',
+      operationId: 'createAlert',
       tags,
       security: bearer,
       middleware: managers,
@@ -138,6 +142,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/alerts/{alert_id}',
+      operationId: 'updateAlert',
       tags,
       security: bearer,
       middleware: managers,
@@ -155,6 +160,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/dashboard',
+      operationId: 'getDashboard',
       tags,
       security: bearer,
       summary: 'Your command-center layout',
@@ -176,6 +182,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/dashboard',
+      operationId: 'putDashboard',
       tags,
       security: bearer,
       summary: 'Save your layout (widget types and grid positions are checked)',
@@ -198,6 +205,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/metrics',
+      operationId: 'getMetrics',
       tags,
       security: bearer,
       middleware: managers,
@@ -219,6 +227,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/agents/me/status',
+      operationId: 'setMyStatus',
       tags,
       security: bearer,
       summary: 'Your status (available, on_call, wrap_up, break, offline); send {} as a heartbeat',

@@ -56,6 +56,7 @@ export const integrationsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listIntegrations',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -68,6 +69,7 @@ export const integrationsRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/twilio',
+      operationId: 'putTwilioIntegration',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -85,6 +87,7 @@ export const integrationsRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/generic',
+      operationId: 'putGenericIntegration',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -102,6 +105,7 @@ export const integrationsRouter = createRouter()
     createRoute({
       method: 'delete',
       path: '/{provider}',
+      operationId: 'deleteIntegration',
       tags,
       security: bearer,
       middleware: adminOnly,

@@ -1,0 +1,113 @@
+/**
+ * The generated /openapi.json is the contract clients are built from; these checks keep it one a
+ * generator and a linter can rely on. The Redocly lint and the generated-client type check run in
+ * test/e2e/openapi.test.ts (they need Node processes, which workerd cannot start).
+ */
+import { beforeAll, describe, expect, it } from 'vitest';
+import { call, json } from './helpers';
+
+type Operation = Record<string, any> & { operationId?: string; security?: unknown[]; tags?: string[] };
+let doc: any;
+let operations: { method: string; path: string; op: Operation }[];
+
+const METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+// The fields of an OpenAPI 3.1 Operation Object; anything else (other than x-*) is a leak from route code.
+const OPERATION_FIELDS = new Set([
+  'tags',
+  'summary',
+  'description',
+  'externalDocs',
+  'operationId',
+  'parameters',
+  'requestBody',
+  'responses',
+  'callbacks',
+  'deprecated',
+  'security',
+  'servers',
+]);
+// Mounted before `authenticate` in src/app.ts: they carry no bearer token.
+const PUBLIC = [
+  'get /health',
+  'post /api/auth/login',
+  'post /api/auth/refresh',
+  'get /api/command-center/ws',
+  'post /webhooks/assemblyai',
+  'post /webhooks/generic',
+  'post /webhooks/twilio/call-status',
+  'post /webhooks/twilio/recording-status',
+];
+
+beforeAll(async () => {
+  const res = await call('/openapi.json');
+  expect(res.status).toBe(200);
+  doc = await json(res);
+  operations = Object.entries(doc.paths as Record<string, Record<string, Operation>>).flatMap(([path, item]) =>
+    Object.entries(item)
+      .filter(([method]) => METHODS.includes(method))
+      .map(([method, op]) => ({ method, path, op })),
+  );
+});
+
+describe('the OpenAPI document', () => {
+  it('gives every operation a readable operationId, unique across the document', () => {
+    const missing = operations.filter(({ op }) => !op.operationId).map(({ method, path }) => `${method} ${path}`);
+    expect(missing, 'operations without an operationId').toEqual([]);
+    const ids = operations.map(({ op }) => op.operationId!);
+    const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
+    expect(duplicates, 'client generators need unique operationIds').toEqual([]);
+    for (const id of ids) expect(id, 'operationIds are lowerCamelCase identifiers').toMatch(/^[a-z][A-Za-z0-9]+$/);
+    expect(ids).toEqual(expect.arrayContaining(['listCalls', 'getCall', 'uploadCall', 'createPresignedUpload']));
+  });
+
+  it('holds only OpenAPI fields in its operations (no route middleware leaks into it)', () => {
+    for (const { method, path, op } of operations) {
+      const unknown = Object.keys(op).filter((k) => !OPERATION_FIELDS.has(k) && !k.startsWith('x-'));
+      expect(unknown, `${method} ${path}`).toEqual([]);
+    }
+    expect(JSON.stringify(doc)).not.toContain('"middleware"');
+  });
+
+  it('marks the public operations `security: []` and every other one bearer', () => {
+    expect(doc.security).toEqual([{ bearerAuth: [] }]);
+    const open = operations
+      .filter(({ op }) => Array.isArray(op.security) && op.security.length === 0)
+      .map(({ method, path }) => `${method} ${path}`)
+      .sort();
+    expect(open).toEqual([...PUBLIC].sort());
+    for (const { method, path, op } of operations) {
+      if (PUBLIC.includes(`${method} ${path}`)) continue;
+      expect(op.security, `${method} ${path} needs a token`).toEqual([{ bearerAuth: [] }]);
+    }
+  });
+
+  it('describes every tag it uses, names its servers and its license', () => {
+    const declared = new Map((doc.tags as { name: string; description?: string }[]).map((t) => [t.name, t]));
+    for (const { method, path, op } of operations) {
+      expect(op.tags?.length, `${method} ${path} has a tag`).toBeGreaterThan(0);
+      for (const tag of op.tags!) expect(declared.get(tag)?.description, `tag ${tag} is described`).toBeTruthy();
+    }
+    expect(doc.servers[0].url).toMatch(/^https?:\/\//);
+    expect(doc.info.license.identifier).toBe('Apache-2.0');
+  });
+
+  it('documents a success body and the problem responses of every operation', () => {
+    for (const { method, path, op } of operations) {
+      const where = `${method} ${path}`;
+      const codes = Object.keys(op.responses);
+      if (where === 'get /api/command-center/ws') {
+        // A WebSocket upgrade succeeds with 101; Redocly's 2xx rule is off for that reason.
+        expect(codes).toContain('101');
+      } else {
+        const ok = codes.filter((c) => /^2\d\d$/.test(c));
+        expect(ok.length, `${where} documents a 2xx`).toBeGreaterThan(0);
+        for (const code of ok) {
+          if (code === '204') continue;
+          expect(op.responses[code].content?.['application/json']?.schema, `${where} ${code} has a body`).toBeTruthy();
+        }
+      }
+      // Redocly's 4xx rule is off (the liveness check has no client error); this stands in for it.
+      if (where !== 'get /health') expect(codes, `${where} documents its problems`).toContain('422');
+    }
+  });
+});
