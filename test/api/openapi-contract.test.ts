@@ -111,3 +111,14 @@ describe('the OpenAPI document', () => {
     }
   });
 });
+
+describe('the /docs page', () => {
+  it('loads the reference bundle from this API, not from a CDN', async () => {
+    const res = await call('/docs');
+    expect(res.status).toBe(200);
+    const html = await res.text();
+    expect(html).toContain('<script src="/docs/scalar.js"');
+    expect(html, 'no script or font from another origin').not.toMatch(/<script[^>]+src="https?:/);
+    expect(html).not.toContain('cdn.jsdelivr.net');
+  });
+});

@@ -8,6 +8,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startStack, type Stack } from '../../dev/stack.ts';
 import { E2E_PORTS } from './stack.ts';
@@ -21,6 +22,7 @@ let stack: Stack;
 let dir: string;
 let documentFile: string;
 let document: any;
+let browser: Browser | undefined;
 
 beforeAll(async () => {
   stack = await startStack({ ports: PORTS });
@@ -33,6 +35,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  await browser?.close();
   await stack?.stop();
   if (dir) await rm(dir, { recursive: true, force: true });
 });
@@ -55,5 +58,60 @@ describe('the served OpenAPI document', () => {
     const problems = report.problems.map((p) => `${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`);
     expect(problems, 'every Redocly finding, if any').toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  });
+});
+
+describe('the /docs page', () => {
+  it('renders the operations with no network beyond the API itself', async () => {
+    browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
+    });
+    const page = await browser.newPage();
+    const origin = new URL(stack.apiUrl).origin;
+    const blocked: string[] = [];
+    const failed: string[] = [];
+    // As on a machine with no internet: anything not from the API is refused.
+    await page.route('**/*', (route) => {
+      const url = route.request().url();
+      if (url.startsWith('data:') || url.startsWith('blob:') || new URL(url).origin === origin) return route.continue();
+      blocked.push(url);
+      return route.abort('internetdisconnected');
+    });
+    page.on('requestfailed', (r) => failed.push(r.url()));
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+
+    const res = await page.goto(`${stack.apiUrl}/docs`, { waitUntil: 'load' });
+    expect(res?.status()).toBe(200);
+    // The sidebar lists every tag; a group shows its operations' summaries once opened.
+    const visible = (text: string) => page.getByText(text, { exact: true }).first().waitFor({ timeout: 30_000 });
+    await visible(document.paths['/health'].get.summary);
+    for (const [tag, op] of [
+      ['Calls', document.paths['/api/calls'].get],
+      ['Calls', document.paths['/api/calls/{call_id}/analysis'].get],
+      ['Auth', document.paths['/api/auth/login'].post],
+    ]) {
+      const open = page.getByRole('button', { name: `Open Group - ${tag}` });
+      if (await open.count()) await open.first().click();
+      await visible(op.summary);
+    }
+    expect(errors, 'no script errors on the page').toEqual([]);
+    expect(blocked, 'the page needs nothing from another origin').toEqual([]);
+    expect(failed.filter((u) => u.startsWith(origin))).toEqual([]);
+
+    const bundle = await fetch(`${stack.apiUrl}/docs/scalar.js`);
+    expect(bundle.status).toBe(200);
+    expect(bundle.headers.get('content-type')).toMatch(/javascript/);
+    expect(bundle.headers.get('cache-control'), 'the 4.8 MB bundle is cached by browsers').toMatch(/max-age=\d+/);
   });
 });
