@@ -4,6 +4,14 @@ import { calls, criteriaSets, evaluations, insights, transcripts, type CallStatu
 import type { Bindings } from '../env';
 import { presignR2 } from '../integrations/r2-presign';
 import { Conflict, Invalid, NotFound, TooManyRequests } from '../lib/errors';
+import type {
+  ComplianceItem,
+  CriterionResult,
+  CustomerBehavior,
+  Evaluation,
+  ScoredCriterion,
+  SentimentAnalysis,
+} from '../routes/calls/schema';
 import type { Pagination } from '../routes/shared/schemas';
 import { enqueue } from './call-upload';
 import { chargeCall } from './quota';
@@ -73,14 +81,14 @@ const currentEvaluation = (ctx: RequestContext, callId: string) =>
     .orderBy(desc(evaluations.createdAt))
     .limit(1);
 
-function presentEvaluation(e: typeof evaluations.$inferSelect) {
+function presentEvaluation(e: typeof evaluations.$inferSelect): Evaluation {
   return {
     id: e.id,
     run: e.runKey === 'pipeline' ? 'initial' : 're-analysis',
     overall_score: e.overallScore,
     auto_failed: e.autoFailed,
     criteria_set: { id: e.criteriaSetId, version: e.criteriaSetVersion },
-    criteria: e.results,
+    criteria: e.results as CriterionResult[],
     model: e.model,
     transcript_truncated: e.transcriptTruncated,
     requested_by: e.requestedBy,
@@ -100,12 +108,12 @@ export async function getCall(ctx: RequestContext, callId: string) {
     call_info: presentCall(call),
     transcription: transcript ? presentTranscript(transcript) : null,
     qa_evaluation: evaluation ? presentEvaluation(evaluation) : null,
-    sentiment_analysis: evaluation?.sentiment ?? null,
-    customer_behavior: evaluation?.customerBehavior ?? null,
+    sentiment_analysis: (evaluation?.sentiment ?? null) as SentimentAnalysis | null,
+    customer_behavior: (evaluation?.customerBehavior ?? null) as CustomerBehavior | null,
     compliance_status: evaluation
       ? {
           compliant: evaluation.compliance.every((c) => (c as { met?: boolean }).met !== false),
-          items: evaluation.compliance,
+          items: evaluation.compliance as ComplianceItem[],
         }
       : null,
     summary: evaluation?.summary ?? null,
@@ -210,11 +218,11 @@ export async function getAnalysis(ctx: RequestContext, callId: string) {
     current: current
       ? {
           ...presentEvaluation(current),
-          compliance: current.compliance,
-          sentiment: current.sentiment,
-          customer_behavior: current.customerBehavior,
+          compliance: current.compliance as ComplianceItem[],
+          sentiment: current.sentiment as SentimentAnalysis,
+          customer_behavior: current.customerBehavior as CustomerBehavior,
           summary: current.summary,
-          criteria_snapshot: current.criteriaSnapshot,
+          criteria_snapshot: current.criteriaSnapshot as ScoredCriterion[],
         }
       : null,
     history: previous.map(presentEvaluation),

@@ -38,6 +38,31 @@ const PUBLIC = [
   'post /webhooks/twilio/recording-status',
 ];
 
+function resolve(schema: any): any {
+  if (schema?.$ref) return resolve(doc.components.schemas[schema.$ref.split('/').pop()]);
+  return schema;
+}
+
+/** Paths inside a schema where an object accepts any key with any value and says nothing about it. */
+function opaqueRecords(schema: any, at: string, seen = new Set<string>()): string[] {
+  if (!schema || typeof schema !== 'object') return [];
+  if (schema.$ref) {
+    if (seen.has(schema.$ref)) return [];
+    seen.add(schema.$ref);
+    return opaqueRecords(resolve(schema), `${at}→${schema.$ref.split('/').pop()}`, seen);
+  }
+  const found: string[] = [];
+  const ap = schema.additionalProperties;
+  const isOpaque = ap !== undefined && (ap === true || Object.keys(ap).length === 0);
+  if (isOpaque && !schema.properties && !schema.description) found.push(at);
+  for (const [k, v] of Object.entries(schema.properties ?? {})) found.push(...opaqueRecords(v, `${at}.${k}`, seen));
+  if (ap && typeof ap === 'object') found.push(...opaqueRecords(ap, `${at}.*`, seen));
+  if (schema.items) found.push(...opaqueRecords(schema.items, `${at}[]`, seen));
+  for (const key of ['anyOf', 'oneOf', 'allOf'])
+    for (const [i, s] of (schema[key] ?? []).entries()) found.push(...opaqueRecords(s, `${at}|${i}`, seen));
+  return found;
+}
+
 beforeAll(async () => {
   const res = await call('/openapi.json');
   expect(res.status).toBe(200);
@@ -109,6 +134,15 @@ describe('the OpenAPI document', () => {
       // Redocly's 4xx rule is off (the liveness check has no client error); this stands in for it.
       if (where !== 'get /health') expect(codes, `${where} documents its problems`).toContain('422');
     }
+  });
+
+  it('describes what every success body holds: no anonymous free-form objects', () => {
+    const opaque = operations.flatMap(({ method, path, op }) =>
+      Object.entries(op.responses as Record<string, any>)
+        .filter(([code]) => /^2\d\d$/.test(code))
+        .flatMap(([code, r]) => opaqueRecords(r.content?.['application/json']?.schema, `${method} ${path} ${code}`)),
+    );
+    expect(opaque, 'a free-form map must say what its keys and values are').toEqual([]);
   });
 });
 

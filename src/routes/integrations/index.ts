@@ -14,7 +14,16 @@ const Integration = z
   .object({
     provider: z.enum(['twilio', 'generic']),
     enabled: z.boolean(),
-    config: z.record(z.string(), z.unknown()),
+    config: z
+      .object({
+        account_sid: z.string().optional().openapi({ description: 'Twilio only' }),
+        media_origins: z.array(z.string()).optional().openapi({ description: 'Generic webhook only' }),
+        agent_mapping: z
+          .record(z.string(), z.uuid())
+          .openapi({ description: "The provider's agent identifiers (keys chosen by the tenant) to agent user ids" }),
+        default_agent_id: z.uuid().nullish(),
+      })
+      .openapi('IntegrationConfig'),
     has_secret: z.boolean(),
     updated_at: z.string(),
   })

@@ -49,6 +49,12 @@ export { problemResponses };
 
 export const Timestamp = z.string().openapi({ example: '2026-11-23T10:15:00.000Z' });
 
+/**
+ * A map whose keys the tenant chooses (settings, branding, features): any JSON value, documented as
+ * such, since the platform reads only the keys it knows and keeps the rest for the tenant's clients.
+ */
+export const TenantJsonMap = (description: string) => z.record(z.string(), z.unknown()).openapi({ description });
+
 /** Free-form JSON object with a size cap, for settings, branding and the like. */
 export const JsonObject = z
   .record(z.string().max(100), z.unknown())
