@@ -136,6 +136,14 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  it('keeps null at the use site: no component schema is itself nullable', () => {
+    // `.nullable()` on a named zod schema makes its component nullable everywhere it is used.
+    const nullable = Object.entries(doc.components.schemas as Record<string, any>)
+      .filter(([, s]) => [s.type, ...(s.allOf ?? []).map((p: any) => p.type)].flat().includes('null'))
+      .map(([name]) => name);
+    expect(nullable, 'use orNull(Schema) from src/routes/shared/schemas.ts').toEqual([]);
+  });
+
   it('describes what every success body holds: no anonymous free-form objects', () => {
     const opaque = operations.flatMap(({ method, path, op }) =>
       Object.entries(op.responses as Record<string, any>)

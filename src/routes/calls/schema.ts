@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { CALL_STATUSES } from '../../db/schema';
 import { CallMetadata } from '../../services/call-upload';
 import { ACCEPTED_AUDIO_TYPES } from '../../services/presigned-upload';
-import { Timestamp } from '../shared/schemas';
+import { orNull, Timestamp } from '../shared/schemas';
 
 export const Call = z
   .object({
@@ -177,10 +177,10 @@ export const EvaluationDetail = Evaluation.extend({
 export const CallDetail = z
   .object({
     call_info: Call,
-    transcription: Transcript.nullable(),
-    qa_evaluation: Evaluation.nullable(),
-    sentiment_analysis: SentimentAnalysis.nullable(),
-    customer_behavior: CustomerBehavior.nullable(),
+    transcription: orNull(Transcript),
+    qa_evaluation: orNull(Evaluation),
+    sentiment_analysis: orNull(SentimentAnalysis),
+    customer_behavior: orNull(CustomerBehavior),
     compliance_status: z.object({ compliant: z.boolean(), items: z.array(ComplianceItem) }).nullable(),
     summary: z.string().nullable(),
   })
@@ -192,7 +192,7 @@ export const Transcription = z
     status: z.enum(['pending', 'completed', 'failed']),
     call_status: z.enum(CALL_STATUSES),
     failure_reason: z.string().nullable(),
-    transcript: Transcript.nullable(),
+    transcript: orNull(Transcript),
   })
   .openapi('Transcription');
 
@@ -209,7 +209,7 @@ export const Analysis = z
   .object({
     call_id: z.uuid(),
     call_status: z.enum(CALL_STATUSES),
-    current: EvaluationDetail.nullable(),
+    current: orNull(EvaluationDetail),
     history: z.array(Evaluation).openapi({ description: 'Earlier evaluations, newest first' }),
   })
   .openapi('Analysis');

@@ -1,6 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { ALERT_SEVERITIES, ALERT_STATUSES } from '../../db/schema';
-import { problemResponses, TenantIdSchema, Timestamp } from '../shared/schemas';
+import { orNull, problemResponses, TenantIdSchema, Timestamp } from '../shared/schemas';
 
 /**
  * The live socket, as the document describes it. Browsers cannot send a bearer token on a
@@ -104,7 +104,7 @@ export const LiveState = z
     agent_statuses: z.record(z.string(), LiveAgent).openapi({ description: 'Agents the caller may see, by agent id' }),
     active_calls: z.array(ActiveCall),
     alerts: z.array(Alert).openapi({ description: 'Open and acknowledged alerts' }),
-    metrics: LiveMetrics.nullable().openapi({ description: "Today's counters; null on an agent's socket" }),
+    metrics: orNull(LiveMetrics).openapi({ description: "Today's counters; null on an agent's socket" }),
   })
   .openapi('LiveState');
 

@@ -47,6 +47,12 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 
 export { problemResponses };
 
+/**
+ * A named (component) schema or null. `.nullable()` on a named schema makes the component itself
+ * nullable in the document, for every use of it; a union keeps `null` at this one place.
+ */
+export const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);
+
 export const Timestamp = z.string().openapi({ example: '2026-11-23T10:15:00.000Z' });
 
 /**
