@@ -8,7 +8,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import openapiTS, { astToString } from 'openapi-typescript';
 import { chromium, type Browser } from 'playwright-core';
+import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT, startStack, type Stack } from '../../dev/stack.ts';
 import { E2E_PORTS } from './stack.ts';
@@ -58,6 +60,61 @@ describe('the served OpenAPI document', () => {
     const problems = report.problems.map((p) => `${p.ruleId} at ${p.location[0]?.pointer}: ${p.message}`);
     expect(problems, 'every Redocly finding, if any').toEqual([]);
     expect(report.totals).toMatchObject({ errors: 0, warnings: 0 });
+  });
+});
+
+/** Type-checks `files` with the generated types as the `qa-platform-openapi` module; returns the diagnostics as text. */
+function typeCheck(files: string[], typesFile: string): string[] {
+  const program = ts.createProgram(files, {
+    strict: true,
+    noUncheckedIndexedAccess: true,
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.ESNext,
+    moduleResolution: ts.ModuleResolutionKind.Bundler,
+    lib: ['lib.es2023.d.ts', 'lib.dom.d.ts'],
+    types: [],
+    noEmit: true,
+    skipLibCheck: true,
+    paths: { 'qa-platform-openapi': [typesFile] },
+  });
+  return ts.getPreEmitDiagnostics(program).map((d) => {
+    const where = d.file ? `${d.file.fileName}:${d.file.getLineAndCharacterOfPosition(d.start ?? 0).line + 1}` : '';
+    return `${where} TS${d.code}: ${ts.flattenDiagnosticMessageText(d.messageText, '\n')}`;
+  });
+}
+
+describe('a client generated from the document', () => {
+  const client = join(ROOT, 'test/contract/client.ts');
+  let typesFile: string;
+
+  beforeAll(async () => {
+    typesFile = join(dir, 'qa-platform-openapi.ts');
+    await writeFile(typesFile, astToString(await openapiTS(document)));
+  });
+
+  it('type-checks test/contract/client.ts against the generated types', () => {
+    expect(typeCheck([client], typesFile), 'the contract changed under its clients').toEqual([]);
+  });
+
+  it('rejects a client that misuses the contract (the generated types are not `any`)', async () => {
+    const misuse = join(dir, 'misuse.ts');
+    await writeFile(
+      misuse,
+      [
+        `import { createClient } from ${JSON.stringify(client)};`,
+        `const api = createClient('http://127.0.0.1');`,
+        `export const a = api.get('/api/calls/{call_id}', { path: { call_id: 'x' } }).then((d) => d.call_info.no_such_field);`,
+        `export const b = api.post('/api/auth/login', { body: { username: 'u' } });`,
+        `export const c = api.get('/api/no-such-route');`,
+        `export const d = api.get('/api/calls', { query: { status: 'no-such-status' } });`,
+      ].join('\n'),
+    );
+    const errors = typeCheck([misuse], typesFile).filter((e) => e.startsWith(misuse));
+    for (const line of [3, 4, 5, 6])
+      expect(
+        errors.some((e) => e.startsWith(`${misuse}:${line} `)),
+        `line ${line}: ${errors.join('\n')}`,
+      ).toBe(true);
   });
 });
 
