@@ -4,6 +4,5 @@
  * openapi-typescript generates from the served /openapi.json.
  */
 declare module 'qa-platform-openapi' {
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   export type paths = any;
 }
