@@ -1,10 +1,10 @@
-import { Scalar } from '@scalar/hono-api-reference';
 import { cors } from 'hono/cors';
 import { requestId } from 'hono/request-id';
 import { secureHeaders } from 'hono/secure-headers';
 import { loadConfig, type Config } from './env';
 import { createRouter, handleError } from './lib/create-app';
 import { problem } from './lib/problem';
+import { mountOpenApi } from './openapi';
 import { protectedRoutes } from './routes/protected';
 import { publicRoutes } from './routes/public';
 
@@ -37,22 +37,7 @@ export function buildApp() {
   app.route('/', publicRoutes);
   app.route('/api', protectedRoutes);
 
-  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
-    type: 'http',
-    scheme: 'bearer',
-    bearerFormat: 'JWT',
-    description: 'A Keycloak access token from the tenant realm (POST /api/auth/login returns one).',
-  });
-  app.doc31('/openapi.json', {
-    openapi: '3.1.0',
-    info: {
-      title: 'QA Platform API',
-      version: '0.1.0',
-      description:
-        'Multi-tenant API for AI quality assurance of call-center calls. Errors are application/problem+json (RFC 9457).',
-    },
-  });
-  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'QA Platform API' }));
+  mountOpenApi(app);
 
   app.notFound((c) => problem(c, 'not-found', `No route for ${c.req.method} ${new URL(c.req.url).pathname}.`));
   app.onError(handleError);

@@ -4,6 +4,14 @@ import type { QueryBuilder } from '../db/tenant-db';
 import { calls, evaluations, insights, transcripts, type CallStatus } from '../db/schema';
 import { presignR2 } from '../integrations/r2-presign';
 import { Conflict, Invalid, NotFound, TooManyRequests } from '../lib/errors';
+import type {
+  ComplianceItem,
+  CriterionResult,
+  CustomerBehavior,
+  Evaluation,
+  ScoredCriterion,
+  SentimentAnalysis,
+} from '../routes/calls/schema';
 import type { Pagination } from './pagination';
 import { chargeReanalysis } from '../db/statements/calls';
 import { iso, tenantOf } from './scope';
@@ -67,14 +75,14 @@ export async function listCalls(ctx: UserContext, f: CallFilter) {
 const currentEvaluation = (q: QueryBuilder, callId: string) =>
   q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(desc(evaluations.createdAt)).limit(1);
 
-function presentEvaluation(e: typeof evaluations.$inferSelect) {
+function presentEvaluation(e: typeof evaluations.$inferSelect): Evaluation {
   return {
     id: e.id,
     run: e.runKey === 'pipeline' ? 'initial' : 're-analysis',
     overall_score: e.overallScore,
     auto_failed: e.autoFailed,
     criteria_set: { id: e.criteriaSetId, version: e.criteriaSetVersion },
-    criteria: e.results,
+    criteria: e.results as CriterionResult[],
     model: e.model,
     transcript_truncated: e.transcriptTruncated,
     requested_by: e.requestedBy,
@@ -94,12 +102,12 @@ export async function getCall(ctx: UserContext, callId: string) {
     call_info: presentCall(call),
     transcription: transcript ? presentTranscript(transcript) : null,
     qa_evaluation: evaluation ? presentEvaluation(evaluation) : null,
-    sentiment_analysis: evaluation?.sentiment ?? null,
-    customer_behavior: evaluation?.customerBehavior ?? null,
+    sentiment_analysis: (evaluation?.sentiment ?? null) as SentimentAnalysis | null,
+    customer_behavior: (evaluation?.customerBehavior ?? null) as CustomerBehavior | null,
     compliance_status: evaluation
       ? {
           compliant: evaluation.compliance.every((c) => (c as { met?: boolean }).met !== false),
-          items: evaluation.compliance,
+          items: evaluation.compliance as ComplianceItem[],
         }
       : null,
     summary: evaluation?.summary ?? null,
@@ -201,11 +209,11 @@ export async function getAnalysis(ctx: UserContext, callId: string) {
     current: current
       ? {
           ...presentEvaluation(current),
-          compliance: current.compliance,
-          sentiment: current.sentiment,
-          customer_behavior: current.customerBehavior,
+          compliance: current.compliance as ComplianceItem[],
+          sentiment: current.sentiment as SentimentAnalysis,
+          customer_behavior: current.customerBehavior as CustomerBehavior,
           summary: current.summary,
-          criteria_snapshot: current.criteriaSnapshot,
+          criteria_snapshot: current.criteriaSnapshot as ScoredCriterion[],
         }
       : null,
     history: previous.map(presentEvaluation),

@@ -3,6 +3,7 @@ import type { AgentStatus, Thresholds } from '../../durable-objects/tenant-hub';
 import type { UserContext } from '../context';
 import { calls, dashboards, evaluations, settings, users } from '../db/schema';
 import { Invalid } from '../lib/errors';
+import type { DashboardWidget, Metrics } from '../routes/command-center/schema';
 import { iso, tenantOf } from './scope';
 import { signTicket, TICKET_TTL_SECONDS } from './tickets';
 
@@ -75,7 +76,7 @@ export function thresholdsFrom(values: Record<string, unknown>): Partial<Thresho
 
 // ---- dashboards -----------------------------------------------------------------------------
 
-export const DEFAULT_WIDGETS = [
+export const DEFAULT_WIDGETS: DashboardWidget[] = [
   { type: 'active_calls', position: { x: 0, y: 0, w: 6, h: 4 }, config: {} },
   { type: 'agent_statuses', position: { x: 6, y: 0, w: 6, h: 4 }, config: {} },
   { type: 'alerts', position: { x: 0, y: 4, w: 12, h: 4 }, config: { severity: 'high' } },
@@ -84,7 +85,11 @@ export const DEFAULT_WIDGETS = [
 export async function getDashboard(ctx: UserContext) {
   tenantOf(ctx);
   const [[row]] = await ctx.db.run((q) => [q.select().from(dashboards).where(eq(dashboards.userId, ctx.actor.userId))]);
-  return { widgets: row?.widgets ?? DEFAULT_WIDGETS, is_default: !row, updated_at: iso(row?.updatedAt ?? null) };
+  return {
+    widgets: (row?.widgets as DashboardWidget[] | undefined) ?? DEFAULT_WIDGETS,
+    is_default: !row,
+    updated_at: iso(row?.updatedAt ?? null),
+  };
 }
 
 export async function putDashboard(
@@ -113,7 +118,7 @@ export async function putDashboard(
       .onConflictDoUpdate({ target: [dashboards.tenantId, dashboards.userId], set: { widgets } })
       .returning(),
   ]);
-  return { widgets: row!.widgets, is_default: false, updated_at: iso(row!.updatedAt) };
+  return { widgets: row!.widgets as DashboardWidget[], is_default: false, updated_at: iso(row!.updatedAt) };
 }
 
 // ---- metrics --------------------------------------------------------------------------------
@@ -125,7 +130,7 @@ export async function metrics(
   ctx: UserContext,
   period: keyof typeof PERIOD_DAYS,
   groupBy: 'agent' | 'team' | 'day' | undefined,
-) {
+): Promise<Metrics> {
   tenantOf(ctx);
   const since = sql`now() - make_interval(days => ${PERIOD_DAYS[period]})`;
   const compliant = sql`(e.compliance is null or not exists (select 1 from jsonb_array_elements(e.compliance) c where (c ->> 'met') = 'false'))`;
@@ -148,5 +153,11 @@ export async function metrics(
              round((avg(case when e.overall_score is null then null when ${compliant} then 1 else 0 end))::numeric, 3)::float as compliance_rate
       from ${calls} ${latest} where ${calls.createdAt} >= ${since} group by 1 order by 1`),
   ]);
-  return { period, group_by: groupBy ?? null, ...(totals.rows[0] as object), groups: groups.rows };
+  type Figures = Omit<Metrics, 'period' | 'group_by' | 'groups'>;
+  return {
+    period,
+    group_by: groupBy ?? null,
+    ...(totals.rows[0] as Figures),
+    groups: groups.rows as Metrics['groups'],
+  };
 }

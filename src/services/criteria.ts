@@ -2,6 +2,7 @@ import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { UserContext } from '../context';
 import { criteriaSets, criterionVersions, evaluationCriteria, evaluations } from '../db/schema';
 import { Conflict, Invalid, NotFound } from '../lib/errors';
+import type { CriterionVersionContent } from '../routes/criteria/schema';
 import { CRITERIA_TEMPLATES } from './criteria-templates';
 import { iso, tenantOf } from './scope';
 
@@ -106,7 +107,11 @@ export async function getCriterion(ctx: UserContext, id: string) {
   if (!row) throw new NotFound('Criterion');
   return {
     ...presentCriterion(row),
-    versions: versions.map((v) => ({ version: v.version, ...v.snapshot, created_at: iso(v.createdAt) })),
+    versions: versions.map((v) => ({
+      version: v.version,
+      ...(v.snapshot as CriterionVersionContent),
+      created_at: iso(v.createdAt),
+    })),
   };
 }
 

@@ -28,7 +28,7 @@ function present(row: typeof tenantIntegrations.$inferSelect) {
   return {
     provider: row.provider,
     enabled: row.enabled,
-    config: row.config,
+    config: row.config as unknown as TwilioConfig | GenericConfig,
     has_secret: true,
     updated_at: iso(row.updatedAt),
   };

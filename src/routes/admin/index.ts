@@ -21,6 +21,7 @@ export const adminRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/feature-flags',
+      operationId: 'listFeatureFlags',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -33,6 +34,7 @@ export const adminRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/feature-flags',
+      operationId: 'putFeatureFlag',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -46,6 +48,7 @@ export const adminRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/settings',
+      operationId: 'getSettings',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -59,6 +62,7 @@ export const adminRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/settings',
+      operationId: 'putSettings',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -72,6 +76,7 @@ export const adminRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/audit-logs',
+      operationId: 'listAuditLogs',
       tags,
       security: bearer,
       middleware: adminOnly,

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { JsonObject, Timestamp } from '../shared/schemas';
+import { JsonObject, TenantJsonMap, Timestamp } from '../shared/schemas';
 
 const key = z
   .string()
@@ -30,7 +30,11 @@ export const PutFeatureFlag = z
   .openapi('PutFeatureFlag');
 
 export const SettingsCategory = z
-  .object({ category: z.string(), settings: z.record(z.string(), z.unknown()), updated_at: Timestamp })
+  .object({
+    category: z.string(),
+    settings: TenantJsonMap('The settings of the category; keys chosen by the tenant (a null in PUT removes one)'),
+    updated_at: Timestamp,
+  })
   .openapi('SettingsCategory');
 
 export const PutSettings = z.strictObject({ category: key, settings: JsonObject }).openapi('PutSettings');
@@ -43,7 +47,15 @@ export const AuditLog = z
     action: z.string(),
     entity_type: z.string(),
     entity_id: z.string().nullable(),
-    changes: z.record(z.string(), z.unknown()).nullable(),
+    changes: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({
+        description:
+          'What changed, recorded by the database: for an update, each changed column as {"from": old, "to": new}; ' +
+          'for an insert or delete, the row itself (without timestamps)',
+        example: { status: { from: 'active', to: 'suspended' } },
+      }),
     request_id: z.string().nullable(),
     created_at: Timestamp,
   })

@@ -12,7 +12,9 @@ export const authPublicRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/login',
+      operationId: 'login',
       tags,
+      security: [],
       summary: 'Log in with username and password at a tenant',
       request: { body: jsonBody(LoginBody) },
       responses: { 200: jsonResponse(TokenResponse, 'Tokens for the user'), ...problemResponses },
@@ -23,7 +25,9 @@ export const authPublicRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/refresh',
+      operationId: 'refreshToken',
       tags,
+      security: [],
       summary: 'Exchange a refresh token for new tokens',
       request: { body: jsonBody(RefreshBody) },
       responses: { 200: jsonResponse(TokenResponse, 'New tokens'), ...problemResponses },
@@ -36,6 +40,7 @@ export const authRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/logout',
+      operationId: 'logout',
       tags,
       security: bearer,
       summary: 'End the session behind a refresh token',
@@ -51,6 +56,7 @@ export const authRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/profile',
+      operationId: 'getProfile',
       tags,
       security: bearer,
       summary: 'The caller, their permissions and tenant',
@@ -62,6 +68,7 @@ export const authRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/change-password',
+      operationId: 'changePassword',
       tags,
       security: bearer,
       summary: "Change the caller's password",

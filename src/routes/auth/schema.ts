@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { ROLES } from '../../auth/roles';
+import { TenantJsonMap } from '../shared/schemas';
 
 export const LoginBody = z
   .strictObject({
@@ -61,8 +62,8 @@ export const ProfileResponse = z
         display_name: z.string(),
         tier: z.string(),
         status: z.string(),
-        branding: z.record(z.string(), z.unknown()),
-        features: z.record(z.string(), z.unknown()),
+        branding: TenantJsonMap("The tenant's branding; keys chosen by the tenant"),
+        features: TenantJsonMap('Per-tenant switches and options (a feature key to its value)'),
       })
       .nullable(),
   })

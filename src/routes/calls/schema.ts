@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { CALL_STATUSES } from '../../db/schema';
 import { CallMetadata } from '../../services/call-upload';
 import { ACCEPTED_AUDIO_TYPES } from '../../services/presigned-upload';
-import { Timestamp } from '../shared/schemas';
+import { orNull, Timestamp } from '../shared/schemas';
 
 export const Call = z
   .object({
@@ -63,16 +63,125 @@ export const PresignedUpload = z
   })
   .openapi('PresignedUpload');
 
+const Sentiment = z.enum(['positive', 'neutral', 'negative']);
+
+export const TranscriptSegment = z
+  .object({
+    index: z
+      .number()
+      .int()
+      .openapi({ description: 'Position in the transcript; PUT .../transcription names segments by it' }),
+    speaker: z.string().openapi({ description: "The provider's speaker label (A, B...) or the channel (1, 2)" }),
+    role: z.enum(['agent', 'customer', 'unknown']),
+    text: z.string(),
+    start_ms: z.number(),
+    end_ms: z.number(),
+    confidence: z.number(),
+    sentiment: z
+      .string()
+      .nullable()
+      .optional()
+      .openapi({ description: 'POSITIVE, NEUTRAL or NEGATIVE, when analysed' }),
+  })
+  .openapi('TranscriptSegment');
+
+export const Transcript = z
+  .object({
+    provider_id: z.string().openapi({ description: "The transcription provider's id for this transcript" }),
+    language_code: z.string().nullable(),
+    duration_seconds: z.number().int().nullable(),
+    speaker_roles: z
+      .record(z.string(), z.enum(['agent', 'customer']))
+      .openapi({ description: 'Role of each speaker label, e.g. {"A": "agent", "B": "customer"}' }),
+    text: z.string(),
+    segments: z.array(TranscriptSegment),
+    updated_at: Timestamp,
+  })
+  .openapi('Transcript');
+
+export const CriterionResult = z
+  .object({
+    criterion_id: z.uuid(),
+    name: z.string(),
+    version: z.number().int().openapi({ description: 'The criterion version the call was scored with' }),
+    max_points: z.number().int(),
+    auto_fail: z.boolean(),
+    score: z.number().int().min(0),
+    passed: z.boolean(),
+    auto_fail_triggered: z.boolean(),
+    evidence: z
+      .array(z.object({ quote: z.string(), start_seconds: z.number().min(0) }))
+      .openapi({ description: 'Verbatim quotes from the transcript that justify the score' }),
+    reasoning: z.string(),
+  })
+  .openapi('CriterionResult');
+
+export const Evaluation = z
+  .object({
+    id: z.uuid(),
+    run: z.enum(['initial', 're-analysis']),
+    overall_score: z.number().int().min(0).max(100),
+    auto_failed: z.boolean(),
+    criteria_set: z.object({ id: z.uuid().nullable(), version: z.number().int().nullable() }),
+    criteria: z.array(CriterionResult),
+    model: z.string(),
+    transcript_truncated: z.boolean().openapi({ description: 'A long call was scored on its beginning and end' }),
+    requested_by: z.string().nullable(),
+    created_at: Timestamp,
+  })
+  .openapi('Evaluation');
+
+export const SentimentAnalysis = z
+  .object({
+    overall: Sentiment,
+    customer: Sentiment,
+    agent: Sentiment,
+    trajectory: z.enum(['improving', 'stable', 'worsening']),
+  })
+  .openapi('SentimentAnalysis');
+
+export const CustomerBehavior = z
+  .object({
+    emotions: z.array(z.string()),
+    escalation_requested: z.boolean(),
+    churn_risk: z.enum(['low', 'medium', 'high']),
+  })
+  .openapi('CustomerBehavior');
+
+export const ComplianceItem = z
+  .object({ requirement: z.string(), met: z.boolean(), evidence: z.string().nullable() })
+  .openapi('ComplianceItem');
+
+/** A criterion as it was when the call was scored (the evaluation keeps it, so later edits do not rewrite history). */
+export const ScoredCriterion = z
+  .object({
+    id: z.uuid(),
+    name: z.string(),
+    description: z.string().nullable(),
+    category: z.string(),
+    max_points: z.number().int(),
+    auto_fail: z.boolean(),
+    evaluation_prompts: z.array(z.string()),
+    version: z.number().int(),
+  })
+  .openapi('ScoredCriterion');
+
+export const EvaluationDetail = Evaluation.extend({
+  compliance: z.array(ComplianceItem),
+  sentiment: SentimentAnalysis,
+  customer_behavior: CustomerBehavior,
+  summary: z.string(),
+  criteria_snapshot: z.array(ScoredCriterion),
+}).openapi('EvaluationDetail');
+
 export const CallDetail = z
   .object({
     call_info: Call,
-    transcription: z.record(z.string(), z.unknown()).nullable(),
-    qa_evaluation: z.record(z.string(), z.unknown()).nullable(),
-    sentiment_analysis: z.record(z.string(), z.unknown()).nullable(),
-    customer_behavior: z.record(z.string(), z.unknown()).nullable(),
-    compliance_status: z
-      .object({ compliant: z.boolean(), items: z.array(z.record(z.string(), z.unknown())) })
-      .nullable(),
+    transcription: orNull(Transcript),
+    qa_evaluation: orNull(Evaluation),
+    sentiment_analysis: orNull(SentimentAnalysis),
+    customer_behavior: orNull(CustomerBehavior),
+    compliance_status: z.object({ compliant: z.boolean(), items: z.array(ComplianceItem) }).nullable(),
     summary: z.string().nullable(),
   })
   .openapi('CallDetail');
@@ -83,7 +192,7 @@ export const Transcription = z
     status: z.enum(['pending', 'completed', 'failed']),
     call_status: z.enum(CALL_STATUSES),
     failure_reason: z.string().nullable(),
-    transcript: z.record(z.string(), z.unknown()).nullable(),
+    transcript: orNull(Transcript),
   })
   .openapi('Transcription');
 
@@ -100,8 +209,8 @@ export const Analysis = z
   .object({
     call_id: z.uuid(),
     call_status: z.enum(CALL_STATUSES),
-    current: z.record(z.string(), z.unknown()).nullable(),
-    history: z.array(z.record(z.string(), z.unknown())),
+    current: orNull(EvaluationDetail),
+    history: z.array(Evaluation).openapi({ description: 'Earlier evaluations, newest first' }),
   })
   .openapi('Analysis');
 
@@ -121,3 +230,11 @@ export const Insight = z
 export const AudioUrl = z
   .object({ url: z.url(), content_type: z.string().nullable(), expires_in: z.number().int() })
   .openapi('AudioUrl');
+
+// The shapes the services present; their JSON columns are stored untyped, so presenters name these.
+export type Evaluation = z.infer<typeof Evaluation>;
+export type CriterionResult = z.infer<typeof CriterionResult>;
+export type ComplianceItem = z.infer<typeof ComplianceItem>;
+export type SentimentAnalysis = z.infer<typeof SentimentAnalysis>;
+export type CustomerBehavior = z.infer<typeof CustomerBehavior>;
+export type ScoredCriterion = z.infer<typeof ScoredCriterion>;

@@ -20,6 +20,7 @@ import {
   problemResponses,
   Uuid,
 } from '../shared/schemas';
+import { Alert, Dashboard, LiveAgent, LiveState, Metrics, WIDGET_TYPES } from './schema';
 
 const tags = ['Command center'];
 const managers = [requireRole('manager')];
@@ -28,7 +29,6 @@ const Filter = z.object({
   department_id: z.uuid('must be a UUID').optional(),
 });
 
-const Alert = z.record(z.string(), z.unknown()).openapi('Alert');
 const CreateAlert = z
   .strictObject({
     type: z.string().trim().min(1).max(64),
@@ -48,16 +48,7 @@ const UpdateAlert = z
   .openapi('UpdateAlert');
 
 const Widget = z.strictObject({
-  type: z.enum([
-    'active_calls',
-    'agent_statuses',
-    'alerts',
-    'metrics',
-    'score_trend',
-    'compliance',
-    'queue',
-    'leaderboard',
-  ]),
+  type: z.enum(WIDGET_TYPES),
   position: z
     .strictObject({
       x: z.number().int().min(0).max(11),
@@ -74,6 +65,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/tickets',
+      operationId: 'createSocketTicket',
       tags,
       security: bearer,
       summary: 'A one-time ticket (30 s) for the live WebSocket, bound to you, your tenant and the filters',
@@ -89,12 +81,13 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/realtime',
+      operationId: 'getRealtimeState',
       tags,
       security: bearer,
       middleware: managers,
       summary: "Active calls, agent statuses, open alerts and today's metrics, from the live hub (manager)",
       request: { query: Filter },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Live state'), ...problemResponses },
+      responses: { 200: jsonResponse(LiveState, 'Live state'), ...problemResponses },
     }),
     async (c) => c.json(await service.realtime(c.get('ctx'), c.req.valid('query')), 200),
   )
@@ -102,6 +95,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/alerts',
+      operationId: 'listAlerts',
       tags,
       security: bearer,
       middleware: managers,
@@ -125,6 +119,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/alerts',
+      operationId: 'createAlert',
       tags,
       security: bearer,
       middleware: managers,
@@ -138,6 +133,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/alerts/{alert_id}',
+      operationId: 'updateAlert',
       tags,
       security: bearer,
       middleware: managers,
@@ -152,18 +148,12 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/dashboard',
+      operationId: 'getDashboard',
       tags,
       security: bearer,
       summary: 'Your command-center layout',
       responses: {
-        200: jsonResponse(
-          z.object({
-            widgets: z.array(z.record(z.string(), z.unknown())),
-            is_default: z.boolean(),
-            updated_at: z.string().nullable(),
-          }),
-          'Layout',
-        ),
+        200: jsonResponse(Dashboard, 'Layout'),
         ...problemResponses,
       },
     }),
@@ -173,19 +163,13 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/dashboard',
+      operationId: 'putDashboard',
       tags,
       security: bearer,
       summary: 'Save your layout (widget types and grid positions are checked)',
       request: { body: jsonBody(z.strictObject({ widgets: z.array(Widget).max(24) })) },
       responses: {
-        200: jsonResponse(
-          z.object({
-            widgets: z.array(z.record(z.string(), z.unknown())),
-            is_default: z.boolean(),
-            updated_at: z.string().nullable(),
-          }),
-          'Saved',
-        ),
+        200: jsonResponse(Dashboard, 'Saved'),
         ...problemResponses,
       },
     }),
@@ -195,6 +179,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/metrics',
+      operationId: 'getMetrics',
       tags,
       security: bearer,
       middleware: managers,
@@ -205,7 +190,7 @@ export const commandCenterRouter = createRouter()
           group_by: z.enum(['agent', 'team', 'day']).optional(),
         }),
       },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Metrics'), ...problemResponses },
+      responses: { 200: jsonResponse(Metrics, 'Metrics'), ...problemResponses },
     }),
     async (c) => {
       const q = c.req.valid('query');
@@ -216,6 +201,7 @@ export const commandCenterRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/agents/me/status',
+      operationId: 'setMyStatus',
       tags,
       security: bearer,
       summary: 'Your status (available, on_call, wrap_up, break, offline); send {} as a heartbeat',
@@ -224,7 +210,7 @@ export const commandCenterRouter = createRouter()
           z.strictObject({ status: z.enum(['available', 'on_call', 'wrap_up', 'break', 'offline']).optional() }),
         ),
       },
-      responses: { 200: jsonResponse(z.record(z.string(), z.unknown()), 'Your live status'), ...problemResponses },
+      responses: { 200: jsonResponse(LiveAgent, 'Your live status'), ...problemResponses },
     }),
     async (c) => c.json(await service.setMyStatus(c.get('ctx'), c.req.valid('json').status ?? null), 200),
   );

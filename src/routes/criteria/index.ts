@@ -22,6 +22,7 @@ export const criteriaRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/templates',
+      operationId: 'listCriteriaTemplates',
       tags,
       security: bearer,
       summary: 'The system default criteria',
@@ -33,6 +34,7 @@ export const criteriaRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/sets',
+      operationId: 'listCriteriaSets',
       tags,
       security: bearer,
       summary: 'Criteria sets',
@@ -44,6 +46,7 @@ export const criteriaRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/sets',
+      operationId: 'createCriteriaSet',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -57,6 +60,7 @@ export const criteriaRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listCriteria',
       tags,
       security: bearer,
       summary: "The tenant's criteria",
@@ -70,6 +74,7 @@ export const criteriaRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/',
+      operationId: 'createCriterion',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -83,6 +88,7 @@ export const criteriaRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/{criterion_id}',
+      operationId: 'getCriterion',
       tags,
       security: bearer,
       summary: 'A criterion with its version history',
@@ -95,6 +101,7 @@ export const criteriaRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/{criterion_id}',
+      operationId: 'updateCriterion',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -109,6 +116,7 @@ export const criteriaRouter = createRouter()
     createRoute({
       method: 'delete',
       path: '/{criterion_id}',
+      operationId: 'deleteCriterion',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],

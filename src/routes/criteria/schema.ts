@@ -35,8 +35,25 @@ export const Criterion = z
   })
   .openapi('Criterion');
 
+export const CriterionVersion = z
+  .object({
+    version: z.number().int(),
+    name: z.string(),
+    description: z.string().nullable(),
+    category: z.string(),
+    max_points: z.number().int(),
+    evaluation_prompts: z.array(z.string()),
+    auto_fail: z.boolean(),
+    created_at: Timestamp,
+  })
+  .openapi('CriterionVersion');
+/** A version's content as the database trigger records it (src/services presents it with its number and time). */
+export type CriterionVersionContent = Omit<z.infer<typeof CriterionVersion>, 'version' | 'created_at'>;
+
 export const CriterionWithVersions = Criterion.extend({
-  versions: z.array(z.record(z.string(), z.unknown())),
+  versions: z
+    .array(CriterionVersion)
+    .openapi({ description: 'Every content version, oldest first; evaluations name the one they were scored with' }),
 }).openapi('CriterionWithVersions');
 
 export const CreateCriterion = z

@@ -7,7 +7,9 @@ export const healthRouter = createRouter().openapi(
   createRoute({
     method: 'get',
     path: '/health',
+    operationId: 'getHealth',
     tags: ['Health'],
+    security: [],
     summary: 'Liveness check',
     responses: {
       200: jsonResponse(z.object({ status: z.literal('ok'), environment: z.string() }), 'The Worker is up'),

@@ -14,7 +14,16 @@ const Integration = z
   .object({
     provider: z.enum(['twilio', 'generic']),
     enabled: z.boolean(),
-    config: z.record(z.string(), z.unknown()),
+    config: z
+      .object({
+        account_sid: z.string().optional().openapi({ description: 'Twilio only' }),
+        media_origins: z.array(z.string()).optional().openapi({ description: 'Generic webhook only' }),
+        agent_mapping: z
+          .record(z.string(), z.uuid())
+          .openapi({ description: "The provider's agent identifiers (keys chosen by the tenant) to agent user ids" }),
+        default_agent_id: z.uuid().nullish(),
+      })
+      .openapi('IntegrationConfig'),
     has_secret: z.boolean(),
     updated_at: z.string(),
   })
@@ -56,6 +65,7 @@ export const integrationsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listIntegrations',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -68,6 +78,7 @@ export const integrationsRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/twilio',
+      operationId: 'putTwilioIntegration',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -85,6 +96,7 @@ export const integrationsRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/generic',
+      operationId: 'putGenericIntegration',
       tags,
       security: bearer,
       middleware: adminOnly,
@@ -102,6 +114,7 @@ export const integrationsRouter = createRouter()
     createRoute({
       method: 'delete',
       path: '/{provider}',
+      operationId: 'deleteIntegration',
       tags,
       security: bearer,
       middleware: adminOnly,

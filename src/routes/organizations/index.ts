@@ -13,6 +13,7 @@ export const organizationsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listOrganizations',
       tags,
       security: bearer,
       summary: 'List the organizations of the tenant',
@@ -24,6 +25,7 @@ export const organizationsRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/',
+      operationId: 'createOrganization',
       tags,
       security: bearer,
       middleware: [requireRole('tenant_admin')],
@@ -37,6 +39,7 @@ export const organizationsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/{org_id}',
+      operationId: 'getOrganization',
       tags,
       security: bearer,
       summary: 'Get an organization',
@@ -49,6 +52,7 @@ export const organizationsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/{org_id}/departments',
+      operationId: 'listDepartments',
       tags,
       security: bearer,
       summary: 'List the departments of an organization',
@@ -61,6 +65,7 @@ export const organizationsRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/{org_id}/departments',
+      operationId: 'createDepartment',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -75,6 +80,7 @@ export const organizationsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/{org_id}/teams',
+      operationId: 'listTeams',
       tags,
       security: bearer,
       summary: 'List the teams of an organization',
@@ -88,6 +94,7 @@ export const organizationsRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/{org_id}/teams',
+      operationId: 'createTeam',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],

@@ -47,7 +47,19 @@ export const jsonResponse = <T extends z.ZodType>(schema: T, description: string
 
 export { problemResponses };
 
+/**
+ * A named (component) schema or null. `.nullable()` on a named schema makes the component itself
+ * nullable in the document, for every use of it; a union keeps `null` at this one place.
+ */
+export const orNull = <T extends z.ZodType>(schema: T) => z.union([schema, z.null()]);
+
 export const Timestamp = z.string().openapi({ example: '2026-11-23T10:15:00.000Z' });
+
+/**
+ * A map whose keys the tenant chooses (settings, branding, features): any JSON value, documented as
+ * such, since the platform reads only the keys it knows and keeps the rest for the tenant's clients.
+ */
+export const TenantJsonMap = (description: string) => z.record(z.string(), z.unknown()).openapi({ description });
 
 /** Free-form JSON object with a size cap, for settings, branding and the like. */
 export const JsonObject = z

@@ -22,6 +22,7 @@ export const tenantsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listTenants',
       tags,
       security: bearer,
       middleware: [requireRole('super_admin')],
@@ -39,6 +40,7 @@ export const tenantsRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/',
+      operationId: 'createTenant',
       tags,
       security: bearer,
       middleware: [requireRole('super_admin')],
@@ -52,6 +54,7 @@ export const tenantsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/{tenant_id}',
+      operationId: 'getTenant',
       tags,
       security: bearer,
       middleware: [requireRole('tenant_admin')],
@@ -65,6 +68,7 @@ export const tenantsRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/{tenant_id}',
+      operationId: 'updateTenant',
       tags,
       security: bearer,
       middleware: [requireRole('tenant_admin')],
@@ -79,6 +83,7 @@ export const tenantsRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/{tenant_id}/usage',
+      operationId: 'getTenantUsage',
       tags,
       security: bearer,
       middleware: [requireRole('tenant_admin')],

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { TENANT_STATUSES, TENANT_TIERS } from '../../db/schema';
-import { JsonObject, TenantIdSchema, Timestamp } from '../shared/schemas';
+import { JsonObject, TenantIdSchema, TenantJsonMap, Timestamp } from '../shared/schemas';
 
 const Limits = z.object({
   max_users: z.number().int(),
@@ -17,9 +17,9 @@ export const Tenant = z
     tier: z.enum(TENANT_TIERS),
     status: z.enum(TENANT_STATUSES),
     limits: Limits,
-    settings: z.record(z.string(), z.unknown()),
-    branding: z.record(z.string(), z.unknown()),
-    features: z.record(z.string(), z.unknown()),
+    settings: TenantJsonMap('Tenant-wide settings; keys chosen by the tenant'),
+    branding: TenantJsonMap("Logo, colours and names the tenant's clients render; keys chosen by the tenant"),
+    features: TenantJsonMap('Per-tenant switches and options (a feature key to its value)'),
     created_at: Timestamp,
     updated_at: Timestamp,
   })

@@ -22,6 +22,7 @@ export const usersRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/',
+      operationId: 'listUsers',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -39,6 +40,7 @@ export const usersRouter = createRouter()
     createRoute({
       method: 'post',
       path: '/',
+      operationId: 'createUser',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -52,6 +54,7 @@ export const usersRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/{user_id}',
+      operationId: 'getUser',
       tags,
       security: bearer,
       summary: 'Get a user (agents: only themselves)',
@@ -64,6 +67,7 @@ export const usersRouter = createRouter()
     createRoute({
       method: 'put',
       path: '/{user_id}',
+      operationId: 'updateUser',
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
@@ -77,6 +81,7 @@ export const usersRouter = createRouter()
     createRoute({
       method: 'get',
       path: '/{user_id}/permissions',
+      operationId: 'getUserPermissions',
       tags,
       security: bearer,
       summary: 'Roles, permissions and feature flags of a user (agents: only themselves)',
