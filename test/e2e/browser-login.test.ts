@@ -3,16 +3,15 @@
  * authorization code flow with PKCE against the Keycloak stand-in of the local stack (`npm run dev`'s
  * `startStack`), then calls the API with the access token it got.
  */
-import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { fileURLToPath } from 'node:url';
-import { chromium, type Browser } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import { describeWithBrowser, launchChromium } from './chromium';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { closeServer, listenOn } from '../../dev/shared/http.ts';
 import { startStack, type Stack } from '../../dev/stack.ts';
 
-const CHROMIUM = '/usr/bin/chromium';
 const offset = Number(process.env.QA_TEST_PORT_OFFSET ?? 0);
 const PORTS = {
   api: 29787 + offset,
@@ -78,48 +77,33 @@ async function startPageServer(settings: Record<string, string>, apiUrl: string)
   return server;
 }
 
-beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM}; install it with: apt-get install -y chromium`);
-  }
-  stack = await startStack({
-    ports: PORTS,
-    vars: {
-      ALLOWED_ORIGINS: PAGE_ORIGIN,
-    },
-  });
-  page = await startPageServer(
-    {
-      authority: `${stack.keycloak.url}/realms/qa-acme`,
-      client_id: 'qa-web',
-      redirect_uri: `${PAGE_ORIGIN}/callback`,
-      response_type: 'code',
-      scope: 'openid',
-    },
-    stack.apiUrl,
-  );
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}, 120_000);
+describeWithBrowser('browser login with oidc-client-ts', () => {
+  beforeAll(async () => {
+    stack = await startStack({
+      ports: PORTS,
+      vars: {
+        ALLOWED_ORIGINS: PAGE_ORIGIN,
+      },
+    });
+    page = await startPageServer(
+      {
+        authority: `${stack.keycloak.url}/realms/qa-acme`,
+        client_id: 'qa-web',
+        redirect_uri: `${PAGE_ORIGIN}/callback`,
+        response_type: 'code',
+        scope: 'openid',
+      },
+      stack.apiUrl,
+    );
+    browser = await launchChromium();
+  }, 120_000);
 
-afterAll(async () => {
-  await browser?.close();
-  if (page) await closeServer(page);
-  await stack?.stop();
-});
+  afterAll(async () => {
+    await browser?.close();
+    if (page) await closeServer(page);
+    await stack?.stop();
+  });
 
-describe('browser login with oidc-client-ts', () => {
   it('signs in with code + PKCE on the Keycloak login form and calls the API with the token', async () => {
     const context = await browser.newContext();
     const tab = await context.newPage();
