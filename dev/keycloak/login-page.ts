@@ -33,6 +33,10 @@ ${error}<form id="kc-form-login" method="post" action="${escape(opts.action)}">
   );
 }
 
+export function loggedOutPage(): string {
+  return page('Signing out', '<h1>You are logged out</h1>');
+}
+
 export function errorPage(message: string): string {
   return page('We are sorry...', `<h1>We are sorry...</h1>\n<p id="kc-error-message">${escape(message)}</p>`);
 }

@@ -2,6 +2,7 @@
 import type { Context, Hono } from 'hono';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { acceptAccessToken, bearerToken } from './bearer.ts';
+import { browserLogout } from './browser-logout.ts';
 import { authenticateClient } from './client-auth.ts';
 import { clientAllowsOrigin, preflight, realmAllowsOrigin, withCors } from './cors.ts';
 import type { ServerDeps } from './deps.ts';
@@ -130,6 +131,7 @@ export function registerOidcRoutes(app: Hono, deps: ServerDeps): void {
   });
   app.post(`${oidc}/token`, onRealm(token));
   app.post(`${oidc}/logout`, onRealm(logout));
+  app.get(`${oidc}/logout`, onRealm(browserLogout));
   app.on(['GET', 'POST'], `${oidc}/userinfo`, async (c) => {
     const realm = realmOf(deps, c);
     let response: Response;

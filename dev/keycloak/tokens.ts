@@ -196,7 +196,7 @@ export class TokenMinter {
   }
 
   /** Verifies a token this realm signed: signature by an enabled key, issuer, expiry and payload `typ`. */
-  async verify(realm: StoredRealm, token: string, typ: 'Bearer' | 'Refresh'): Promise<JWTPayload> {
+  async verify(realm: StoredRealm, token: string, typ: 'Bearer' | 'Refresh' | 'ID'): Promise<JWTPayload> {
     const algorithm: KeyAlgorithm = typ === 'Refresh' ? 'HS512' : 'RS256';
     const { payload } = await jwtVerify(
       token,

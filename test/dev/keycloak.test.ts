@@ -693,6 +693,45 @@ describe('authorization code flow with PKCE', () => {
     expect(decodeJwt(body.refresh_token ?? '')['typ']).toBe('Refresh');
   });
 
+  it('signs the browser out: ends the session and returns to a registered URI, never to another', async () => {
+    const pkce = pkcePair();
+    const { code } = await codeFor(pkce);
+    const { body: tokens } = await redeem(code, pkce.verifier);
+    const userinfo = () =>
+      fetch(oidc('qa-acme', 'userinfo'), { headers: { authorization: `Bearer ${tokens.access_token}` } });
+    expect((await userinfo()).status, 'the session is live before sign-out').toBe(200);
+
+    const logoutUrl = (params: Record<string, string>) => {
+      const url = new URL(oidc('qa-acme', 'logout'));
+      for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+      return url.href;
+    };
+    const elsewhere = await fetch(
+      logoutUrl({ id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: 'https://evil.example/' }),
+      { redirect: 'manual' },
+    );
+    expect(elsewhere.status, 'an unregistered URI is an error page, not a redirect').toBe(400);
+    expect(elsewhere.headers.get('location')).toBeNull();
+    expect((await userinfo()).status, 'a refused sign-out ends nothing').toBe(200);
+
+    const res = await fetch(
+      logoutUrl({ id_token_hint: tokens.id_token ?? '', post_logout_redirect_uri: ORIGIN + '/', state: 'bye' }),
+      { redirect: 'manual' },
+    );
+    expect(res.status).toBe(302);
+    expect(res.headers.get('location')).toBe(`${ORIGIN}/?state=bye`);
+    expect((await userinfo()).status, 'the access token dies with its session').toBe(401);
+    const refreshed = await post(
+      oidc('qa-acme', 'token'),
+      { grant_type: 'refresh_token', client_id: 'qa-web', refresh_token: tokens.refresh_token ?? '' },
+      { origin: ORIGIN },
+    );
+    expect(refreshed.status, 'and so does the refresh token').toBe(400);
+
+    const forged = await fetch(logoutUrl({ id_token_hint: 'not-a-token' }), { redirect: 'manual' });
+    expect(forged.status).toBe(400);
+  });
+
   it('serves discovery, token and userinfo to the web origins of the realm clients only', async () => {
     const discovery = await fetch(`${kc.url}/realms/qa-acme/.well-known/openid-configuration`, {
       headers: { origin: ORIGIN },
