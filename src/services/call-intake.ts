@@ -39,7 +39,7 @@ export function agentFor(ctx: ServiceContext, requested: string | null | undefin
 }
 
 /** Who uploaded: the person, or nobody for a provider's delivery. */
-export function uploaderOf(ctx: ServiceContext): string | null {
+function uploaderOf(ctx: ServiceContext): string | null {
   return ctx.actor.kind === 'user' ? ctx.actor.userId : null;
 }
 

@@ -4,6 +4,9 @@ import { CallMetadata } from '../../services/call-upload';
 import { ACCEPTED_AUDIO_TYPES } from '../../services/presigned-upload';
 import { orNull, Timestamp } from '../shared/schemas';
 
+/** A criterion of the tenant (its UUID) or, for a tenant with no criteria yet, a platform template's key. */
+const CriterionRef = z.string().openapi({ description: "the criterion's id, or a template key such as 'greeting'" });
+
 export const Call = z
   .object({
     id: z.uuid(),
@@ -101,7 +104,7 @@ export const Transcript = z
 
 export const CriterionResult = z
   .object({
-    criterion_id: z.uuid(),
+    criterion_id: CriterionRef,
     name: z.string(),
     version: z.number().int().openapi({ description: 'The criterion version the call was scored with' }),
     max_points: z.number().int(),
@@ -155,7 +158,7 @@ export const ComplianceItem = z
 /** A criterion as it was when the call was scored (the evaluation keeps it, so later edits do not rewrite history). */
 export const ScoredCriterion = z
   .object({
-    id: z.uuid(),
+    id: CriterionRef,
     name: z.string(),
     description: z.string().nullable(),
     category: z.string(),

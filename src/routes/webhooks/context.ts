@@ -2,8 +2,7 @@ import type { Context } from 'hono';
 import type { AppEnv, WebhookActor } from '../../context';
 import { Invalid } from '../../lib/errors';
 import { serviceContext } from '../../service-context';
-
-export const TENANT_PARAM = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
+import { TenantIdSchema } from '../shared/schemas';
 
 /**
  * Webhooks carry no user: they act as the provider inside the tenant their URL names, which RLS
@@ -11,7 +10,7 @@ export const TENANT_PARAM = /^[a-z][a-z0-9-]{1,38}[a-z0-9]$/;
  * that tenant's own secret, checks out (in the service).
  */
 export function webhookContext(c: Context<AppEnv>, provider: WebhookActor['provider'], tenantId: string | undefined) {
-  if (!tenantId || !TENANT_PARAM.test(tenantId))
+  if (!tenantId || !TenantIdSchema.safeParse(tenantId).success)
     throw new Invalid('The webhook URL must name the tenant (?tenant=<id>).', [
       { field: 'tenant', message: 'is missing or malformed' },
     ]);

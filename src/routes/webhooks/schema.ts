@@ -25,6 +25,14 @@ export const WebhookReceipt = z
   })
   .openapi('WebhookReceipt');
 
+export const AssemblyaiQuery = TenantQuery.extend({
+  call: z.uuid().openapi({ description: 'The call being transcribed' }),
+});
+// Only {transcript_id, status}; the redacted-audio notification has another shape and is ignored.
+export const AssemblyaiBody = z
+  .object({ transcript_id: z.string().min(1).max(100).optional(), status: z.string().max(50) })
+  .openapi('AssemblyaiWebhook');
+
 export const assemblyaiWebhookRoute = createRoute({
   method: 'post',
   path: '/webhooks/assemblyai',
@@ -33,12 +41,8 @@ export const assemblyaiWebhookRoute = createRoute({
   security: [],
   summary: 'AssemblyAI: a transcript finished (shared secret in the webhook auth header)',
   request: {
-    query: TenantQuery.extend({ call: z.uuid().openapi({ description: 'The call being transcribed' }) }),
-    body: jsonBody(
-      z
-        .object({ transcript_id: z.string().max(100).optional(), status: z.string().max(50) })
-        .openapi('AssemblyaiWebhook'),
-    ),
+    query: AssemblyaiQuery,
+    body: jsonBody(AssemblyaiBody),
   },
   responses: {
     200: jsonResponse(WebhookReceipt, 'Received; the collect step fetches the transcript'),
