@@ -13,4 +13,6 @@ export const DEV_SECRETS = {
   TICKET_SECRET: 'dev-command-center-ticket-secret-0123456789',
   // 32 bytes, base64.
   SECRETS_ENCRYPTION_KEY: 'ZGV2LW9ubHktc2VjcmV0cy1rZXktMzItYnl0ZXMhISE=',
+  // 32 bytes, base64; also registered in the local database (dev/db/context-key.ts).
+  DATABASE_CONTEXT_KEY: 'ZGV2LW9ubHktZGF0YWJhc2UtY29udGV4dC1rZXktMzI=',
 } as const;

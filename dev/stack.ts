@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openBackend, type DatabaseBackend } from './db/backend.ts';
 import { migrateDatabase } from './db/migrate.ts';
+import { registerContextKey } from './db/context-key.ts';
 import { runtimeDatabaseUrl } from './db/runtime-url.ts';
 import { seedDatabase } from './db/seed.ts';
 import { startKeycloak, type KeycloakStandIn } from './keycloak/server.ts';
@@ -69,6 +70,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     dataDir: opts.dataDir && `${opts.dataDir}/pglite`,
   });
   await migrateDatabase(backend);
+  await registerContextKey(backend, DEV_SECRETS.DATABASE_CONTEXT_KEY);
   await seedDatabase(backend);
   const neon = await startNeonHttp({ port: opts.ports.neon, backend });
   const keycloak = await startKeycloak({

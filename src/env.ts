@@ -24,6 +24,13 @@ const csv = z
 /** Unset and empty are the same for optional variables (wrangler passes "" for a cleared one). */
 const optional = <S extends z.ZodType>(schema: S) =>
   z.preprocess((x) => (x === '' ? undefined : x), schema.optional()) as unknown as z.ZodOptional<S>;
+const key32 = z.string().refine((k) => {
+  try {
+    return atob(k).length === 32;
+  } catch {
+    return false;
+  }
+}, 'must be 32 bytes, base64');
 const seconds = (fallback: number) => z.coerce.number().int().min(1).default(fallback);
 
 const VARIABLES = {
@@ -70,16 +77,12 @@ const VARIABLES = {
   /** Signs the one-time WebSocket tickets of the command center. */
   ticketSecret: v('TICKET_SECRET', z.string().min(32, 'must be at least 32 characters')),
   /** 32 random bytes, base64: encrypts tenants' integration secrets. */
-  secretsKey: v(
-    'SECRETS_ENCRYPTION_KEY',
-    z.string().refine((k) => {
-      try {
-        return atob(k).length === 32;
-      } catch {
-        return false;
-      }
-    }, 'must be 32 bytes, base64'),
-  ),
+  secretsKey: v('SECRETS_ENCRYPTION_KEY', key32),
+  /**
+   * 32 random bytes, base64: signs the tenant context of every database transaction. The same key
+   * is registered in the database by its owner (README: "The signed tenant context").
+   */
+  databaseContextKey: v('DATABASE_CONTEXT_KEY', key32),
   pipeline: {
     pollDelaySeconds: v('PIPELINE_POLL_DELAY_SECONDS', seconds(30)),
     stuckAfterMinutes: v('PIPELINE_STUCK_AFTER_MINUTES', seconds(30)),

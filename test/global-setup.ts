@@ -2,6 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { openBackend } from '../dev/db/backend.ts';
 import { migrateDatabase, resetDatabase } from '../dev/db/migrate.ts';
+import { registerContextKey } from '../dev/db/context-key.ts';
 import { seedDatabase } from '../dev/db/seed.ts';
 import { startKeycloak } from '../dev/keycloak/server.ts';
 import { startNeonHttp } from '../dev/neon/index.ts';
@@ -31,6 +32,7 @@ export default async function setup(project: TestProject) {
   const backend = await openBackend({ databaseUrl: process.env.DATABASE_URL });
   if (backend.kind === 'postgres') await resetDatabase(backend);
   await migrateDatabase(backend);
+  await registerContextKey(backend, DEV_SECRETS.DATABASE_CONTEXT_KEY);
   await seedDatabase(backend);
   const neon = await startNeonHttp({ port: TEST_PORTS.neon, backend });
   const keycloak = await startKeycloak({

@@ -10,6 +10,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import { PGlite } from '@electric-sql/pglite';
+import { pgcrypto } from '@electric-sql/pglite/contrib/pgcrypto';
 import pg from 'pg';
 
 export type DatabaseBackend =
@@ -59,7 +60,9 @@ async function openPostgres(adminUrl: string): Promise<DatabaseBackend> {
 
 async function openPglite(dataDir: string | undefined): Promise<DatabaseBackend> {
   if (dataDir !== undefined) await mkdir(dataDir, { recursive: true });
-  const pglite = dataDir === undefined ? await PGlite.create() : await PGlite.create({ dataDir });
+  // pgcrypto verifies the signed tenant context (migrations/0008), as it does on Neon.
+  const extensions = { pgcrypto };
+  const pglite = await PGlite.create(dataDir === undefined ? { extensions } : { dataDir, extensions });
   return {
     kind: 'pglite',
     pglite,

@@ -21,9 +21,10 @@ export async function migrateDatabase(backend: DatabaseBackend): Promise<void> {
   }
 }
 
-/** Empties the database (tests only): the public schema and drizzle's journal. Roles are kept. */
+/** Empties the database (tests only): the public and private schemas and drizzle's journal. Roles are kept. */
 export async function resetDatabase(backend: DatabaseBackend): Promise<void> {
-  const sql = 'DROP SCHEMA IF EXISTS drizzle CASCADE; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;';
+  const sql =
+    'DROP SCHEMA IF EXISTS drizzle CASCADE; DROP SCHEMA IF EXISTS qa_private CASCADE; DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public;';
   if (backend.kind === 'pglite') await backend.pglite.exec(sql);
   else await backend.pool.query(sql);
 }

@@ -1,7 +1,8 @@
 /**
  * The system of record. Every tenant-owned table carries `tenant_id`, has row-level security
  * enabled (forced in migrations/, which drizzle-kit cannot express) and one policy that keys
- * on the transaction-local `app.tenant_id` set by `set_tenant_context()`. Unique and foreign
+ * on `current_tenant()`: the tenant of the signed context `set_tenant_context()` verified for
+ * this transaction (migrations/0008), which no statement can set by itself. Unique and foreign
  * keys include `tenant_id`, so a row can never point at another tenant's row.
  */
 import { sql } from 'drizzle-orm';
@@ -31,8 +32,10 @@ import {
 /** The runtime role: NOBYPASSRLS, owns nothing; created in migrations/ by hand. */
 export const appRole = pgRole('qa_app').existing();
 
-const currentTenant = sql`nullif(current_setting('app.tenant_id', true), '')`;
-const isSuperAdmin = sql`current_setting('app.user_role', true) = 'super_admin'`;
+// Wrapped in a sub-select so Postgres evaluates each once per statement (an InitPlan), not per row.
+const currentTenant = sql`(select current_tenant())`;
+const currentRole = sql`(select current_actor_role())`;
+const isSuperAdmin = sql`${currentRole} = 'super_admin'`;
 
 /** The one policy every tenant table has: rows of the tenant in context, nothing else. */
 function isolatedBy(tenantColumn: AnyPgColumn) {
@@ -425,7 +428,7 @@ export const calls = pgTable(
       as: 'restrictive',
       for: 'select',
       to: appRole,
-      using: sql`current_setting('app.user_role', true) is distinct from 'agent' or ${t.agentId}::text = current_setting('app.user_id', true)`,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
     }),
   ],
 );

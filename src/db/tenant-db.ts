@@ -1,12 +1,22 @@
 import { sql } from 'drizzle-orm';
 import type { BatchItem } from 'drizzle-orm/batch';
-import { Conflict, DomainError, Forbidden, Invalid, NotFound, Unauthenticated, Unavailable } from '../lib/errors';
+import {
+  Conflict,
+  DomainError,
+  Forbidden,
+  Invalid,
+  NotFound,
+  TenantSuspended,
+  Unauthenticated,
+  Unavailable,
+} from '../lib/errors';
 import type { Config } from '../env';
 import { database, type Database } from './client';
 import { users } from './schema';
+import { signedContextStatement } from './signed-context';
 import type { Role } from '../auth/roles';
 
-/** What `set_tenant_context` receives: who acts, on which tenant, for which request or job. */
+/** What `set_tenant_context` receives, signed: who acts, on which tenant, for which request or job. */
 export interface TenantScope {
   tenantId: string | null;
   /** The audit identity: a user's id, or `system:<job>` / `webhook:<provider>` (see `actorId`). */
@@ -38,31 +48,51 @@ export type QueryBuilder = Database;
  * The only way code reaches the database. The query builder exists only inside `run`'s callback
  * (it is revoked when the callback returns, so a builder kept for later throws instead of quietly
  * running without the tenant context), and `run` sends what the callback built as ONE HTTP
- * transaction preceded by `set_tenant_context(...)`, which switches to the runtime role so
- * row-level security applies, and, for tenant users, by the profile sync.
+ * transaction preceded by `set_tenant_context(...)` with the context signed (the database
+ * verifies it and switches to the runtime role so row-level security applies), and, for tenant
+ * users, by the profile sync.
  */
 export class TenantDb {
   readonly #db: Database;
+  readonly #contextKey: string;
 
   private constructor(
     db: Database,
+    contextKey: string,
     readonly scope: TenantScope,
     private readonly profile: ProfileClaims | null,
   ) {
     this.#db = db;
+    this.#contextKey = contextKey;
   }
 
   static open(config: Config, scope: TenantScope, profile: ProfileClaims | null = null): TenantDb {
-    return new TenantDb(database(config), scope, profile);
+    return new TenantDb(database(config), config.databaseContextKey, scope, profile);
   }
 
   /** The same caller acting on another tenant (a super admin naming it). */
   forTenant(tenantId: string): TenantDb {
-    return new TenantDb(this.#db, { ...this.scope, tenantId }, null);
+    return new TenantDb(this.#db, this.#contextKey, { ...this.scope, tenantId }, null);
+  }
+
+  /**
+   * A signed switch to another tenant's context for use inside a later `run` (a super admin
+   * creating a tenant writes its first rows as that tenant). Signing is asynchronous and `run`'s
+   * builder is not, hence made beforehand; it opens one transaction only, like any context.
+   */
+  async contextSwitch(tenantId: string): Promise<(q: QueryBuilder) => BatchItem<'pg'>> {
+    const statement = await this.contextStatement({ ...this.scope, tenantId });
+    return (q) => q.execute(statement);
+  }
+
+  private contextStatement(scope: TenantScope) {
+    const { tenantId, userId, role, requestId } = scope;
+    return signedContextStatement(this.#contextKey, { tenantId, actorId: userId, role, requestId });
   }
 
   async run<const T extends readonly MaybeStatement[]>(build: StatementsOf<T>): Promise<BatchResults<T>> {
-    const { tenantId, userId, role, requestId } = this.scope;
+    const { tenantId, role } = this.scope;
+    const context = await this.contextStatement(this.scope);
     const { proxy, revoke } = Proxy.revocable(this.#db, {});
     let built: readonly MaybeStatement[];
     try {
@@ -70,9 +100,7 @@ export class TenantDb {
     } finally {
       revoke();
     }
-    const prelude: BatchItem<'pg'>[] = [
-      this.#db.execute(sql`select set_tenant_context(${tenantId ?? ''}, ${userId}, ${role}, ${requestId})`),
-    ];
+    const prelude: BatchItem<'pg'>[] = [this.#db.execute(context)];
     if (this.profile && tenantId) prelude.push(this.syncProfile(tenantId));
     const present = built.filter((s): s is BatchItem<'pg'> => !!s);
     try {
@@ -106,10 +134,13 @@ export class TenantDb {
   }
 }
 
-/** SQLSTATEs raised by set_tenant_context (migrations/0002). */
+/** SQLSTATEs raised by set_tenant_context (migrations/0008). */
 const CONTEXT_ERRORS: Record<string, () => DomainError> = {
   QAT01: () => new Unauthenticated(),
-  QAT02: () => new Forbidden('This tenant is suspended.'),
+  QAT02: () => new TenantSuspended(),
+  // The database refused the signed context: a key mismatch between the Worker and the database
+  // (a deployment error), never the caller's fault.
+  QAT03: () => new Unavailable('The database refused the request context; try again.'),
   QAU01: () => new Forbidden('This user account is not active.'),
 };
 

@@ -37,6 +37,12 @@ export class Forbidden extends DomainError {
     super(message);
   }
 }
+/** The tenant is suspended: nothing is taken in or spent on its behalf until it is reactivated. */
+export class TenantSuspended extends Forbidden {
+  constructor() {
+    super('This tenant is suspended.');
+  }
+}
 export class NotFound extends DomainError {
   readonly code = 'not-found';
   constructor(what: string) {

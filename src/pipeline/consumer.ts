@@ -1,9 +1,12 @@
 import { sql } from 'drizzle-orm';
 import type { Bindings } from '../env';
 import { loadConfig } from '../env';
-import { calls, idempotencyKeys } from '../db/schema';
+import { calls, idempotencyKeys, tenants } from '../db/schema';
+import { TenantSuspended } from '../lib/errors';
 import { inTenant, PIPELINE_ACTOR, serviceContext, SWEEPER_ACTOR } from '../service-context';
-import type { PipelineMessage } from './messages';
+import { IN_FLIGHT, type PipelineMessage } from './messages';
+
+const IN_FLIGHT_SQL = sql.raw(`(${IN_FLIGHT.map((s) => `'${s}'`).join(', ')})`);
 import { markFailed, PermanentFailure, runStep } from './steps';
 
 export const DEAD_LETTER_QUEUE = 'qa-pipeline-dlq';
@@ -38,7 +41,11 @@ export async function handlePipelineBatch(batch: MessageBatch<PipelineMessage>, 
       await runStep(ctx, body);
       message.ack();
     } catch (err) {
-      if (err instanceof PermanentFailure && 'call_id' in body) {
+      if (err instanceof TenantSuspended) {
+        // Nothing is spent for a suspended tenant; its call waits where it is and resumes when the
+        // tenant is reactivated (services/tenants.ts).
+        message.ack();
+      } else if (err instanceof PermanentFailure && 'call_id' in body) {
         await markFailed(ctx, body.tenant_id, body.call_id, err.message);
         message.ack();
       } else {
@@ -76,12 +83,16 @@ export async function sweepStuckCalls(
     q.execute(sql`
       select tenant_id, id, status, status_changed_at < now() - make_interval(mins => ${minutes * 3}) as expired
       from ${calls}
-      where status in ('queued', 'transcribing', 'transcribed', 'evaluating')
+      where status in ${IN_FLIGHT_SQL}
         and status_changed_at < now() - make_interval(mins => ${minutes})
+        -- A suspended tenant's calls wait until it is reactivated.
+        and tenant_id in (select id from ${tenants} where status = 'active')
       order by status_changed_at
       limit 200`),
     // Idempotency keys answer retries for 24 hours; after that they are only clutter.
     q.execute(sql`delete from ${idempotencyKeys} where created_at < now() - interval '24 hours'`),
+    // Signed database contexts past their expiry can no longer be replayed; forget their nonces.
+    q.execute(sql`select purge_expired_contexts()`),
   ]);
   let requeued = 0;
   let failed = 0;

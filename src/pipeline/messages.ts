@@ -21,6 +21,9 @@ export type PipelineMessage =
 
 export const MAX_POLLS = 20;
 
+/** The states a call passes through in the pipeline; the sweeper re-queues one stuck in any of them. */
+export const IN_FLIGHT = ['queued', 'transcribing', 'transcribed', 'evaluating'] as const;
+
 export function estimatedCompletion(now = Date.now()): string {
   // Transcription runs at a fraction of real time; a few minutes covers typical calls.
   return new Date(now + 3 * 60_000).toISOString();

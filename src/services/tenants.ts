@@ -1,6 +1,8 @@
-import { and, asc, count, eq, sql, sum } from 'drizzle-orm';
+import { and, asc, count, eq, inArray, sql, sum } from 'drizzle-orm';
 import type { UserContext } from '../context';
-import { tenants, tenantUsage, users, type JsonObject, type TenantLimits } from '../db/schema';
+import { calls, tenants, tenantUsage, users, type JsonObject, type TenantLimits } from '../db/schema';
+import type { QueryBuilder } from '../db/tenant-db';
+import { IN_FLIGHT } from '../pipeline/messages';
 import { Keycloak } from '../integrations/keycloak';
 import { tenantRealmRepresentation } from '../integrations/tenant-realm';
 import { Forbidden, NotFound } from '../lib/errors';
@@ -71,6 +73,7 @@ export interface NewTenant {
 export async function createTenant(ctx: UserContext, input: NewTenant) {
   const adminId = crypto.randomUUID();
   const tenantDb = ctx.db.forTenant(input.tenant_id);
+  const enterTenant = await ctx.db.contextSwitch(input.tenant_id);
   const [[row]] = await ctx.db.run((q) => [
     q
       .insert(tenants)
@@ -83,7 +86,7 @@ export async function createTenant(ctx: UserContext, input: NewTenant) {
       })
       .returning(),
     // Re-enter the context as the new tenant so the admin's row passes its RLS check.
-    q.execute(sql`select set_tenant_context(${input.tenant_id}, ${ctx.actor.userId}, 'super_admin', ${ctx.requestId})`),
+    enterTenant(q),
     q.insert(users).values({
       id: adminId,
       tenantId: input.tenant_id,
@@ -145,9 +148,27 @@ export async function updateTenant(ctx: UserContext, tenantId: string, input: Te
     if (!input.limits) set.limits = TIER_LIMITS[input.tier];
   }
   if (input.status) set.status = input.status;
-  const [[row]] = await db.run((q) => [q.update(tenants).set(set).where(eq(tenants.id, tenantId)).returning()]);
+  const [[row]] = await db.run((q) => [
+    q.update(tenants).set(set).where(eq(tenants.id, tenantId)).returning(),
+    input.status === 'active' && resumePausedCalls(q, ctx.config.pipeline.stuckAfterMinutes),
+  ]);
   if (!row) throw new NotFound('Tenant');
   return present(row);
+}
+
+/**
+ * While a tenant is suspended the pipeline does nothing for it (its steps are refused by the
+ * database), so its calls in flight wait where they are. On reactivation they are dated back to the
+ * sweeper's timeout, so the next sweep (every 5 minutes) queues each again at the step it needs.
+ */
+function resumePausedCalls(q: QueryBuilder, stuckAfterMinutes: number) {
+  return (
+    q
+      .update(calls)
+      // Exactly one timeout back: old enough to be re-queued, never so old it counts as abandoned.
+      .set({ statusChangedAt: sql`now() - make_interval(mins => ${stuckAfterMinutes})` })
+      .where(inArray(calls.status, IN_FLIGHT))
+  );
 }
 
 export async function tenantUsageReport(ctx: UserContext, tenantId: string) {

@@ -4,12 +4,15 @@
  * runtime role. Runs inside workerd.
  */
 import { env, exports } from 'cloudflare:workers';
+import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import worker from '../../src/index';
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
 import { inject } from 'vitest';
 import acmeRealm from '../../keycloak/qa-acme.json';
 import globexRealm from '../../keycloak/qa-globex.json';
 import platformRealm from '../../keycloak/qa-platform.json';
+import { signContext } from '../../src/db/signed-context';
 
 export const KEYCLOAK = env.KEYCLOAK_URL;
 export const PASSWORD = 'dev-password';
@@ -162,7 +165,10 @@ export function runtimeSql() {
   return neon(env.DATABASE_URL);
 }
 
-/** Statements in one transaction, the first setting the tenant context as the API does. */
+/** The statement the API opens every transaction with, taking `signContext`'s arguments. */
+export const SET_CONTEXT = 'select set_tenant_context($1, $2, $3, $4, $5, $6::uuid, $7, $8)';
+
+/** Statements in one transaction, the first setting the signed tenant context as the API does. */
 export async function asTenant(
   tenant: string,
   userId: string,
@@ -170,8 +176,14 @@ export async function asTenant(
   queries: { query: string; params?: unknown[] }[],
 ) {
   const sql = runtimeSql();
+  const context = await signContext(env.DATABASE_CONTEXT_KEY, {
+    tenantId: tenant,
+    actorId: userId,
+    role,
+    requestId: 'test',
+  });
   const results = await sql.transaction([
-    sql.query('select set_tenant_context($1, $2, $3)', [tenant, userId, role]),
+    sql.query(SET_CONTEXT, context),
     ...queries.map((q) => sql.query(q.query, q.params ?? [])),
   ]);
   return results.slice(1) as Record<string, unknown>[][];
@@ -247,4 +259,11 @@ export async function eventually<T>(
     if (Date.now() > until) throw new Error(`condition not met within ${ms} ms`);
     await new Promise((r) => setTimeout(r, every));
   }
+}
+
+/** Runs the Worker's cron handler (the sweeper) once and waits for everything it started. */
+export async function runCron() {
+  const ctx = createExecutionContext();
+  await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), env, ctx);
+  await waitOnExecutionContext(ctx);
 }

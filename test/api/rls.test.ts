@@ -67,7 +67,7 @@ describe('row-level security as the runtime role', () => {
 
   it('keeps the context inside its transaction only', async () => {
     await asTenant('acme', acmeManager, 'manager', [{ query: 'select 1' }]);
-    const [row] = await runtimeSql().query("select coalesce(current_setting('app.tenant_id', true), '') as t");
+    const [row] = await runtimeSql().query("select coalesce(current_tenant(), '') as t");
     expect(row).toEqual({ t: '' });
   });
 

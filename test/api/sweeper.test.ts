@@ -1,8 +1,6 @@
 import { env } from 'cloudflare:workers';
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import worker from '../../src/index';
-import { as, asTenant, eventually, IDS, json } from './helpers';
+import { as, asTenant, eventually, IDS, json, runCron } from './helpers';
 
 /** A call row as if left behind by a lost message, `minutesAgo` in its state. */
 async function stuckCall(status: string, minutesAgo: number): Promise<string> {
@@ -15,12 +13,6 @@ async function stuckCall(status: string, minutesAgo: number): Promise<string> {
     },
   ]);
   return id;
-}
-
-async function runCron() {
-  const ctx = createExecutionContext();
-  await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), env, ctx);
-  await waitOnExecutionContext(ctx);
 }
 
 describe('stuck-call sweeper (cron)', () => {

@@ -24,7 +24,7 @@ describe('the closed database handle', () => {
     const skip = false as boolean;
     const [first, second, third] = await ctxFor('acme').db.run((q) => [
       skip && q.execute(sql`select 'skipped'`),
-      q.execute(sql`select current_setting('app.tenant_id', true) as tenant`),
+      q.execute(sql`select current_tenant() as tenant`),
       undefined,
     ]);
     expect(first).toBeUndefined();
@@ -36,7 +36,7 @@ describe('the closed database handle', () => {
 
   it('records the actor the context names, not a made-up user', async () => {
     const [who] = await ctxFor('globex').db.run((q) => [
-      q.execute(sql`select current_setting('app.user_id', true) as user_id, current_user as role`),
+      q.execute(sql`select current_actor_id() as user_id, current_user as role`),
     ]);
     expect(who.rows[0]).toEqual({ user_id: 'system:pipeline', role: 'qa_app' });
   });
