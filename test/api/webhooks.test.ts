@@ -1,6 +1,7 @@
 import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { inject } from 'vitest';
+import { callStatusCallbackParams, type CallStatus } from '../../dev/twilio/callback-params';
 import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN } from '../../dev/twilio/demo';
 import { signGenericWebhook } from '../../src/integrations/signatures/generic-signature';
 import { twilioSignature } from '../../src/integrations/signatures/twilio-signature';
@@ -203,7 +204,7 @@ describe('generic signed webhooks', () => {
     await expectProblem(await post(event(`ext-${crypto.randomUUID()}`, `${MEDIA_ORIGIN}/cdn/none`), opts), 401);
   });
 
-  it('ignores a replayed event id, and a replay under a new id', async () => {
+  it('ignores a replayed event id, and refuses a replay under a new id (the id is signed)', async () => {
     const body = event(`ext-${crypto.randomUUID()}`, await hostedRecording());
     const signed = await signGenericWebhook(secret, body, { id: `evt-${crypto.randomUUID()}` });
     const send = (headers: Record<string, string>) =>
@@ -215,9 +216,51 @@ describe('generic signed webhooks', () => {
     const first = await send(signed.headers);
     expect(first.status).toBe(200);
     expect(await json(await send(signed.headers))).toEqual({ duplicate: true });
-    expect(await json(await send({ ...signed.headers, 'X-QA-Webhook-Id': `evt-${crypto.randomUUID()}` }))).toEqual({
-      duplicate: true,
-    });
+    await expectProblem(await send({ ...signed.headers, 'X-QA-Webhook-Id': `evt-${crypto.randomUUID()}` }), 401);
+  });
+
+  it('generic webhook replay: a captured delivery resent under a new id with a re-spelled signature makes no second call', async () => {
+    // No external id in the body: the call would be keyed by the event id, so each accepted resend would be a new call.
+    const body = JSON.stringify({ type: 'recording.completed', recording: { url: await hostedRecording() } });
+    const signed = await signGenericWebhook(secret, body);
+    const send = (headers: Record<string, string>) =>
+      call('/webhooks/generic?tenant=globex', {
+        method: 'POST',
+        headers: { ...headers, 'content-type': 'application/json' },
+        body,
+      });
+    const first = await json(await send(signed.headers));
+    expect(first.created).toBe(true);
+    const signature = signed.headers['X-QA-Webhook-Signature']!;
+    const [version, hex] = signature.split('=') as [string, string];
+    const respellings = [
+      `${version}=${hex.toUpperCase()}`,
+      `${signature} ${signature}`,
+      `${version}=${'0'.repeat(64)} ${signature}`,
+      `${signature} `,
+      `${signature} v9=abc`,
+    ];
+    for (const respelled of respellings) {
+      const res = await send({
+        ...signed.headers,
+        'X-QA-Webhook-Id': `evt_${crypto.randomUUID().replaceAll('-', '')}`,
+        'X-QA-Webhook-Signature': respelled,
+      });
+      const outcome = res.status === 200 ? await json(res) : await res.text();
+      expect(outcome, `a resend signed "${respelled}" under a new id must not become a call`).not.toHaveProperty(
+        'call_id',
+      );
+      expect([200, 401]).toContain(res.status);
+    }
+  });
+
+  it('generic webhook replay: a retry re-signed with a new timestamp under the same id is a duplicate', async () => {
+    const body = JSON.stringify({ type: 'recording.completed', recording: { url: await hostedRecording() } });
+    const id = `evt_${crypto.randomUUID().replaceAll('-', '')}`;
+    const now = Math.floor(Date.now() / 1000);
+    const first = await post(body, { id, timestamp: now - 60 });
+    expect((await json(first)).created).toBe(true);
+    expect(await json(await post(body, { id, timestamp: now }))).toEqual({ duplicate: true });
   });
 
   it('moves the live view with call.started and call.ended events', async () => {
@@ -239,33 +282,90 @@ describe('generic signed webhooks', () => {
 });
 
 describe('Twilio call status callbacks', () => {
-  it('shows a call in progress on the live view and ends it, moving the agent to wrap-up', async () => {
-    await as('acme_admin', '/api/integrations/twilio', {
+  const path = '/webhooks/twilio/call-status?tenant=acme&agent=agent-7';
+  const agent = IDS['agent@acme.test']!;
+  const newCallSid = () => `CA${crypto.randomUUID().replace(/-/g, '')}`;
+  /** The full parameter set Twilio posts for a call progress event (SequenceNumber and Timestamp included). */
+  const progress = (callSid: string, status: CallStatus, extra: { timestamp?: Date; sequenceNumber?: number } = {}) =>
+    callStatusCallbackParams({
+      accountSid: DEMO_ACCOUNT_SID,
+      callSid,
+      status,
+      from: '+15555550100',
+      to: '+15555550199',
+      ...extra,
+    });
+  const realtime = async () => json(await as('acme_manager', '/api/command-center/realtime'));
+  const activeCallIds = (live: { active_calls: { call_id: string }[] }) => live.active_calls.map((c) => c.call_id);
+
+  beforeAll(async () => {
+    const res = await as('acme_admin', '/api/integrations/twilio', {
       method: 'PUT',
       body: {
         account_sid: DEMO_ACCOUNT_SID,
         auth_token: DEMO_AUTH_TOKEN,
-        agent_mapping: { 'agent-7': IDS['agent@acme.test'] },
+        agent_mapping: { 'agent-7': agent },
       },
     });
-    const path = '/webhooks/twilio/call-status?tenant=acme&agent=agent-7';
-    const callSid = `CA${crypto.randomUUID().replace(/-/g, '')}`;
-    const params = (status: string) => ({
-      AccountSid: DEMO_ACCOUNT_SID,
-      CallSid: callSid,
-      CallStatus: status,
-      Direction: 'inbound',
-      From: '+15555550100',
-      To: '+15555550199',
-    });
-    expect((await twilioCallback(path, params('in-progress'))).status).toBe(200);
-    let live = await json(await as('acme_manager', '/api/command-center/realtime'));
-    expect(live.active_calls.map((c: { call_id: string }) => c.call_id)).toContain(callSid);
-    expect(live.agent_statuses[IDS['agent@acme.test']!].status).toBe('on_call');
-    expect((await twilioCallback(path, params('completed'), { tamper: false })).status).toBe(200);
-    live = await json(await as('acme_manager', '/api/command-center/realtime'));
-    expect(live.active_calls.map((c: { call_id: string }) => c.call_id)).not.toContain(callSid);
-    expect(live.agent_statuses[IDS['agent@acme.test']!].status).toBe('wrap_up');
-    await expectProblem(await twilioCallback(path, params('ringing'), { token: 'wrong-token-wrong-token' }), 403);
+    expect(res.status).toBe(200);
+  });
+
+  it('shows a call in progress on the live view and ends it, moving the agent to wrap-up', async () => {
+    const callSid = newCallSid();
+    expect((await twilioCallback(path, progress(callSid, 'in-progress'))).status).toBe(200);
+    let live = await realtime();
+    expect(activeCallIds(live)).toContain(callSid);
+    expect(live.agent_statuses[agent].status).toBe('on_call');
+    expect((await twilioCallback(path, progress(callSid, 'completed'))).status).toBe(200);
+    live = await realtime();
+    expect(activeCallIds(live)).not.toContain(callSid);
+    expect(live.agent_statuses[agent].status).toBe('wrap_up');
+    await expectProblem(
+      await twilioCallback(path, progress(callSid, 'ringing'), { token: 'wrong-token-wrong-token' }),
+      403,
+    );
+  });
+
+  it('Twilio status callback replay: a captured in-progress callback replayed after the call ended moves nothing', async () => {
+    const callSid = newCallSid();
+    const answered = progress(callSid, 'in-progress');
+    expect((await twilioCallback(path, answered)).status).toBe(200);
+    expect((await twilioCallback(path, progress(callSid, 'completed'))).status).toBe(200);
+    expect((await realtime()).agent_statuses[agent].status).toBe('wrap_up');
+
+    const replay = await twilioCallback(path, answered);
+    expect(replay.status, 'an authentic replay is acknowledged, so Twilio does not retry it').toBe(200);
+    expect(await json(replay)).toMatchObject({ ignored: true });
+    const again = await twilioCallback(path, progress(callSid, 'completed'));
+    expect(await json(again), 'the same status twice is a duplicate').toMatchObject({ duplicate: true });
+    const live = await realtime();
+    expect(activeCallIds(live), 'the replay must not reopen the ended call').not.toContain(callSid);
+    expect(live.agent_statuses[agent].status, 'the replay must not put the agent back on a call').toBe('wrap_up');
+  });
+
+  it('Twilio status callback replay: an earlier status that arrives after a later one is ignored', async () => {
+    const callSid = newCallSid();
+    const late = progress(callSid, 'in-progress', { sequenceNumber: 2 });
+    expect((await twilioCallback(path, progress(callSid, 'completed', { sequenceNumber: 3 }))).status).toBe(200);
+    const res = await twilioCallback(path, late);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ ignored: true });
+    expect(activeCallIds(await realtime())).not.toContain(callSid);
+  });
+
+  it('Twilio status callback replay: a callback whose signed Timestamp is past the window is ignored', async () => {
+    const callSid = newCallSid();
+    const captured = progress(callSid, 'in-progress', { timestamp: new Date(Date.now() - 2 * 3600_000) });
+    const res = await twilioCallback(path, captured);
+    expect(res.status).toBe(200);
+    expect(await json(res)).toMatchObject({ ignored: true });
+    expect(activeCallIds(await realtime()), 'an old capture must not open a call').not.toContain(callSid);
+  });
+
+  it('Twilio status callback replay: a callback without SequenceNumber or Timestamp is refused with 422', async () => {
+    const { SequenceNumber: _seq, ...noSequence } = progress(newCallSid(), 'in-progress');
+    await expectProblem(await twilioCallback(path, noSequence), 422);
+    const { Timestamp: _ts, ...noTimestamp } = progress(newCallSid(), 'in-progress');
+    await expectProblem(await twilioCallback(path, noTimestamp), 422);
   });
 });
