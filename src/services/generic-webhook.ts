@@ -13,6 +13,7 @@ import { webhookEvents } from '../db/schema';
 import { genericDeliveryDigest, verifyGenericWebhook } from '../integrations/signatures/generic-signature';
 import { Forbidden, Invalid, NotFound, Unauthenticated } from '../lib/errors';
 import { fieldErrors } from '../lib/field-errors';
+import { mediaOriginProblem } from '../lib/media-origin';
 import { agentFrom, loadIntegration, type GenericConfig } from './integrations';
 import { fetchRecording, ingestRecording } from './recording-ingest';
 import { tenantOf } from './scope';
@@ -114,8 +115,12 @@ export async function receiveGenericWebhook(
   if (!parsed.success) throw new Invalid('The event is not valid.', fieldErrors(parsed.error));
   const event = parsed.data;
   const origin = new URL(event.recording.url).origin;
-  if (!integration.config.media_origins.includes(origin))
-    throw new Forbidden(`Recordings are only fetched from the configured origins.`);
+  // Checked again here: a list saved before the rule existed must not be fetched from either.
+  if (
+    !integration.config.media_origins.includes(origin) ||
+    mediaOriginProblem(origin, { allowLoopback: ctx.config.allowLoopbackMediaOrigins })
+  )
+    throw new Forbidden(`Recordings are only fetched from the integration's media origins.`);
   const media = await fetchRecording(event.recording.url, origin, {});
   const { callId, created } = await ingestRecording(ctx, integration.maxUploadMb, {
     source: 'webhook',

@@ -64,7 +64,7 @@ export async function receiveRecordingStatus(
   const mediaOrigin = new URL(base).origin;
   const expectedPrefix = `${base}/2010-04-01/Accounts/${accountSid}/Recordings/${recordingSid}`;
   if (recordingUrl.replace(/\.(wav|mp3)$/, '') !== expectedPrefix)
-    throw new Forbidden(`Recordings are only fetched from ${mediaOrigin}.`);
+    throw new Forbidden("Recordings are only fetched from Twilio's media host, for this account.");
   const media = await fetchRecording(`${expectedPrefix}.wav`, mediaOrigin, {
     authorization: `Basic ${btoa(`${accountSid}:${integration.secret}`)}`,
   });

@@ -5,7 +5,7 @@ import { callStatusCallbackParams, type CallStatus } from '../../dev/twilio/call
 import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN } from '../../dev/twilio/demo';
 import { signGenericWebhook } from '../../src/integrations/signatures/generic-signature';
 import { twilioSignature } from '../../src/integrations/signatures/twilio-signature';
-import { as, call, expectProblem, IDS, json, storedObjects, wavBytes } from './helpers';
+import { as, asTenant, call, expectProblem, IDS, json, storedObjects, wavBytes } from './helpers';
 
 const PUBLIC = 'http://api.test';
 /** The AssemblyAI stand-in doubles as a recording host (it serves uploaded media). */
@@ -278,6 +278,95 @@ describe('generic signed webhooks', () => {
 
   it('refuses recordings from origins the tenant did not list', async () => {
     await expectProblem(await post(event(`ext-${crypto.randomUUID()}`, 'https://evil.example/rec')), 403);
+  });
+});
+
+describe('SSRF through media_origins', () => {
+  const secret = 'generic-webhook-secret-0123456789abcdef';
+  const put = (media_origins: string[]) =>
+    as('globex_admin', '/api/integrations/generic', {
+      method: 'PUT',
+      body: { secret, media_origins, default_agent_id: IDS['agent@globex.test'] },
+    });
+  /** What a caller could learn about the network behind the API from an error. */
+  const revealsAnInternalAddress = (detail: string | undefined) =>
+    /\d{1,3}(\.\d{1,3}){3}|\[[0-9a-f:]+\]|:\d{2,5}\b|localhost|answered \d{3}/i.test(detail ?? '');
+
+  it.each([
+    ['a private address', 'https://10.0.0.5'],
+    ['a private address over http', 'http://192.168.1.10'],
+    ['a private 172.16/12 address', 'https://172.20.0.1'],
+    ['the link-local metadata address', 'https://169.254.169.254'],
+    ['the link-local metadata address in hex', 'https://0xa9fea9fe'],
+    ['a private address in decimal', 'https://167772165'],
+    ['a carrier-grade NAT address', 'https://100.64.0.1'],
+    ['the unspecified address', 'https://0.0.0.0'],
+    ['an IPv6 literal', 'https://[2001:db8::1]'],
+    ['an IPv6 link-local literal', 'https://[fe80::1]'],
+    ['an IPv6 unique-local literal', 'https://[fd00::1]'],
+    ['an IPv4-mapped IPv6 private address', 'https://[::ffff:10.0.0.1]'],
+    ['an IPv4-mapped IPv6 loopback address', 'https://[::ffff:127.0.0.1]'],
+    ['plain http to a public host', 'http://media.example.com'],
+    ['a public host on another port', 'https://media.example.com:8443'],
+    ['a single-label host name', 'https://intranet'],
+    ['an internal-only domain', 'https://media.internal'],
+  ])('SSRF through media_origins: %s (%s) is refused with 422 naming the field', async (_case, origin) => {
+    const problem = await expectProblem(await put(['https://media.example.com', origin]), 422);
+    expect(problem.errors, `${origin} must be refused as media_origins.1`).toEqual([
+      expect.objectContaining({ field: 'media_origins.1' }),
+    ]);
+  });
+
+  it('SSRF through media_origins: a public https origin is accepted, and loopback only with the local-development flag', async () => {
+    const res = await put(['https://media.example.com', MEDIA_ORIGIN]);
+    expect(res.status, 'the test stack sets the local-development flag; its stand-ins live on 127.0.0.1').toBe(200);
+    expect((await json(res)).config.media_origins).toEqual(['https://media.example.com', MEDIA_ORIGIN]);
+  });
+
+  it('SSRF through media_origins: an origin stored before the rule is not fetched from', async () => {
+    expect((await put([MEDIA_ORIGIN])).status).toBe(200);
+    await asTenant('globex', IDS['admin@globex.test']!, 'tenant_admin', [
+      {
+        query: `update tenant_integrations set config = jsonb_set(config, '{media_origins}', '["http://10.1.2.3:8080"]') where provider = 'generic'`,
+      },
+    ]);
+    const body = JSON.stringify({ type: 'recording.completed', recording: { url: 'http://10.1.2.3:8080/rec.wav' } });
+    const signed = await signGenericWebhook(secret, body);
+    const problem = await expectProblem(
+      await call('/webhooks/generic?tenant=globex', { method: 'POST', headers: signed.headers, body }),
+      403,
+    );
+    expect(revealsAnInternalAddress(problem.detail), problem.detail).toBe(false);
+    expect((await put([MEDIA_ORIGIN])).status).toBe(200);
+  });
+
+  it("SSRF through media_origins: a signed webhook's error does not say which internal host and port answered", async () => {
+    expect((await put([MEDIA_ORIGIN])).status).toBe(200);
+    const send = async (url: string) => {
+      const body = JSON.stringify({ type: 'recording.completed', recording: { url } });
+      const signed = await signGenericWebhook(secret, body);
+      return call('/webhooks/generic?tenant=globex', { method: 'POST', headers: signed.headers, body });
+    };
+    // A path the media host answers 404 for, and a port on the same host where nothing listens.
+    const missing = await send(`${MEDIA_ORIGIN}/cdn/does-not-exist`);
+    const closedPort = `http://127.0.0.1:${Number(new URL(MEDIA_ORIGIN).port) + 7}`;
+    expect((await put([MEDIA_ORIGIN, closedPort])).status).toBe(200);
+    const unreachable = await send(`${closedPort}/rec.wav`);
+    const answers = [await json(missing), await json(unreachable)];
+    for (const answer of answers) expect(revealsAnInternalAddress(answer.detail), answer.detail).toBe(false);
+    expect(missing.status, 'an answering host and a closed port must look the same').toBe(unreachable.status);
+    expect(answers[0].detail).toBe(answers[1].detail);
+    expect((await put([MEDIA_ORIGIN])).status).toBe(200);
+  });
+
+  it("SSRF through media_origins: Twilio's recording errors do not name the media host", async () => {
+    const rec = recordings()[2]!;
+    const res = await twilioCallback(
+      '/webhooks/twilio/recording-status?tenant=acme',
+      twilioParams(rec, { RecordingUrl: 'https://evil.example/2010-04-01/Accounts/x/Recordings/y' }),
+    );
+    const problem = await expectProblem(res, 403);
+    expect(problem.detail).not.toContain(new URL(env.TWILIO_MEDIA_BASE_URL!).host);
   });
 });
 
