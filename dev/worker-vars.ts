@@ -23,6 +23,8 @@ export function workerVars(urls: {
     ASSEMBLYAI_BASE_URL: urls.assemblyaiUrl,
     OPENAI_BASE_URL: urls.openaiUrl,
     TWILIO_MEDIA_BASE_URL: urls.twilioUrl,
+    // The stand-ins that serve recordings listen on 127.0.0.1; production never sets this.
+    ALLOW_LOOPBACK_MEDIA_ORIGINS: 'true',
     R2_S3_ENDPOINT: `${urls.apiUrl}/__r2`,
   };
 }

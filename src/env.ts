@@ -68,6 +68,16 @@ const VARIABLES = {
     model: v('OPENAI_MODEL', optional(z.string().min(1)).default('gpt-4o-2024-08-06')),
   },
   twilioMediaBaseUrl: v('TWILIO_MEDIA_BASE_URL', optional(trimmedUrl).default('https://api.twilio.com')),
+  /**
+   * Local development only: tenants' media origins may be loopback addresses (any port, http), where
+   * the stand-ins live. Never set in production; private and link-local addresses stay refused anyway.
+   */
+  allowLoopbackMediaOrigins: v(
+    'ALLOW_LOOPBACK_MEDIA_ORIGINS',
+    optional(z.enum(['true', 'false']))
+      .default('false')
+      .transform((flag) => flag === 'true'),
+  ),
   r2: {
     endpoint: v('R2_S3_ENDPOINT', trimmedUrl),
     bucket: v('R2_BUCKET_NAME', z.string().min(1)),

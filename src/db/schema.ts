@@ -549,12 +549,19 @@ export const idempotencyKeys = pgTable(
 );
 
 /** Provider event ids already processed, so a replayed webhook is ignored. */
+/**
+ * Deliveries already processed, for replay protection: generic webhook event ids (`generic`) and
+ * signed timestamp + body digests (`generic-digest`), and per Twilio CallSid the highest status
+ * SequenceNumber applied (`twilio-call-status`, in `sequence`). The sweeper purges rows older than
+ * the longest replay window they guard (migrations: webhook_events purge policies).
+ */
 export const webhookEvents = pgTable(
   'webhook_events',
   {
     tenantId: text('tenant_id').notNull(),
     provider: text('provider').notNull(),
     eventId: text('event_id').notNull(),
+    sequence: bigint('sequence', { mode: 'number' }),
     receivedAt: timestamp('received_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.provider, t.eventId] }), isolatedBy(t.tenantId)],

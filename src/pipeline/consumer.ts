@@ -1,13 +1,13 @@
 import { sql } from 'drizzle-orm';
 import type { Bindings } from '../env';
 import { loadConfig } from '../env';
-import { calls, idempotencyKeys, tenants } from '../db/schema';
+import { calls, idempotencyKeys, tenants, webhookEvents } from '../db/schema';
 import { TenantSuspended } from '../lib/errors';
 import { inTenant, PIPELINE_ACTOR, serviceContext, SWEEPER_ACTOR } from '../service-context';
 import { IN_FLIGHT, type PipelineMessage } from './messages';
+import { markFailed, PermanentFailure, runStep } from './steps';
 
 const IN_FLIGHT_SQL = sql.raw(`(${IN_FLIGHT.map((s) => `'${s}'`).join(', ')})`);
-import { markFailed, PermanentFailure, runStep } from './steps';
 
 export const DEAD_LETTER_QUEUE = 'qa-pipeline-dlq';
 
@@ -71,15 +71,15 @@ const NEXT_STEP: Partial<Record<string, (tenantId: string, callId: string) => Pi
  * Cron: calls that have sat in one state past the timeout (a lost message, a crashed step) are
  * queued again at the step they need. Runs as the platform ('system', no tenant), which may read
  * every tenant's calls and nothing else. A call past three timeouts is failed instead. Expired
- * idempotency keys are purged in the same pass.
+ * idempotency keys and webhook delivery records are purged in the same pass.
  */
 export async function sweepStuckCalls(
   env: Bindings,
-): Promise<{ requeued: number; failed: number; purgedIdempotencyKeys: number }> {
+): Promise<{ requeued: number; failed: number; purgedIdempotencyKeys: number; purgedWebhookEvents: number }> {
   const config = loadConfig(env);
   const ctx = serviceContext(env, { actor: SWEEPER_ACTOR, tenantId: null, requestId: `sweep-${Date.now()}` });
   const minutes = config.pipeline.stuckAfterMinutes;
-  const [stuck, purged] = await ctx.db.run((q) => [
+  const [stuck, purged, purgedEvents] = await ctx.db.run((q) => [
     q.execute(sql`
       select tenant_id, id, status, status_changed_at < now() - make_interval(mins => ${minutes * 3}) as expired
       from ${calls}
@@ -91,6 +91,8 @@ export async function sweepStuckCalls(
       limit 200`),
     // Idempotency keys answer retries for 24 hours; after that they are only clutter.
     q.execute(sql`delete from ${idempotencyKeys} where created_at < now() - interval '24 hours'`),
+    // Webhook delivery records guard replay windows of minutes to an hour; after 24 hours they guard nothing.
+    q.execute(sql`delete from ${webhookEvents} where received_at < now() - interval '24 hours'`),
     // Signed database contexts past their expiry can no longer be replayed; forget their nonces.
     q.execute(sql`select purge_expired_contexts()`),
   ]);
@@ -113,5 +115,10 @@ export async function sweepStuckCalls(
       requeued++;
     }
   }
-  return { requeued, failed, purgedIdempotencyKeys: purged.rowCount ?? 0 };
+  return {
+    requeued,
+    failed,
+    purgedIdempotencyKeys: purged.rowCount ?? 0,
+    purgedWebhookEvents: purgedEvents.rowCount ?? 0,
+  };
 }

@@ -1,7 +1,8 @@
 /**
  * Signed JSON webhooks from any telephony provider (contract in
- * src/integrations/signatures/generic-signature.ts). HMAC-SHA256 over timestamp and raw body,
- * 5 minutes' tolerance; an event id or signature seen before is acknowledged and ignored.
+ * src/integrations/signatures/generic-signature.ts). HMAC-SHA256 over event id, timestamp and raw
+ * body, 5 minutes' tolerance; an event id, or a signed timestamp and body, seen before is
+ * acknowledged and ignored.
  * `recording.completed` becomes a call (the recording fetched only from the tenant's listed
  * origins); `call.started` / `call.ended` move the live view.
  */
@@ -9,9 +10,10 @@ import { sql } from 'drizzle-orm';
 import { z } from 'zod';
 import type { ServiceContext, WebhookActor } from '../context';
 import { webhookEvents } from '../db/schema';
-import { verifyGenericWebhook } from '../integrations/signatures/generic-signature';
+import { genericDeliveryDigest, verifyGenericWebhook } from '../integrations/signatures/generic-signature';
 import { Forbidden, Invalid, NotFound, Unauthenticated } from '../lib/errors';
 import { fieldErrors } from '../lib/field-errors';
+import { mediaOriginProblem } from '../lib/media-origin';
 import { agentFrom, loadIntegration, type GenericConfig } from './integrations';
 import { fetchRecording, ingestRecording } from './recording-ingest';
 import { tenantOf } from './scope';
@@ -67,11 +69,17 @@ export async function receiveGenericWebhook(
   );
   if (!verdict.ok) throw new Unauthenticated(`The webhook signature is not valid (${verdict.reason}).`);
 
-  // Both the id and the signature are remembered: the id is not signed, so a replay under a new id still repeats the signature.
+  // A delivery is new only if neither its (signed) id nor its signed timestamp and body were seen: a
+  // retry keeps the id, and a resend of a capture repeats the timestamp and body. Both keys are written
+  // together or not at all. The sweeper purges rows after 24 hours.
+  const digest = await genericDeliveryDigest(headers.timestamp!, rawBody);
   const [fresh] = await ctx.db.run((q) => [
     q.execute(sql`
+      with keys (provider, event_id) as (values ('generic', ${verdict.id}), ('generic-digest', ${digest}))
       insert into ${webhookEvents} (tenant_id, provider, event_id)
-      values (${tenantId}, 'generic', ${verdict.id}), (${tenantId}, 'generic', ${`sig:${headers.signature!.slice(0, 200)}`})
+      select ${tenantId}, k.provider, k.event_id from keys k
+      where not exists (
+        select 1 from ${webhookEvents} w join keys k2 using (provider, event_id) where w.tenant_id = ${tenantId})
       on conflict do nothing
       returning event_id`),
   ]);
@@ -107,8 +115,12 @@ export async function receiveGenericWebhook(
   if (!parsed.success) throw new Invalid('The event is not valid.', fieldErrors(parsed.error));
   const event = parsed.data;
   const origin = new URL(event.recording.url).origin;
-  if (!integration.config.media_origins.includes(origin))
-    throw new Forbidden(`Recordings are only fetched from the configured origins.`);
+  // Checked again here: a list saved before the rule existed must not be fetched from either.
+  if (
+    !integration.config.media_origins.includes(origin) ||
+    mediaOriginProblem(origin, { allowLoopback: ctx.config.allowLoopbackMediaOrigins })
+  )
+    throw new Forbidden(`Recordings are only fetched from the integration's media origins.`);
   const media = await fetchRecording(event.recording.url, origin, {});
   const { callId, created } = await ingestRecording(ctx, integration.maxUploadMb, {
     source: 'webhook',

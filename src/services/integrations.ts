@@ -2,7 +2,8 @@ import { and, asc, eq } from 'drizzle-orm';
 import type { ServiceContext, UserContext } from '../context';
 import { tenantIntegrations, tenants } from '../db/schema';
 import { decryptSecret, encryptSecret } from '../lib/crypto';
-import { NotFound } from '../lib/errors';
+import { Invalid, NotFound } from '../lib/errors';
+import { mediaOriginProblem } from '../lib/media-origin';
 import { iso, tenantOf } from './scope';
 
 export type Provider = 'twilio' | 'generic';
@@ -15,7 +16,10 @@ export interface TwilioConfig {
 }
 
 export interface GenericConfig {
-  /** Origins recordings may be fetched from (https://media.example.com); nothing else is fetched. */
+  /**
+   * Origins recordings may be fetched from (https://media.example.com); nothing else is fetched. Only
+   * public https hosts on the default port (src/lib/media-origin.ts).
+   */
   media_origins: string[];
   agent_mapping: Record<string, string>;
   default_agent_id?: string | null;
@@ -48,6 +52,13 @@ export async function putIntegration(
   input: { secret: string; enabled: boolean; config: TwilioConfig | GenericConfig },
 ) {
   const tenantId = tenantOf(ctx);
+  if (provider === 'generic') {
+    const errors = (input.config as GenericConfig).media_origins.flatMap((origin, i) => {
+      const problem = mediaOriginProblem(origin, { allowLoopback: ctx.config.allowLoopbackMediaOrigins });
+      return problem ? [{ field: `media_origins.${i}`, message: problem }] : [];
+    });
+    if (errors.length) throw new Invalid('A media origin is not a public https origin.', errors);
+  }
   const secretCiphertext = await encryptSecret(ctx.config.secretsKey, input.secret, secretContext(tenantId, provider));
   const values = {
     tenantId,

@@ -6,6 +6,16 @@ import { callFromProvider, newCallSlot, recordCall, startPipeline } from './call
 const MAX_REDIRECTS = 3;
 
 /**
+ * Every failure after the first request looks the same to the caller: which host answered, with what
+ * status, or that nothing listened on a port, would let a signed webhook map the network behind us.
+ * The reason goes to the log only.
+ */
+function unfetchable(reason: string): Unavailable {
+  console.warn(JSON.stringify({ level: 'warn', message: 'recording fetch failed', reason }));
+  return new Unavailable('The recording could not be fetched.');
+}
+
+/**
  * Fetches a provider's recording from the one origin it may come from. Redirects are followed by
  * hand and only within that origin: a recording URL or redirect that points anywhere else (another
  * host, an internal address, a different scheme) is refused, so a webhook cannot make us fetch
@@ -17,23 +27,34 @@ export async function fetchRecording(
   headers: Record<string, string>,
 ): Promise<Response> {
   let target = new URL(url);
+  if (target.origin !== allowedOrigin || target.username || target.password)
+    throw new Forbidden("The recording URL is not on the integration's media origin.");
   for (let hop = 0; hop <= MAX_REDIRECTS; hop++) {
     if (target.origin !== allowedOrigin || target.username || target.password)
-      throw new Forbidden(`Recordings are only fetched from ${allowedOrigin}.`);
-    const res = await fetch(target, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) }).catch(() => {
-      throw new Unavailable('The recording host is unreachable.');
-    });
+      throw unfetchable(`redirected off the media origin to ${target.origin}`);
+    const res = await fetch(target, { headers, redirect: 'manual', signal: AbortSignal.timeout(30_000) }).catch(
+      (err: unknown) => {
+        throw unfetchable(`${target.origin} unreachable: ${err instanceof Error ? err.message : String(err)}`);
+      },
+    );
     if (res.status >= 300 && res.status < 400) {
       const location = res.headers.get('location');
       await res.body?.cancel();
-      if (!location) throw new Unavailable('The recording host redirected without a location.');
-      target = new URL(location, target);
+      if (!location) throw unfetchable(`${target.origin} redirected without a location`);
+      try {
+        target = new URL(location, target);
+      } catch {
+        throw unfetchable(`${target.origin} redirected to an invalid location`);
+      }
       continue;
     }
-    if (!res.ok || !res.body) throw new Unavailable(`The recording host answered ${res.status}.`);
+    if (!res.ok || !res.body) {
+      await res.body?.cancel();
+      throw unfetchable(`${target.origin} answered ${res.status}`);
+    }
     return res;
   }
-  throw new Unavailable('The recording host redirected too many times.');
+  throw unfetchable('too many redirects');
 }
 
 export interface IngestInput {

@@ -3,9 +3,11 @@
  * configured with (PUBLIC_URL + path + query), all posted parameters, and the tenant's auth
  * token. A completed recording is fetched from Twilio's media host with the account's
  * credentials, stored, and becomes a call; the same RecordingSid twice makes one call. Call
- * status callbacks move the live view.
+ * status callbacks move the live view, each call's statuses in Twilio's order, once.
  */
+import { sql } from 'drizzle-orm';
 import type { ServiceContext, WebhookActor } from '../context';
+import { webhookEvents } from '../db/schema';
 import { validateTwilioSignature } from '../integrations/signatures/twilio-signature';
 import { Forbidden, Invalid, NotFound } from '../lib/errors';
 import { callFromProvider } from './call-intake';
@@ -62,7 +64,7 @@ export async function receiveRecordingStatus(
   const mediaOrigin = new URL(base).origin;
   const expectedPrefix = `${base}/2010-04-01/Accounts/${accountSid}/Recordings/${recordingSid}`;
   if (recordingUrl.replace(/\.(wav|mp3)$/, '') !== expectedPrefix)
-    throw new Forbidden(`Recordings are only fetched from ${mediaOrigin}.`);
+    throw new Forbidden("Recordings are only fetched from Twilio's media host, for this account.");
   const media = await fetchRecording(`${expectedPrefix}.wav`, mediaOrigin, {
     authorization: `Basic ${btoa(`${accountSid}:${integration.secret}`)}`,
   });
@@ -84,10 +86,27 @@ export async function receiveRecordingStatus(
 const ENDED = ['completed', 'busy', 'failed', 'no-answer', 'canceled'];
 
 /**
- * `initiated`, `ringing`, `in-progress`, `completed`...: a call in progress is an active call and
- * puts its agent on a call; a finished one ends it and puts the agent in wrap-up.
+ * Twilio's signature has no timestamp, so a captured callback verifies forever. The signed `Timestamp`
+ * bounds how long one counts, and the signed `SequenceNumber` (per call, from 0) orders what arrives
+ * inside that window. Twilio posts status callbacks as they fire; an hour is ample for a late one.
  */
-export async function receiveCallStatus(ctx: ServiceContext<WebhookActor>, cb: TwilioCallback) {
+export const CALL_STATUS_MAX_AGE_SECONDS = 3600;
+const CLOCK_SKEW_SECONDS = 300;
+
+export type CallStatusOutcome =
+  | { received: true; status: string }
+  | { duplicate: true; status: string }
+  | { ignored: true; reason: string; status: string };
+
+/**
+ * `initiated`, `ringing`, `in-progress`, `completed`...: a call in progress is an active call and
+ * puts its agent on a call; a finished one ends it and puts the agent in wrap-up. A callback older
+ * than the window, or not later in its call's sequence than one already applied, moves nothing.
+ */
+export async function receiveCallStatus(
+  ctx: ServiceContext<WebhookActor>,
+  cb: TwilioCallback,
+): Promise<CallStatusOutcome> {
   const { get, agentId } = await verified(ctx, cb);
   const tenantId = tenantOf(ctx);
   const callSid = get('CallSid');
@@ -96,6 +115,43 @@ export async function receiveCallStatus(ctx: ServiceContext<WebhookActor>, cb: T
     throw new Invalid('CallSid and CallStatus are required.', [
       { field: 'CallSid', message: 'is missing or malformed' },
     ]);
+  const sequenceText = get('SequenceNumber');
+  const firedAt = Date.parse(get('Timestamp') ?? '');
+  if (!sequenceText || !/^\d{1,9}$/.test(sequenceText) || Number.isNaN(firedAt))
+    throw new Invalid('Call progress callbacks need SequenceNumber and Timestamp (set statusCallbackEvent).', [
+      ...(!sequenceText || !/^\d{1,9}$/.test(sequenceText)
+        ? [{ field: 'SequenceNumber', message: 'is missing or malformed' }]
+        : []),
+      ...(Number.isNaN(firedAt) ? [{ field: 'Timestamp', message: 'is missing or not an RFC 2822 date' }] : []),
+    ]);
+  const ageSeconds = (Date.now() - firedAt) / 1000;
+  if (ageSeconds > CALL_STATUS_MAX_AGE_SECONDS || ageSeconds < -CLOCK_SKEW_SECONDS)
+    return { ignored: true, reason: 'outside the accepted time window', status };
+
+  // One row per call holds the highest sequence number applied; it moves only forward.
+  const sequence = Number(sequenceText);
+  const [result] = await ctx.db.run((q) => [
+    q.execute(sql`
+      with prior as (
+        select sequence from ${webhookEvents}
+        where tenant_id = ${tenantId} and provider = 'twilio-call-status' and event_id = ${callSid}
+      ), applied as (
+        insert into ${webhookEvents} (tenant_id, provider, event_id, sequence)
+        values (${tenantId}, 'twilio-call-status', ${callSid}, ${sequence})
+        on conflict (tenant_id, provider, event_id) do update
+          set sequence = excluded.sequence, received_at = now()
+          where ${webhookEvents}.sequence is null or ${webhookEvents}.sequence < excluded.sequence
+        returning 1
+      )
+      select (select sequence from prior) as prior, exists (select 1 from applied) as applied`),
+  ]);
+  const order = result.rows[0] as { prior: number | string | null; applied: boolean } | undefined;
+  if (!order?.applied) {
+    return Number(order?.prior) === sequence
+      ? { duplicate: true, status }
+      : { ignored: true, reason: 'a later status of this call was already received', status };
+  }
+
   const hub = ctx.hub(tenantId);
   await hub.configure(tenantId);
   const direction = get('Direction')?.startsWith('outbound') ? 'outbound' : 'inbound';
@@ -114,5 +170,5 @@ export async function receiveCallStatus(ctx: ServiceContext<WebhookActor>, cb: T
     });
     if (agentId && status === 'completed') await hub.agentStatus({ agent_id: agentId, status: 'wrap_up' });
   }
-  return { received: true as const, status };
+  return { received: true, status };
 }

@@ -42,6 +42,35 @@ describe('stuck-call sweeper (cron)', () => {
     }
   });
 
+  it('webhook_events purge: delivery records past the replay window are removed in every tenant, recent ones kept', async () => {
+    const old = `old-${crypto.randomUUID()}`;
+    const fresh = `fresh-${crypto.randomUUID()}`;
+    for (const [tenant, user] of [
+      ['acme', IDS['agent@acme.test']],
+      ['globex', IDS['agent@globex.test']],
+    ] as const) {
+      await asTenant(tenant, user!, 'agent', [
+        {
+          query: `insert into webhook_events (tenant_id, provider, event_id, received_at) values ($1, 'generic', $2, now() - interval '25 hours'), ($1, 'generic', $3, now() - interval '1 hour')`,
+          params: [tenant, old, fresh],
+        },
+      ]);
+    }
+    await runCron();
+    for (const [tenant, user] of [
+      ['acme', IDS['agent@acme.test']],
+      ['globex', IDS['agent@globex.test']],
+    ] as const) {
+      const [rows] = await asTenant(tenant, user!, 'agent', [
+        { query: 'select event_id from webhook_events where event_id = any($1::text[])', params: [[old, fresh]] },
+      ]);
+      expect(
+        rows!.map((r) => r.event_id),
+        `${tenant}: a record older than 24 hours is purged, one inside the window kept`,
+      ).toEqual([fresh]);
+    }
+  });
+
   it('queues a stuck call again at the step it needs, and fails one stuck too long', async () => {
     const recent = await stuckCall('queued', 1);
     const stuck = await stuckCall('queued', 40);

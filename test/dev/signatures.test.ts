@@ -189,11 +189,11 @@ describe('generic webhook signature', () => {
       'Content-Type': 'application/json',
       'X-QA-Webhook-Id': 'evt_1',
       'X-QA-Webhook-Timestamp': '1700000000',
-      // hex HMAC-SHA256(secret, "<timestamp>.<body>"), recomputed with Python's hmac
-      'X-QA-Webhook-Signature': 'v1=01e7e39a54f87bab82cd07c6893f4fabdca163ff47e8e3c201cdfee454158118',
+      // hex HMAC-SHA256(secret, "<id>.<timestamp>.<body>"), recomputed with Python's hmac
+      'X-QA-Webhook-Signature': 'v2=953d8214ab55f3aa96b884f97e7604dce6ad08856ca8cb4e73f20e323782c818',
     });
-    const independent = createHmac('sha256', secret).update(`${timestamp}.${body}`).digest('hex');
-    expect(signed.headers['X-QA-Webhook-Signature']).toBe(`v1=${independent}`);
+    const independent = createHmac('sha256', secret).update(`evt_1.${timestamp}.${body}`).digest('hex');
+    expect(signed.headers['X-QA-Webhook-Signature']).toBe(`v2=${independent}`);
   });
 
   it('defaults to the current time and a fresh event id', async () => {
@@ -239,6 +239,39 @@ describe('generic webhook signature', () => {
     expect(await verifyGenericWebhook(secret, garbled, body, now)).toEqual({ ok: false, reason: 'malformed_header' });
   });
 
+  it('generic webhook replay: the event id is signed, so the same delivery under a new id fails', async () => {
+    const signed = await signGenericWebhook(secret, body, { timestamp, id: 'evt_5' });
+    const renamed = { ...signed.headers, 'X-QA-Webhook-Id': 'evt_6' };
+    expect(await verifyGenericWebhook(secret, renamed, body, { now: timestamp })).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+  });
+
+  it('generic webhook replay: only the canonical signature form is accepted', async () => {
+    const signed = await signGenericWebhook(secret, body, { timestamp, id: 'evt_7' });
+    const signature = signed.headers['X-QA-Webhook-Signature']!;
+    const [version, hex] = signature.split('=') as [string, string];
+    const now = { now: timestamp };
+    for (const respelled of [
+      `${version}=${hex.toUpperCase()}`,
+      `${version.toUpperCase()}=${hex}`,
+      `${signature} ${signature}`,
+      `${signature}  ${version}=${'0'.repeat(64)}`,
+      `${signature} v9=abc`,
+      `v1=${hex}`,
+      `${signature} ${signature} ${signature} ${signature}`,
+      `${signature},`,
+      ` ${signature}`,
+      `${version}=${hex}00`,
+    ]) {
+      expect(
+        await verifyGenericWebhook(secret, { ...signed.headers, 'X-QA-Webhook-Signature': respelled }, body, now),
+        `"${respelled}" is not the canonical form`,
+      ).toEqual({ ok: false, reason: 'malformed_header' });
+    }
+  });
+
   it(`rejects timestamps more than ${GENERIC_WEBHOOK_TOLERANCE_SECONDS} s away, in either direction`, async () => {
     const signed = await signGenericWebhook(secret, body, { timestamp });
     const stale = { ok: false, reason: 'stale' };
@@ -248,12 +281,14 @@ describe('generic webhook signature', () => {
     expect(await verifyGenericWebhook(secret, signed.headers, body, { now: timestamp - tolerance - 1 })).toEqual(stale);
   });
 
-  it('accepts any matching v1 entry, for secret rotation on either side', async () => {
-    const oldSig = (await signGenericWebhook('old-secret', body, { timestamp })).headers['X-QA-Webhook-Signature'];
+  it('accepts any matching entry, for secret rotation on either side', async () => {
+    const oldSig = (await signGenericWebhook('old-secret', body, { timestamp, id: 'evt_4' })).headers[
+      'X-QA-Webhook-Signature'
+    ];
     const signed = await signGenericWebhook('new-secret', body, { timestamp, id: 'evt_4' });
     const both = {
       ...signed.headers,
-      'X-QA-Webhook-Signature': `${oldSig} v2=abc ${signed.headers['X-QA-Webhook-Signature']}`,
+      'X-QA-Webhook-Signature': `${oldSig} ${signed.headers['X-QA-Webhook-Signature']}`,
     };
     const now = { now: timestamp };
     expect((await verifyGenericWebhook('new-secret', both, body, now)).ok).toBe(true);

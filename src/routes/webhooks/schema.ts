@@ -16,7 +16,10 @@ const TenantQuery = z.object({
 export const WebhookReceipt = z
   .object({
     received: z.literal(true).optional(),
-    duplicate: z.literal(true).optional().openapi({ description: 'The event id or signature was seen before' }),
+    duplicate: z
+      .literal(true)
+      .optional()
+      .openapi({ description: 'Already processed: the same event id, signed timestamp and body, or Twilio status' }),
     ignored: z.literal(true).optional(),
     reason: z.string().optional(),
     status: z.string().optional().openapi({ description: 'The call status Twilio reported' }),
@@ -111,6 +114,8 @@ export const twilioCallStatusWebhookRoute = createRoute({
         Direction: z.string().optional(),
         From: z.string().optional(),
         CallDuration: z.string().optional(),
+        SequenceNumber: z.string().openapi({ description: 'Orders the statuses of one call; an older one is ignored' }),
+        Timestamp: z.string().openapi({ description: 'RFC 2822; a callback more than an hour old is ignored' }),
       },
       'TwilioCallStatus',
     ),
@@ -149,19 +154,20 @@ export const genericWebhookRoute = createRoute({
   operationId: 'receiveGenericWebhook',
   tags,
   security: [],
-  summary: 'Signed JSON webhook from any telephony provider (HMAC-SHA256 over timestamp and raw body)',
+  summary: 'Signed JSON webhook from any telephony provider (HMAC-SHA256 over event id, timestamp and raw body)',
   request: {
     query: TenantQuery,
     headers: z.object({
       [GENERIC_WEBHOOK_HEADERS.id.toLowerCase()]: z
         .string()
-        .openapi({ description: 'Unique per event; repeats are acknowledged and ignored' }),
+        .openapi({ description: 'Unique per event, signed; repeats are acknowledged and ignored' }),
       [GENERIC_WEBHOOK_HEADERS.timestamp.toLowerCase()]: z
         .string()
         .openapi({ description: 'Unix seconds; more than 5 minutes off is refused' }),
-      [GENERIC_WEBHOOK_HEADERS.signature.toLowerCase()]: z
-        .string()
-        .openapi({ description: 'HMAC-SHA256 with the integration secret over the timestamp and the raw body' }),
+      [GENERIC_WEBHOOK_HEADERS.signature.toLowerCase()]: z.string().openapi({
+        description:
+          'v2=<64 lower-case hex HMAC-SHA256 with the integration secret over "<id>.<timestamp>.<raw body>">, up to three entries separated by one space; no other spelling is accepted',
+      }),
     }),
     body: jsonBody(GenericWebhookEvent),
   },
