@@ -211,3 +211,52 @@ describe('login brute force', () => {
     expect((await from(address(), 'agent@acme.test', PASSWORD)).status).toBe(200);
   }, 60_000);
 });
+
+describe('realm login protection', () => {
+  it('login brute force: a new tenant realm locks an account after quick failures, answered like a wrong password', async () => {
+    const id = `b${crypto.randomUUID().slice(0, 8)}`;
+    const created = await as('super_admin', '/api/tenants', {
+      method: 'POST',
+      body: {
+        tenant_id: id,
+        display_name: 'Lockout test',
+        subdomain: id,
+        admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const attempt = (password: string) =>
+      call('/api/auth/login', {
+        method: 'POST',
+        headers: { 'cf-connecting-ip': '192.0.2.9' },
+        body: { username: `a@${id}.test`, password, tenant_id: id },
+      });
+    // Two failures within a second: the realm's brute-force detection locks the account.
+    await expectProblem(await attempt('wrong-password-1'), 401);
+    await expectProblem(await attempt('wrong-password-2'), 401);
+    const locked = await expectProblem(await attempt('long-enough-pass'), 401);
+    expect(locked.detail, 'a locked account reads like a wrong password').toBe('Invalid username, password or tenant.');
+  });
+
+  it('password policy: a password equal to the email is a 422 on the password field, for a new user and a changed password', async () => {
+    const email = `pol-${crypto.randomUUID().slice(0, 8)}@acme.test`;
+    const refused = await as('acme_manager', '/api/users', {
+      method: 'POST',
+      body: { email, first_name: 'Pol', last_name: 'Icy', role: 'agent', password: email },
+    });
+    expect((await expectProblem(refused, 422)).errors?.[0]?.field).toBe('password');
+
+    const ok = await as('acme_manager', '/api/users', {
+      method: 'POST',
+      body: { email, first_name: 'Pol', last_name: 'Icy', role: 'agent', password: 'a-fine-password-1' },
+    });
+    expect(ok.status).toBe(201);
+    const token = (await passwordGrant(email, 'acme', 'a-fine-password-1')).access_token;
+    const change = await call('/api/auth/change-password', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: { current_password: 'a-fine-password-1', new_password: email.toUpperCase() },
+    });
+    expect((await expectProblem(change, 422)).errors?.[0]?.field).toBe('new_password');
+  });
+});
