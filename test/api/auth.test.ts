@@ -181,6 +181,26 @@ describe('login brute force', () => {
     expect((await from('192.0.2.77', user)).status, 'the same account from another address').toBe(401);
   });
 
+  it('login brute force: current-password guesses at change-password count against the account', async () => {
+    await atWindowStart();
+    const email = `guess-${crypto.randomUUID().slice(0, 8)}@acme.test`;
+    const created = await as('acme_manager', '/api/users', {
+      method: 'POST',
+      body: { email, first_name: 'G', last_name: 'Uess', role: 'agent', password: 'the-real-password-1' },
+    });
+    expect(created.status).toBe(201);
+    const token = (await passwordGrant(email, 'acme', 'the-real-password-1')).access_token;
+    const guess = (current_password: string) =>
+      call('/api/auth/change-password', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'cf-connecting-ip': '192.0.2.44' },
+        body: { current_password, new_password: 'a-brand-new-password-2' },
+      });
+    for (let i = 1; i <= 10; i++) expect((await guess(`guess-number-${i}`)).status, `guess ${i}`).toBe(422);
+    await expectLimited(await guess('the-real-password-1'));
+    expect((await from('192.0.2.44', email, 'the-real-password-1')).status, 'login shares the limit').toBe(429);
+  });
+
   it('login brute force: one account guessed from many addresses is 429 after 30 attempts', async () => {
     await atWindowStart();
     const user = nobody();

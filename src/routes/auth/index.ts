@@ -91,6 +91,13 @@ export const authRouter = createRouter()
       responses: { 204: { description: 'Password changed' }, ...problemResponses },
     }),
     async (c) => {
+      // Proving the current password is a password guess too: it counts against the account's login limits.
+      const actor = c.get('actor');
+      await limitLogin(c.env, {
+        address: clientAddress(c.req.header('cf-connecting-ip')),
+        tenantId: actor.homeTenant ?? 'platform',
+        username: actor.username ?? actor.email ?? actor.userId,
+      });
       await service.changePassword(c.get('ctx'), c.req.valid('json'));
       return c.body(null, 204);
     },
