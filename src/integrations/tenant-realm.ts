@@ -5,8 +5,8 @@ import { realmOf } from '../auth/verify-access-token';
  * Login protection every realm gets (the same as the realm exports in keycloak/): Keycloak's
  * brute-force detection with temporary lockout — from the 10th failure in a row, each failure
  * locks the account for a minute per 10 failures, at most 15; two failures within a second lock
- * it for a minute; 12 hours without a failure start the count again — and the password policy the
- * API checks too (12–256 characters, not the username, not the email).
+ * it for a minute; 12 hours without a failure start the count again — and a password policy
+ * (12–256 characters, not the username, not the email) whose refusals the API answers with 422.
  */
 export const REALM_LOGIN_PROTECTION = {
   bruteForceProtected: true,
@@ -24,8 +24,8 @@ export const REALM_LOGIN_PROTECTION = {
  * The Keycloak realm a new tenant gets: our three tenant roles, the API client (confidential,
  * direct grants, an audience mapper so tokens name the API, and a hard-coded `tenant_id` claim),
  * the browser clients (public, PKCE, redirect URIs from ALLOWED_ORIGINS), its first
- * tenant_admin, and the login protection above. Same shape as keycloak/qa-acme.json, so the stand-in and a real
- * Keycloak accept it alike.
+ * tenant_admin and the login protection above. Same shape as keycloak/qa-acme.json, so the
+ * stand-in and a real Keycloak accept it alike.
  */
 export function tenantRealmRepresentation(
   config: Config,
