@@ -121,6 +121,10 @@ export type Bindings = VariablesOf<typeof VARIABLES> & {
   AUDIO: R2Bucket;
   TENANT_HUB: DurableObjectNamespace<import('../durable-objects/tenant-hub').TenantHub>;
   PIPELINE: Queue<import('./pipeline/messages').PipelineMessage>;
+  /** Login and refresh limits (Workers Rate Limiting, see wrangler.toml and src/auth/login-limits.ts). */
+  LOGIN_ACCOUNT_LIMITER: RateLimit;
+  LOGIN_USERNAME_LIMITER: RateLimit;
+  AUTH_ADDRESS_LIMITER: RateLimit;
 };
 
 function isVar(node: Var | Tree): node is Var {

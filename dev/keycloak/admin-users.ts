@@ -3,7 +3,9 @@ import type { Hono } from 'hono';
 import { z } from 'zod';
 import { created, parseBody, realmFor, userFor } from './admin-access.ts';
 import type { ServerDeps } from './deps.ts';
-import { adminError, adminErrorMessage } from './errors.ts';
+import { clearFailures } from './brute-force.ts';
+import { adminError, adminErrorMessage, oauthError } from './errors.ts';
+import { checkPasswordPolicy } from './password-policy.ts';
 import { credentialSchema, roleSchema, userSchema } from './representations.ts';
 import { findRole } from './roles.ts';
 import { endUserSessions } from './sessions.ts';
@@ -25,7 +27,10 @@ export function registerUserAdmin(app: Hono, deps: ServerDeps): void {
   app.put(`${base}/:id`, async (c) => {
     const realm = realmFor(deps, c);
     const user = userFor(realm, c);
-    if (updateUser(realm, user, await parseBody(c, userSchema)).disabled) endUserSessions(realm, user.id);
+    const rep = await parseBody(c, userSchema);
+    if (updateUser(realm, user, rep).disabled) endUserSessions(realm, user.id);
+    // Enabling a user through the admin API also lifts a brute-force lockout, as in Keycloak.
+    if (rep.enabled === true) clearFailures(realm, user.id);
     deps.store.changed();
     return c.body(null, 204);
   });
@@ -35,6 +40,7 @@ export function registerUserAdmin(app: Hono, deps: ServerDeps): void {
     const user = userFor(realm, c);
     realm.users = realm.users.filter((u) => u !== user);
     endUserSessions(realm, user.id);
+    clearFailures(realm, user.id);
     deps.store.changed();
     return c.body(null, 204);
   });
@@ -60,6 +66,9 @@ export function registerUserAdmin(app: Hono, deps: ServerDeps): void {
       throw adminErrorMessage(400, 'Only password credentials can be reset');
     }
     if (!credential.value) throw adminErrorMessage(400, 'Missing password value');
+    const broken = checkPasswordPolicy(realm.passwordPolicy, credential.value, user);
+    // UserResource.resetPassword: the policy's message key and its English text.
+    if (broken) throw oauthError(400, broken.key, broken.message);
     await setPassword(user, credential.value, credential.temporary ?? false);
     deps.store.changed();
     return c.body(null, 204);

@@ -5,6 +5,7 @@
  * sent to it, so the endpoint cannot be used to bounce users to an arbitrary site.
  */
 import type { Context, Hono } from 'hono';
+import { getConnInfo } from '@hono/node-server/conninfo';
 import type { ServerDeps } from './deps.ts';
 import { HttpError } from './errors.ts';
 import { readText } from './forms.ts';
@@ -26,6 +27,9 @@ const PAGE_HEADERS = {
 
 /** Keycloak's login-page wording for each refusal. */
 const FORM_ERRORS: Record<LoginRefusal, string> = {
+  'Unknown user': 'Invalid username or password.',
+  // Keycloak's form does not tell a locked-out user (or someone guessing) that the account is locked.
+  'Temporarily disabled': 'Invalid username or password.',
   'Invalid user credentials': 'Invalid username or password.',
   'Account disabled': 'Account is disabled, contact your administrator.',
   'Account is not fully set up': 'Account is not fully set up.',
@@ -155,7 +159,8 @@ async function submitLogin(deps: ServerDeps, c: Context): Promise<Response> {
   }
   const form = new URLSearchParams(await readText(c));
   const username = form.get('username') ?? '';
-  const login = await checkLogin(realm, username, form.get('password') ?? '');
+  const login = await checkLogin(realm, username, form.get('password') ?? '', getConnInfo(c).remote.address ?? '');
+  deps.store.changed();
   if ('refused' in login) {
     const action = formAction(realm.realm, attemptId, request.clientId);
     return page(c, 200, loginForm({ realm: realm.realm, action, username, error: FORM_ERRORS[login.refused] }));

@@ -10,7 +10,7 @@ import type { StoredClient, StoredRealm } from './model.ts';
 import { isWellFormed, s256 } from './pkce.ts';
 import { createSession, endSession, liveSession } from './sessions.ts';
 import { nowSeconds, type TokenResponse } from './tokens.ts';
-import { checkLogin, findUserById } from './users.ts';
+import { checkLogin, findUserById, type LoginRefusal } from './users.ts';
 
 const DEFAULT_SCOPES = ['email', 'profile'];
 const OPTIONAL_SCOPES = ['address', 'phone', 'offline_access', 'microprofile-jwt', 'organization'];
@@ -74,6 +74,22 @@ async function authorizationCodeGrant({ deps, realm, client, form, clientAddress
   });
 }
 
+/**
+ * Keycloak's direct-grant answers (ValidateUsername, ValidatePassword): an unknown user and a user locked
+ * out by brute-force detection get the same words as a wrong password, so neither can be told apart.
+ */
+function passwordGrantRefusal(refusal: LoginRefusal) {
+  switch (refusal) {
+    case 'Invalid user credentials':
+      return oauthError(401, 'invalid_grant', 'Invalid user credentials');
+    case 'Unknown user':
+    case 'Temporarily disabled':
+      return oauthError(400, 'invalid_grant', 'Invalid user credentials');
+    default:
+      return oauthError(400, 'invalid_grant', refusal);
+  }
+}
+
 async function passwordGrant({ deps, realm, client, form, clientAddress }: GrantInput) {
   if (!client.directAccessGrantsEnabled) {
     throw oauthError(400, 'unauthorized_client', 'Client not allowed for direct access grants');
@@ -81,10 +97,9 @@ async function passwordGrant({ deps, realm, client, form, clientAddress }: Grant
   const username = form.get('username');
   if (!username) throw oauthError(400, 'invalid_request', 'Missing parameter: username');
   const scope = resolveScope(form.get('scope'));
-  const login = await checkLogin(realm, username, form.get('password') ?? '');
-  if ('refused' in login) {
-    throw oauthError(login.refused === 'Invalid user credentials' ? 401 : 400, 'invalid_grant', login.refused);
-  }
+  const login = await checkLogin(realm, username, form.get('password') ?? '', clientAddress);
+  deps.store.changed(); // failure counts persist like sessions
+  if ('refused' in login) throw passwordGrantRefusal(login.refused);
   const session = createSession(realm, login.user.id, client.clientId, scope, nowSeconds());
   const body = await deps.tokens.issue({
     realm,

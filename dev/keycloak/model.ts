@@ -82,6 +82,27 @@ export interface StoredSession {
   scope: string;
 }
 
+/** Keycloak's brute-force detection settings (RealmRepresentation field names). */
+export interface BruteForceSettings {
+  failureFactor: number;
+  waitIncrementSeconds: number;
+  quickLoginCheckMilliSeconds: number;
+  minimumQuickLoginWaitSeconds: number;
+  maxFailureWaitSeconds: number;
+  maxDeltaTimeSeconds: number;
+}
+
+/** A user's failed logins (Keycloak's UserLoginFailureModel). */
+export interface StoredLoginFailure {
+  userId: string;
+  numFailures: number;
+  /** epoch ms of the last failure */
+  lastFailure: number;
+  /** epoch seconds before which logins are refused */
+  notBefore: number;
+  lastIpFailure: string;
+}
+
 export interface StoredRealm {
   id: string;
   realm: string;
@@ -97,6 +118,10 @@ export interface StoredRealm {
   users: StoredUser[];
   keys: StoredKey[];
   sessions: StoredSession[];
+  /** set when `bruteForceProtected` is on (optional: state files written before it load unchanged) */
+  bruteForce?: BruteForceSettings | undefined;
+  passwordPolicy?: string | undefined;
+  loginFailures?: StoredLoginFailure[] | undefined;
 }
 
 export interface PersistedState {

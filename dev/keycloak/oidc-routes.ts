@@ -125,8 +125,9 @@ export function registerOidcRoutes(app: Hono, deps: ServerDeps): void {
     realmWide(c, c.json(discovery(deps.tokens.issuer(realmOf(deps, c))))),
   );
   app.get(`${oidc}/certs`, (c) => {
+    // Counted before the realm is looked up: a fetch for a realm that does not exist is a fetch too.
+    deps.stats.record(c.req.param('realm') ?? '');
     const realm = realmOf(deps, c);
-    deps.stats.record(realm.realm);
     return realmWide(c, c.json(jwks(realm), 200, { 'cache-control': 'no-cache' }));
   });
   app.post(`${oidc}/token`, onRealm(token));

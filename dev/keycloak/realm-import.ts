@@ -5,7 +5,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { adminErrorMessage } from './errors.ts';
 import { generateDefaultKeys, generateKey, isKeyProviderId, KEY_PROVIDER_TYPE } from './keys.ts';
-import type { KeyAlgorithm, StoredClient, StoredKey, StoredRealm, StoredRole } from './model.ts';
+import { BRUTE_FORCE_DEFAULTS } from './brute-force.ts';
+import type { BruteForceSettings, KeyAlgorithm, StoredClient, StoredKey, StoredRealm, StoredRole } from './model.ts';
+import { parsePasswordPolicy } from './password-policy.ts';
 import type {
   ClientRepresentation,
   ComponentRepresentation,
@@ -98,8 +100,23 @@ function assertRealmName(name: string): void {
   if (!REALM_NAME.test(name)) throw adminErrorMessage(400, `Invalid realm name: ${name}`);
 }
 
+function bruteForceOf(rep: RealmRepresentation): BruteForceSettings | undefined {
+  if (!rep.bruteForceProtected) return undefined;
+  if (rep.permanentLockout) throw adminErrorMessage(400, 'Permanent lockout is not supported by this stand-in');
+  const d = BRUTE_FORCE_DEFAULTS;
+  return {
+    failureFactor: rep.failureFactor ?? d.failureFactor,
+    waitIncrementSeconds: rep.waitIncrementSeconds ?? d.waitIncrementSeconds,
+    quickLoginCheckMilliSeconds: rep.quickLoginCheckMilliSeconds ?? d.quickLoginCheckMilliSeconds,
+    minimumQuickLoginWaitSeconds: rep.minimumQuickLoginWaitSeconds ?? d.minimumQuickLoginWaitSeconds,
+    maxFailureWaitSeconds: rep.maxFailureWaitSeconds ?? d.maxFailureWaitSeconds,
+    maxDeltaTimeSeconds: rep.maxDeltaTimeSeconds ?? d.maxDeltaTimeSeconds,
+  };
+}
+
 export async function importRealm(rep: RealmRepresentation): Promise<StoredRealm> {
   assertRealmName(rep.realm);
+  parsePasswordPolicy(rep.passwordPolicy); // an unknown policy fails the import
   const keys = importKeys(rep); // RSA generation is the slow part; overlap it with password hashing
   const realm: StoredRealm = {
     id: rep.id ?? randomUUID(),
@@ -111,6 +128,9 @@ export async function importRealm(rep: RealmRepresentation): Promise<StoredRealm
     ssoSessionMaxLifespan: rep.ssoSessionMaxLifespan ?? 36000,
     duplicateEmailsAllowed: rep.duplicateEmailsAllowed ?? false,
     loginWithEmailAllowed: rep.loginWithEmailAllowed ?? true,
+    bruteForce: bruteForceOf(rep),
+    passwordPolicy: rep.passwordPolicy,
+    loginFailures: [],
     defaultRole: rep.defaultRole?.name ?? defaultRoleName(rep.realm.toLowerCase()),
     roles: (rep.roles?.realm ?? []).map(toRole),
     clients: [],

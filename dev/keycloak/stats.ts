@@ -1,4 +1,7 @@
-/** Counts JWKS downloads per realm: how often verifiers refetch keys is what the benchmarks look at. */
+/**
+ * Counts JWKS requests per realm name, existing or not: how often verifiers refetch keys is what the
+ * benchmarks look at, and a verifier that asks for a realm that does not exist is a bug the tests look for.
+ */
 export class JwksStats {
   private readonly counts = new Map<string, number>();
 

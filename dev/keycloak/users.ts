@@ -2,6 +2,8 @@
 import { randomUUID } from 'node:crypto';
 import { adminErrorMessage } from './errors.ts';
 import type { StoredRealm, StoredUser } from './model.ts';
+import { clearFailures, isTemporarilyDisabled, recordFailure } from './brute-force.ts';
+import { checkPasswordPolicy, policyNotMetOnCreate } from './password-policy.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import type { CredentialRepresentation, UserRepresentation } from './representations.ts';
 import { findRole } from './roles.ts';
@@ -37,24 +39,39 @@ function findLoginUser(realm: StoredRealm, login: string): StoredUser | undefine
   return byEmail?.serviceAccountClientId ? undefined : byEmail;
 }
 
-/** Why a login was refused, in the words of Keycloak's direct-grant error descriptions. */
-export type LoginRefusal = 'Invalid user credentials' | 'Account disabled' | 'Account is not fully set up';
+/**
+ * Why a login was refused. An unknown user, a locked-out user and a wrong password are all "Invalid user
+ * credentials" to the caller (Keycloak answers the first two 400 and the last 401); the others are
+ * Keycloak's direct-grant error descriptions.
+ */
+export type LoginRefusal =
+  | 'Unknown user'
+  | 'Temporarily disabled'
+  | 'Invalid user credentials'
+  | 'Account disabled'
+  | 'Account is not fully set up';
 
 /**
  * Checks a username and password the way both the password grant and the login form do: the account is
- * checked before the password, and a pending required action blocks the login.
+ * checked before the password (a locked-out account is refused whatever the password), a wrong password
+ * counts towards the realm's brute-force lockout, a right one clears the count, and a pending required
+ * action blocks the login. The caller persists the realm afterwards.
  */
 export async function checkLogin(
   realm: StoredRealm,
   username: string,
   password: string,
+  clientAddress: string,
 ): Promise<{ user: StoredUser } | { refused: LoginRefusal }> {
   const user = findLoginUser(realm, username);
-  if (!user) return { refused: 'Invalid user credentials' };
+  if (!user) return { refused: 'Unknown user' };
+  if (isTemporarilyDisabled(realm, user.id)) return { refused: 'Temporarily disabled' };
   if (!user.enabled) return { refused: 'Account disabled' };
   if (!user.passwordHash || !(await verifyPassword(password, user.passwordHash))) {
+    recordFailure(realm, user.id, clientAddress);
     return { refused: 'Invalid user credentials' };
   }
+  clearFailures(realm, user.id);
   if (user.requiredActions.length > 0) return { refused: 'Account is not fully set up' };
   return { user };
 }
@@ -123,6 +140,13 @@ export async function buildUser(
     requiredActions: rep.requiredActions ?? [],
     serviceAccountClientId: mode === 'import' ? rep.serviceAccountClientId : undefined,
   };
+  // The admin API enforces the realm's password policy; imports are taken as they are.
+  if (mode === 'admin') {
+    for (const credential of rep.credentials ?? []) {
+      const value = (credential.type ?? 'password') === 'password' ? credential.value : undefined;
+      if (value !== undefined && checkPasswordPolicy(realm.passwordPolicy, value, user)) throw policyNotMetOnCreate();
+    }
+  }
   await applyCredentials(user, rep.credentials);
   return user;
 }

@@ -2,6 +2,7 @@ import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
 import { Forbidden, Invalid, Unauthenticated } from '../lib/errors';
 import { serviceContext } from '../service-context';
+import { tenantExists } from './known-tenants';
 import { atLeast, type Role } from './roles';
 import { TENANT_ID_PATTERN, verifyAccessToken } from './verify-access-token';
 
@@ -14,7 +15,8 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
   const match = /^Bearer\s+([A-Za-z0-9\-_.~+/]+=*)$/i.exec(header);
   if (!match) throw new Unauthenticated();
   const config = c.get('config');
-  const actor = await verifyAccessToken(match[1]!, config);
+  const requestId = c.get('requestId');
+  const actor = await verifyAccessToken(match[1]!, config, (tenant) => tenantExists(config, tenant, requestId));
 
   let tenantId = actor.homeTenant;
   if (actor.role === 'super_admin') {
@@ -32,7 +34,7 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       ? { email: actor.email, firstName: actor.firstName, lastName: actor.lastName }
       : null;
   c.set('actor', actor);
-  c.set('ctx', serviceContext(c.env, { actor, tenantId, requestId: c.get('requestId'), profile }));
+  c.set('ctx', serviceContext(c.env, { actor, tenantId, requestId, profile }));
   await next();
 });
 

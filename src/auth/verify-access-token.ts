@@ -19,23 +19,52 @@ function tenantOfRealm(realm: string): string | null | undefined {
 /**
  * One remote key set per realm for the isolate's life, so verification costs no fetch once
  * warm. The URL is built from configuration and a realm name that matched the tenant pattern;
- * never from a URL found in the token. Bounded so tokens naming made-up realms cannot grow it.
+ * never from a URL found in the token. Only realms of tenants that exist get a key set (checked
+ * once, on the first token naming the realm), so a token naming a made-up `qa-<x>` realm costs
+ * no JWKS fetch and cannot push the real realms' key sets out. Least recently used first out,
+ * and only when more than MAX_KEY_SETS real realms are in use in one isolate.
  */
 const keySets = new Map<string, JWTVerifyGetKey>();
 const MAX_KEY_SETS = 1_000;
+/** Lookups in flight, so a burst of first requests for one realm asks the database once. */
+const resolving = new Map<string, Promise<JWTVerifyGetKey | null>>();
 
-function keySetFor(realm: string, config: Config): JWTVerifyGetKey {
-  const key = `${config.keycloak.url}|${realm}`;
-  let set = keySets.get(key);
-  if (!set) {
-    if (keySets.size >= MAX_KEY_SETS) keySets.delete(keySets.keys().next().value!);
-    set = createRemoteJWKSet(new URL(`${config.keycloak.url}/realms/${realm}/protocol/openid-connect/certs`), {
-      cooldownDuration: config.jwksCooldownMs,
-      timeoutDuration: 5_000,
-    });
+/** Whether a tenant exists (suspended ones included: they are refused later, with a clearer answer). */
+export type TenantExists = (tenantId: string) => Promise<boolean>;
+
+function cachedKeySet(key: string): JWTVerifyGetKey | undefined {
+  const set = keySets.get(key);
+  if (set) {
+    keySets.delete(key);
     keySets.set(key, set);
   }
   return set;
+}
+
+async function keySetFor(
+  realm: string,
+  tenant: string | null,
+  config: Config,
+  tenantExists: TenantExists,
+): Promise<JWTVerifyGetKey | null> {
+  const key = `${config.keycloak.url}|${realm}`;
+  const cached = cachedKeySet(key);
+  if (cached) return cached;
+  let pending = resolving.get(key);
+  if (!pending) {
+    pending = (async () => {
+      if (tenant !== null && !(await tenantExists(tenant))) return null;
+      const set = createRemoteJWKSet(new URL(`${config.keycloak.url}/realms/${realm}/protocol/openid-connect/certs`), {
+        cooldownDuration: config.jwksCooldownMs,
+        timeoutDuration: 5_000,
+      });
+      if (keySets.size >= MAX_KEY_SETS) keySets.delete(keySets.keys().next().value!);
+      keySets.set(key, set);
+      return set;
+    })().finally(() => resolving.delete(key));
+    resolving.set(key, pending);
+  }
+  return pending;
 }
 
 interface KeycloakAccessClaims extends JWTPayload {
@@ -53,7 +82,7 @@ interface KeycloakAccessClaims extends JWTPayload {
  * Verifies a Keycloak access token and returns who it speaks for. Every failure is the same
  * `Unauthenticated`: the caller learns nothing about which check failed.
  */
-export async function verifyAccessToken(token: string, config: Config): Promise<UserActor> {
+export async function verifyAccessToken(token: string, config: Config, tenantExists: TenantExists): Promise<UserActor> {
   let issuer: unknown;
   try {
     issuer = decodeJwt(token).iss;
@@ -65,10 +94,12 @@ export async function verifyAccessToken(token: string, config: Config): Promise<
   const realm = issuer.slice(realmsPrefix.length);
   const homeTenant = tenantOfRealm(realm);
   if (homeTenant === undefined) throw new Unauthenticated();
+  const keySet = await keySetFor(realm, homeTenant, config, tenantExists);
+  if (!keySet) throw new Unauthenticated();
 
   let claims: KeycloakAccessClaims;
   try {
-    ({ payload: claims } = await jwtVerify<KeycloakAccessClaims>(token, keySetFor(realm, config), {
+    ({ payload: claims } = await jwtVerify<KeycloakAccessClaims>(token, keySet, {
       issuer,
       algorithms: ['RS256'],
       clockTolerance: 5,

@@ -133,6 +133,10 @@ export class Keycloak {
   async createUser(realm: string, user: KeycloakUser): Promise<string> {
     const res = await this.admin('POST', `/${encodeURIComponent(realm)}/users`, user);
     if (res.status === 409) throw new Conflict('A user with this email already exists.');
+    if (res.status === 400 && (await errorMessageOf(res)) === 'Password policy not met')
+      throw new Invalid('The identity provider rejected the password.', [
+        { field: 'password', message: 'does not meet the password policy' },
+      ]);
     await expectOk(res, 'create the user');
     const id = res.headers.get('location')?.split('/').pop();
     if (!id) throw new Unavailable('The identity provider did not return the new user id.');
@@ -188,6 +192,15 @@ async function call(url: string, init: RequestInit): Promise<Response> {
   } catch {
     throw new Unavailable('The identity provider is unreachable.');
   }
+}
+
+/** Keycloak's admin validation errors are `{"errorMessage": …}`. */
+async function errorMessageOf(res: Response): Promise<string | undefined> {
+  const body = (await res
+    .clone()
+    .json()
+    .catch(() => undefined)) as { errorMessage?: unknown } | undefined;
+  return typeof body?.errorMessage === 'string' ? body.errorMessage : undefined;
 }
 
 async function expectOk(res: Response, what: string): Promise<void> {

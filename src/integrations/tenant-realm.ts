@@ -2,11 +2,30 @@ import type { Config } from '../env';
 import { realmOf } from '../auth/verify-access-token';
 
 /**
+ * Login protection every realm gets (the same as the realm exports in keycloak/): Keycloak's
+ * brute-force detection with temporary lockout — from the 10th failure in a row, each failure
+ * locks the account for a minute per 10 failures, at most 15; two failures within a second lock
+ * it for a minute; 12 hours without a failure start the count again — and a password policy
+ * (12–256 characters, not the username, not the email) whose refusals the API answers with 422.
+ */
+export const REALM_LOGIN_PROTECTION = {
+  bruteForceProtected: true,
+  permanentLockout: false,
+  failureFactor: 10,
+  waitIncrementSeconds: 60,
+  quickLoginCheckMilliSeconds: 1000,
+  minimumQuickLoginWaitSeconds: 60,
+  maxFailureWaitSeconds: 900,
+  maxDeltaTimeSeconds: 43_200,
+  passwordPolicy: 'length(12) and maxLength(256) and notUsername and notEmail',
+} as const;
+
+/**
  * The Keycloak realm a new tenant gets: our three tenant roles, the API client (confidential,
  * direct grants, an audience mapper so tokens name the API, and a hard-coded `tenant_id` claim),
- * the browser clients (public, PKCE, redirect URIs from ALLOWED_ORIGINS) and its first
- * tenant_admin. Same shape as keycloak/qa-acme.json, so the stand-in and a real
- * Keycloak accept it alike.
+ * the browser clients (public, PKCE, redirect URIs from ALLOWED_ORIGINS), its first
+ * tenant_admin and the login protection above. Same shape as keycloak/qa-acme.json, so the
+ * stand-in and a real Keycloak accept it alike.
  */
 export function tenantRealmRepresentation(
   config: Config,
@@ -19,6 +38,7 @@ export function tenantRealmRepresentation(
     realm,
     displayName,
     enabled: true,
+    ...REALM_LOGIN_PROTECTION,
     accessTokenLifespan: 300,
     ssoSessionIdleTimeout: 1800,
     roles: {

@@ -2,7 +2,7 @@ import { OpenAPIHono } from '@hono/zod-openapi';
 import { HTTPException } from 'hono/http-exception';
 import type { AppEnv } from '../context';
 import { ConfigurationError } from '../env';
-import { DomainError } from './errors';
+import { DomainError, TooManyRequests } from './errors';
 import { fieldErrors } from './field-errors';
 import { problem } from './problem';
 
@@ -26,6 +26,7 @@ export function createRouter() {
 export function handleError(err: Error, c: Parameters<Parameters<OpenAPIHono<AppEnv>['onError']>[0]>[1]): Response {
   if (err instanceof DomainError) {
     const headers: Record<string, string> = err.code === 'unauthenticated' ? { 'www-authenticate': 'Bearer' } : {};
+    if (err instanceof TooManyRequests && err.retryAfter) headers['retry-after'] = String(err.retryAfter);
     return problem(c, err.code, err.message, err.detail?.errors, headers);
   }
   if (err instanceof HTTPException) {

@@ -64,9 +64,15 @@ export class PayloadTooLarge extends DomainError {
 export class UnsupportedMediaType extends DomainError {
   readonly code = 'unsupported-media-type';
 }
-/** A quota is used up (calls per day); `retryAfter` in seconds. */
+/** A quota or rate limit is used up (calls per day, login attempts); `retryAfter` in seconds. */
 export class TooManyRequests extends DomainError {
   readonly code = 'too-many-requests';
+  constructor(
+    message: string,
+    readonly retryAfter?: number,
+  ) {
+    super(message);
+  }
 }
 /** A dependency (database, identity provider) failed; the caller may retry. */
 export class Unavailable extends DomainError {

@@ -135,6 +135,12 @@ export async function changePassword(ctx: UserContext, input: { current_password
   const kc = new Keycloak(ctx.config);
   const username = actor.username ?? actor.email;
   if (!username) throw new Invalid('This account has no username to check the password against.');
+  // The realms' password policy (notUsername, notEmail), checked before the current password is tried.
+  const reused = [actor.username, actor.email].some((v) => v && v.toLowerCase() === input.new_password.toLowerCase());
+  if (reused)
+    throw new Invalid('The new password does not meet the password policy.', [
+      { field: 'new_password', message: 'must differ from the username and email' },
+    ]);
   try {
     await kc.passwordGrant(actor.realm, username, input.current_password);
   } catch (err) {

@@ -147,3 +147,136 @@ describe('POST /api/auth/change-password', () => {
     expect(body.errors?.[0]?.field).toBe('new_password');
   });
 });
+
+describe('login brute force', () => {
+  // The local rate limiter counts in windows aligned to the minute; a burst that began just
+  // before a window ends would be counted in two. Start in a fresh window.
+  async function atWindowStart() {
+    const into = Date.now() % 60_000;
+    if (into > 40_000) await new Promise((r) => setTimeout(r, 60_000 - into + 250));
+  }
+  const from = (address: string, username: string, password = 'not-the-password') =>
+    call('/api/auth/login', {
+      method: 'POST',
+      headers: { 'cf-connecting-ip': address },
+      body: { username, password, tenant_id: 'acme' },
+    });
+  const nobody = () => `nobody-${crypto.randomUUID().slice(0, 8)}@acme.test`;
+  const address = () => `198.51.100.${Math.floor(Math.random() * 250) + 1}`;
+
+  async function expectLimited(res: Response) {
+    const body = await expectProblem(res, 429);
+    expect(body.type).toBe('https://qa-platform.dev/problems/too-many-requests');
+    expect(Number(res.headers.get('retry-after')), 'Retry-After in seconds').toBeGreaterThan(0);
+  }
+
+  it('login brute force: the 11th attempt at one account from one address is 429 with Retry-After; another user or address is unaffected', async () => {
+    await atWindowStart();
+    const [user, ip] = [nobody(), address()];
+    for (let i = 1; i <= 10; i++) expect((await from(ip, user)).status, `attempt ${i}`).toBe(401);
+    await expectLimited(await from(ip, user));
+    // The limit is the same whatever the password: a right one is refused too.
+    await expectLimited(await from(ip, user.toUpperCase(), PASSWORD));
+    expect((await from(ip, nobody())).status, 'another account from the same address').toBe(401);
+    expect((await from('192.0.2.77', user)).status, 'the same account from another address').toBe(401);
+  });
+
+  it('login brute force: current-password guesses at change-password count against the account', async () => {
+    await atWindowStart();
+    const email = `guess-${crypto.randomUUID().slice(0, 8)}@acme.test`;
+    const created = await as('acme_manager', '/api/users', {
+      method: 'POST',
+      body: { email, first_name: 'G', last_name: 'Uess', role: 'agent', password: 'the-real-password-1' },
+    });
+    expect(created.status).toBe(201);
+    const token = (await passwordGrant(email, 'acme', 'the-real-password-1')).access_token;
+    const guess = (current_password: string) =>
+      call('/api/auth/change-password', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'cf-connecting-ip': '192.0.2.44' },
+        body: { current_password, new_password: 'a-brand-new-password-2' },
+      });
+    for (let i = 1; i <= 10; i++) expect((await guess(`guess-number-${i}`)).status, `guess ${i}`).toBe(422);
+    await expectLimited(await guess('the-real-password-1'));
+    expect((await from('192.0.2.44', email, 'the-real-password-1')).status, 'login shares the limit').toBe(429);
+  });
+
+  it('login brute force: one account guessed from many addresses is 429 after 30 attempts', async () => {
+    await atWindowStart();
+    const user = nobody();
+    for (let i = 1; i <= 30; i++) expect((await from(`203.0.113.${i}`, user)).status, `attempt ${i}`).toBe(401);
+    await expectLimited(await from('203.0.113.200', user));
+  });
+
+  it('login brute force: one address spraying many accounts is 429 after 300 logins and refreshes', async () => {
+    await atWindowStart();
+    const ip = `2001:db8::${crypto.randomUUID().slice(0, 4)}`;
+    const refresh = () =>
+      call('/api/auth/refresh', {
+        method: 'POST',
+        headers: { 'cf-connecting-ip': ip },
+        body: { refresh_token: 'garbage' },
+      });
+    for (let i = 0; i < 300; i += 20) {
+      const statuses = await Promise.all(
+        Array.from({ length: 20 }, async (_, j) =>
+          (i + j) % 2 ? (await refresh()).status : (await from(ip, nobody())).status,
+        ),
+      );
+      expect(new Set(statuses), `requests ${i + 1}-${i + 20}`).toEqual(new Set([401]));
+    }
+    await expectLimited(await from(ip, nobody()));
+    await expectLimited(await refresh());
+    // A genuine user elsewhere still logs in.
+    expect((await from(address(), 'agent@acme.test', PASSWORD)).status).toBe(200);
+  }, 60_000);
+});
+
+describe('realm login protection', () => {
+  it('login brute force: a new tenant realm locks an account after quick failures, answered like a wrong password', async () => {
+    const id = `b${crypto.randomUUID().slice(0, 8)}`;
+    const created = await as('super_admin', '/api/tenants', {
+      method: 'POST',
+      body: {
+        tenant_id: id,
+        display_name: 'Lockout test',
+        subdomain: id,
+        admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const attempt = (password: string) =>
+      call('/api/auth/login', {
+        method: 'POST',
+        headers: { 'cf-connecting-ip': '192.0.2.9' },
+        body: { username: `a@${id}.test`, password, tenant_id: id },
+      });
+    // Two failures within a second: the realm's brute-force detection locks the account.
+    await expectProblem(await attempt('wrong-password-1'), 401);
+    await expectProblem(await attempt('wrong-password-2'), 401);
+    const locked = await expectProblem(await attempt('long-enough-pass'), 401);
+    expect(locked.detail, 'a locked account reads like a wrong password').toBe('Invalid username, password or tenant.');
+  });
+
+  it('password policy: a password equal to the email is a 422 on the password field, for a new user and a changed password', async () => {
+    const email = `pol-${crypto.randomUUID().slice(0, 8)}@acme.test`;
+    const refused = await as('acme_manager', '/api/users', {
+      method: 'POST',
+      body: { email, first_name: 'Pol', last_name: 'Icy', role: 'agent', password: email },
+    });
+    expect((await expectProblem(refused, 422)).errors?.[0]?.field).toBe('password');
+
+    const ok = await as('acme_manager', '/api/users', {
+      method: 'POST',
+      body: { email, first_name: 'Pol', last_name: 'Icy', role: 'agent', password: 'a-fine-password-1' },
+    });
+    expect(ok.status).toBe(201);
+    const token = (await passwordGrant(email, 'acme', 'a-fine-password-1')).access_token;
+    const change = await call('/api/auth/change-password', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}` },
+      body: { current_password: 'a-fine-password-1', new_password: email.toUpperCase() },
+    });
+    expect((await expectProblem(change, 422)).errors?.[0]?.field).toBe('new_password');
+  });
+});

@@ -186,3 +186,47 @@ describe('token attacks', () => {
     expect((await profileWith(old)).status, 'the old key stays valid while published').toBe(200);
   });
 });
+
+describe('JWKS cache', () => {
+  /** A token that looks like ours but names a realm no tenant has. */
+  const junkToken = (realm: string) => forgeToken('qa-acme', { ...manager, iss: `${KEYCLOAK}/realms/${realm}` });
+  const junkRealm = () => `qa-junk${crypto.randomUUID().replace(/-/g, '').slice(0, 12)}`;
+
+  it('JWKS cache: a token naming an unknown realm does not fetch', async () => {
+    const realm = junkRealm();
+    await expectRejected(await junkToken(realm));
+    await expectRejected(await junkToken(realm));
+    expect(await jwksFetches(realm), 'no tenant has this realm, so its keys are never asked for').toBe(0);
+  });
+
+  it('JWKS cache: junk realms do not evict real realms', async () => {
+    // A tenant of this test's own, so no other test file touches its realm's fetch count.
+    const id = `j${crypto.randomUUID().slice(0, 8)}`;
+    const created = await call('/api/tenants', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await tokenOf('super_admin')}` },
+      body: {
+        tenant_id: id,
+        display_name: 'Junk test',
+        subdomain: id,
+        admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const token = (await passwordGrant(`a@${id}.test`, id, 'long-enough-pass')).access_token;
+    expect((await profileWith(token)).status).toBe(200);
+    expect(await jwksFetches(`qa-${id}`), 'the first request fetched the key set').toBe(1);
+
+    // More made-up realms than the cache holds key sets.
+    const junk = Array.from({ length: 1_001 }, junkRealm);
+    for (let i = 0; i < junk.length; i += 50) {
+      const statuses = await Promise.all(
+        junk.slice(i, i + 50).map(async (realm) => (await profileWith(await junkToken(realm))).status),
+      );
+      expect(new Set(statuses)).toEqual(new Set([401]));
+    }
+
+    expect((await profileWith(token)).status).toBe(200);
+    expect(await jwksFetches(`qa-${id}`), 'the real realm kept its key set').toBe(1);
+  }, 120_000);
+});

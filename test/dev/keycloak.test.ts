@@ -208,8 +208,11 @@ describe('password grant', () => {
     expect(root['tenant_id']).toBeUndefined();
     expect((root['realm_access'] as { roles: string[] }).roles).toContain('super_admin');
 
-    // The same user name does not exist in another tenant's realm.
-    expect((await login('qa-globex', 'admin@acme.test')).status).toBe(401);
+    // The same user name does not exist in another tenant's realm (Keycloak answers an unknown user 400).
+    expect(await login('qa-globex', 'admin@acme.test')).toEqual({
+      status: 400,
+      body: { error: 'invalid_grant', error_description: 'Invalid user credentials' },
+    });
   });
 
   it('omits the ID token without the openid scope', async () => {
@@ -494,12 +497,12 @@ describe('admin REST API', () => {
         username: 'temp@globex.test',
         email: 'temp@globex.test',
         enabled: true,
-        credentials: [{ type: 'password', value: 'tmp', temporary: true }],
+        credentials: [{ type: 'password', value: 'temporary-pass-1', temporary: true }],
       },
       token,
     );
     expect(created.status).toBe(201);
-    expect(await login('qa-globex', 'temp@globex.test', 'tmp')).toMatchObject({
+    expect(await login('qa-globex', 'temp@globex.test', 'temporary-pass-1')).toMatchObject({
       status: 400,
       body: { error: 'invalid_grant', error_description: 'Account is not fully set up' },
     });
@@ -514,6 +517,93 @@ describe('admin REST API', () => {
     });
     expect(res.status).toBe(400);
     expect((await admin('POST', '', { enabled: true })).status).toBe(400);
+  });
+});
+
+describe('brute-force detection and password policy', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A user of qa-acme (brute-force protected, failureFactor 10) for one test. */
+  async function freshUser(password = 'lockout-password-1') {
+    const username = `lock-${randomBytes(4).toString('hex')}@acme.test`;
+    const created = await admin('POST', '/qa-acme/users', {
+      username,
+      email: username,
+      enabled: true,
+      credentials: [{ type: 'password', value: password, temporary: false }],
+    });
+    expect(created.status).toBe(201);
+    return { username, password, id: created.location?.split('/').pop() ?? '' };
+  }
+  const lockedOut = { status: 400, body: { error: 'invalid_grant', error_description: 'Invalid user credentials' } };
+  const wrongPassword = {
+    status: 401,
+    body: { error: 'invalid_grant', error_description: 'Invalid user credentials' },
+  };
+
+  it('brute-force lockout: the 10th failure locks the account for a minute, answered like bad credentials even with the right password', async () => {
+    const user = await freshUser();
+    const start = Date.now();
+    vi.useFakeTimers({ toFake: ['Date'], now: start });
+    for (let i = 1; i <= 10; i++) {
+      vi.setSystemTime(start + i * 2_000); // slower than the quick-login check
+      expect(await login('qa-acme', user.username, 'wrong-password'), `failure ${i}`).toEqual(wrongPassword);
+    }
+    expect(await login('qa-acme', user.username, user.password), 'locked: the right password is refused').toEqual(
+      lockedOut,
+    );
+    vi.setSystemTime(start + 80_000);
+    expect((await login('qa-acme', user.username, user.password)).status, 'unlocked after 60 s').toBe(200);
+    // The success cleared the count: one failure does not lock again.
+    vi.setSystemTime(start + 90_000);
+    expect(await login('qa-acme', user.username, 'wrong-password')).toEqual(wrongPassword);
+    vi.setSystemTime(start + 92_000);
+    expect((await login('qa-acme', user.username, user.password)).status).toBe(200);
+  });
+
+  it('brute-force lockout: two failures within a second lock for a minute; enabling the user unlocks', async () => {
+    const user = await freshUser();
+    expect(await login('qa-acme', user.username, 'wrong-password')).toEqual(wrongPassword);
+    expect(await login('qa-acme', user.username, 'wrong-password')).toEqual(wrongPassword);
+    expect(await login('qa-acme', user.username, user.password)).toEqual(lockedOut);
+    expect((await admin('PUT', `/qa-acme/users/${user.id}`, { enabled: true })).status).toBe(204);
+    expect((await login('qa-acme', user.username, user.password)).status).toBe(200);
+    // An unknown user is answered the same way as a locked one, and never locks anything.
+    expect(await login('qa-acme', 'nobody-at-all@acme.test', 'x')).toEqual(lockedOut);
+  });
+
+  it("password policy: user creation and reset-password refuse what the realm policy forbids, in Keycloak's words", async () => {
+    const username = `policy-${randomBytes(4).toString('hex')}@acme.test`;
+    const create = (password: string) =>
+      admin('POST', '/qa-acme/users', {
+        username,
+        email: username,
+        enabled: true,
+        credentials: [{ type: 'password', value: password, temporary: false }],
+      });
+    for (const password of ['too-short', username, 'x'.repeat(257)]) {
+      expect(await create(password), password).toMatchObject({
+        status: 400,
+        json: { errorMessage: 'Password policy not met' },
+      });
+    }
+    const created = await create('a-fine-password-1');
+    expect(created.status).toBe(201);
+    const id = created.location?.split('/').pop() ?? '';
+    const reset = (value: string) =>
+      admin('PUT', `/qa-acme/users/${id}/reset-password`, { type: 'password', value, temporary: false });
+    expect(await reset('too-short')).toMatchObject({
+      status: 400,
+      json: { error: 'invalidPasswordMinLengthMessage', error_description: 'Invalid password: minimum length 12.' },
+    });
+    expect(await reset(username.toUpperCase())).toMatchObject({
+      status: 400,
+      json: { error: 'invalidPasswordNotUsernameMessage' },
+    });
+    expect((await reset('another-fine-password')).status).toBe(204);
+    expect((await login('qa-acme', username, 'another-fine-password')).status).toBe(200);
   });
 });
 

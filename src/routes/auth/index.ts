@@ -1,4 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
+import { clientAddress, limitLogin, limitRefresh } from '../../auth/login-limits';
 import { createRouter } from '../../lib/create-app';
 import * as service from '../../services/auth';
 import { bearer, jsonBody, jsonResponse, problemResponses } from '../shared/schemas';
@@ -16,10 +17,20 @@ export const authPublicRouter = createRouter()
       tags,
       security: [],
       summary: 'Log in with username and password at a tenant',
+      description:
+        'Attempts are limited per account and client address, per account and per address (429 with Retry-After).',
       request: { body: jsonBody(LoginBody) },
       responses: { 200: jsonResponse(TokenResponse, 'Tokens for the user'), ...problemResponses },
     }),
-    async (c) => c.json(await service.login(c.get('config'), c.req.valid('json')), 200),
+    async (c) => {
+      const body = c.req.valid('json');
+      await limitLogin(c.env, {
+        address: clientAddress(c.req.header('cf-connecting-ip')),
+        tenantId: body.tenant_id,
+        username: body.username,
+      });
+      return c.json(await service.login(c.get('config'), body), 200);
+    },
   )
   .openapi(
     createRoute({
@@ -29,10 +40,14 @@ export const authPublicRouter = createRouter()
       tags,
       security: [],
       summary: 'Exchange a refresh token for new tokens',
+      description: 'Refreshes are limited per client address, together with logins (429 with Retry-After).',
       request: { body: jsonBody(RefreshBody) },
       responses: { 200: jsonResponse(TokenResponse, 'New tokens'), ...problemResponses },
     }),
-    async (c) => c.json(await service.refresh(c.get('config'), c.req.valid('json').refresh_token), 200),
+    async (c) => {
+      await limitRefresh(c.env, clientAddress(c.req.header('cf-connecting-ip')));
+      return c.json(await service.refresh(c.get('config'), c.req.valid('json').refresh_token), 200);
+    },
   );
 
 export const authRouter = createRouter()
@@ -76,6 +91,13 @@ export const authRouter = createRouter()
       responses: { 204: { description: 'Password changed' }, ...problemResponses },
     }),
     async (c) => {
+      // Proving the current password is a password guess too: it counts against the account's login limits.
+      const actor = c.get('actor');
+      await limitLogin(c.env, {
+        address: clientAddress(c.req.header('cf-connecting-ip')),
+        tenantId: actor.homeTenant ?? 'platform',
+        username: actor.username ?? actor.email ?? actor.userId,
+      });
       await service.changePassword(c.get('ctx'), c.req.valid('json'));
       return c.body(null, 204);
     },
