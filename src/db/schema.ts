@@ -260,10 +260,16 @@ export const tenantUsage = pgTable(
  * change they record (and by services for actions that change no row). The runtime role may
  * insert and read, never update or delete.
  */
+/**
+ * The audit trail, written by the `audit_row_change()` trigger (migrations/) in the same
+ * transaction as the change. `id` is random so that it says nothing about other tenants; `seq`
+ * only orders rows written in the same transaction (which share `created_at`) and is never shown.
+ */
 export const auditLogs = pgTable(
   'audit_logs',
   {
-    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    id: uuid('id').primaryKey().defaultRandom(),
+    seq: bigserial('seq', { mode: 'number' }).notNull().unique(),
     tenantId: text('tenant_id').notNull(),
     actorId: text('actor_id'),
     actorRole: text('actor_role'),
@@ -275,11 +281,17 @@ export const auditLogs = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [
-    index('audit_logs_tenant_created').on(t.tenantId, t.createdAt.desc()),
-    pgPolicy('tenant_isolation', {
-      for: 'all',
+    index('audit_logs_tenant_created').on(t.tenantId, t.createdAt.desc(), t.seq.desc()),
+    // A super admin reads the trail of the tenant it names, like anyone else; it may still write
+    // rows for a tenant it is not in (creating a tenant records the tenant's first rows).
+    pgPolicy('tenant_isolation_read', {
+      for: 'select',
       to: appRole,
-      using: sql`${t.tenantId} = ${currentTenant} or ${isSuperAdmin}`,
+      using: sql`${t.tenantId} = ${currentTenant}`,
+    }),
+    pgPolicy('tenant_isolation_write', {
+      for: 'insert',
+      to: appRole,
       withCheck: sql`${t.tenantId} = ${currentTenant} or ${isSuperAdmin}`,
     }),
   ],

@@ -41,7 +41,8 @@ export const PutSettings = z.strictObject({ category: key, settings: JsonObject 
 
 export const AuditLog = z
   .object({
-    id: z.number().int(),
+    id: z.uuid().openapi({ description: 'Random: says nothing about other rows or other tenants' }),
+    tenant_id: z.string().openapi({ description: 'The tenant the change belongs to', example: 'acme' }),
     actor_id: z.string().nullable(),
     actor_role: z.string().nullable(),
     action: z.string(),
@@ -53,7 +54,10 @@ export const AuditLog = z
       .openapi({
         description:
           'What changed, recorded by the database: for an update, each changed column as {"from": old, "to": new}; ' +
-          'for an insert or delete, the row itself (without timestamps)',
+          'for an insert or delete, the row itself (without timestamps). A value over 1 KiB of JSON is replaced by ' +
+          '{"omitted": true, "bytes", "sha256"}; a changed column that large also lists what changed inside it: ' +
+          '"changes" (changed keys of an object) or "items" (changed elements of an array, at most 50, with ' +
+          '"index" and their changed keys) and "items_changed"',
         example: { status: { from: 'active', to: 'suspended' } },
       }),
     request_id: z.string().nullable(),
