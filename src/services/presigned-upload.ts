@@ -186,9 +186,17 @@ export async function sweepAbandonedUploads(
   }
   // Anything in the staging area older than a URL's lifetime (plus the margin) is dead: its
   // upload was completed (copied) or abandoned (its call removed above).
+  // A pass looks at up to 10 pages; what is left waits for the next run.
   const cutoff = Date.now() - ABANDONED_UPLOAD_AFTER_SECONDS * 1000;
-  const listed = await ctx.audio.list({ prefix: STAGING_PREFIX, limit: 1000 });
-  const dead = listed.objects.filter((o) => o.uploaded.getTime() < cutoff).map((o) => o.key);
-  if (dead.length) await ctx.audio.delete(dead);
-  return { calls: removed, objects: dead.length };
+  let objects = 0;
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const listed = await ctx.audio.list({ prefix: STAGING_PREFIX, limit: 1000, cursor });
+    const dead = listed.objects.filter((o) => o.uploaded.getTime() < cutoff).map((o) => o.key);
+    if (dead.length) await ctx.audio.delete(dead);
+    objects += dead.length;
+    if (!listed.truncated) break;
+    cursor = listed.cursor;
+  }
+  return { calls: removed, objects };
 }

@@ -370,6 +370,24 @@ describe('direct uploads for large files', () => {
     await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}`), 404);
   });
 
+  it('direct uploads: /complete after the URL expired with nothing uploaded is 409 and removes the call', async () => {
+    const up = await json(
+      await as('acme_agent', '/api/calls/uploads', {
+        method: 'POST',
+        body: { content_type: 'audio/wav', content_length: 1000, metadata: meta },
+      }),
+    );
+    await asTenant('acme', IDS['admin@acme.test']!, 'tenant_admin', [
+      { query: `update calls set created_at = now() - interval '16 minutes' where id = $1`, params: [up.call_id] },
+    ]);
+    const body = await expectProblem(
+      await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' }),
+      409,
+    );
+    expect(body.detail).toMatch(/expired/);
+    await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}`), 404);
+  });
+
   it('direct uploads: a pending upload counts against the storage quota', async () => {
     const audio = wavBytes(4);
     const small = await smallTenant({ max_storage_gb: (audio.byteLength * 1.5) / 2 ** 30 });
