@@ -3,8 +3,9 @@
  * runner simulate the R2 binding but offer no S3 API, so the Worker answers presigned GET, HEAD
  * and PUT itself on /__r2/<bucket>/<key>, mounted by the local entry only (dev/local-worker.ts), so
  * the production bundle does not contain it,
- * checking the SigV4 query signature exactly as R2 would: same canonical request, expiry, and a
- * constant-time comparison. The product code only ever builds presigned URLs.
+ * checking the SigV4 query signature exactly as R2 would: same canonical request (every header in
+ * X-Amz-SignedHeaders with the value the request carries, so a signed content-length or
+ * content-type must match), expiry, and a constant-time comparison. The product code only ever builds presigned URLs.
  */
 import { AwsClient } from 'aws4fetch';
 import { Hono } from 'hono';
@@ -48,7 +49,9 @@ async function validSignature(request: Request, accessKeyId: string, secretAcces
   const headers: Record<string, string> = {};
   for (const h of signedHeaders) if (h !== 'host') headers[h] = request.headers.get(h) ?? '';
   const client = new AwsClient({ accessKeyId, secretAccessKey, service: 's3', region: 'auto' });
-  const expected = await client.sign(new Request(unsigned, { method: request.method, headers }), {
+  const expected = await client.sign(unsigned.toString(), {
+    method: request.method,
+    headers,
     aws: { signQuery: true, datetime, allHeaders: signedHeaders.length > 1 },
   });
   const expectedSignature = new URL(expected.url).searchParams.get('X-Amz-Signature') ?? '';
@@ -75,9 +78,14 @@ export const r2Gateway = new Hono<AppEnv>().all('/:bucket/*', async (c) => {
       return new Response(c.req.method === 'HEAD' ? null : object.body, { headers });
     }
     case 'PUT': {
-      if (!c.req.raw.body)
+      // As on R2: a PUT states its length, and the body is exactly that long (HTTP framing; a
+      // signed content-length, checked above, then binds the size). Nothing else is enforced
+      // here that R2 would not enforce: no size limit, no content check.
+      const length = Number(c.req.header('content-length') ?? NaN);
+      if (!c.req.raw.body || !Number.isSafeInteger(length) || length < 0)
         return s3Error('MissingContentLength', 'You must provide the Content-Length HTTP header.', 411);
-      const object = await c.env.AUDIO.put(key, c.req.raw.body, {
+      const body = c.req.raw.body.pipeThrough(new FixedLengthStream(length));
+      const object = await c.env.AUDIO.put(key, body, {
         httpMetadata: { contentType: c.req.header('content-type') ?? 'application/octet-stream' },
       });
       return new Response(null, { status: 200, headers: { etag: object?.httpEtag ?? '' } });

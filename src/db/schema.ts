@@ -551,13 +551,16 @@ export const idempotencyKeys = pgTable(
   'idempotency_keys',
   {
     tenantId: text('tenant_id').notNull(),
+    /** Whose key it is: keys are per caller, so two users of a tenant never share one. */
+    actorId: text('actor_id').notNull().default(''),
     key: text('key').notNull(),
+    /** The fingerprint of the request that used the key first; the same key with another one is refused. */
     requestHash: text('request_hash').notNull(),
     status: integer('status').notNull(),
     response: jsonb('response').$type<JsonObject>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
-  (t) => [primaryKey({ columns: [t.tenantId, t.key] }), isolatedBy(t.tenantId)],
+  (t) => [primaryKey({ columns: [t.tenantId, t.actorId, t.key] }), isolatedBy(t.tenantId)],
 );
 
 /** Provider event ids already processed, so a replayed webhook is ignored. */

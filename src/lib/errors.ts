@@ -23,7 +23,10 @@ export type DomainErrorCode =
   | 'payload-too-large'
   | 'unsupported-media-type'
   | 'too-many-requests'
-  | 'unavailable';
+  | 'unavailable'
+  | 'storage-quota-exceeded'
+  | 'user-limit-reached'
+  | 'idempotency-key-reused';
 
 export class Unauthenticated extends DomainError {
   readonly code = 'unauthenticated';
@@ -73,6 +76,18 @@ export class TooManyRequests extends DomainError {
   ) {
     super(message);
   }
+}
+/** The tenant's stored audio (pending direct uploads included) would pass its tier's `max_storage_gb`. */
+export class StorageQuotaExceeded extends DomainError {
+  readonly code = 'storage-quota-exceeded';
+}
+/** The tenant has as many active users as its tier's `max_users`. */
+export class UserLimitReached extends DomainError {
+  readonly code = 'user-limit-reached';
+}
+/** An Idempotency-Key the caller already used for a different request (Stripe's rule). */
+export class IdempotencyKeyReused extends DomainError {
+  readonly code = 'idempotency-key-reused';
 }
 /** A dependency (database, identity provider) failed; the caller may retry. */
 export class Unavailable extends DomainError {

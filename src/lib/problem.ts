@@ -29,6 +29,9 @@ const STATUS: Record<ProblemType, ContentfulStatusCode> = {
   'method-not-allowed': 405,
   'payload-too-large': 413,
   'too-many-requests': 429,
+  'storage-quota-exceeded': 413,
+  'user-limit-reached': 409,
+  'idempotency-key-reused': 422,
   unavailable: 503,
   internal: 500,
 };
@@ -45,6 +48,9 @@ const TITLE: Record<ProblemType, string> = {
   'method-not-allowed': 'Method not allowed',
   'payload-too-large': 'Payload too large',
   'too-many-requests': 'Too many requests',
+  'storage-quota-exceeded': 'Storage quota exceeded',
+  'user-limit-reached': 'User limit reached',
+  'idempotency-key-reused': 'Idempotency-Key reused for a different request',
   unavailable: 'Service unavailable',
   internal: 'Internal server error',
 };

@@ -5,12 +5,13 @@
  */
 import { and, eq, sql } from 'drizzle-orm';
 import type { ServiceContext } from '../context';
-import { insertCall, type NewCall } from '../db/statements/calls';
+import { insertCall, lockTenantIntake, type NewCall } from '../db/statements/calls';
 import type { QueryBuilder } from '../db/tenant-db';
 import { calls, idempotencyKeys } from '../db/schema';
 import { audioKey } from '../integrations/r2-presign';
-import { Forbidden, PayloadTooLarge, TooManyRequests } from '../lib/errors';
+import { Forbidden, IdempotencyKeyReused, PayloadTooLarge, StorageQuotaExceeded, TooManyRequests } from '../lib/errors';
 import { estimatedCompletion } from '../pipeline/messages';
+import { actorId } from '../service-context';
 import { tenantOf } from './scope';
 
 export interface AcceptedCall {
@@ -45,28 +46,62 @@ function uploaderOf(ctx: ServiceContext): string | null {
 
 export type CallRecord = Omit<NewCall, 'tenantId' | 'uploadedBy'>;
 
+/** An Idempotency-Key as the request presented it, with the fingerprint of that request. */
+export interface IdempotentRequest {
+  key: string;
+  fingerprint: string;
+}
+
 /**
- * Records the call in one statement: the size limit, the quota charge (for a queued call) and
- * the Idempotency-Key answer all go with the insert or not at all. Throws 413 or 429 with the
- * tier's figure; a duplicate key or provider id is a Conflict the caller resolves.
+ * The fingerprint of a request made with an Idempotency-Key: the operation and the fields that
+ * define it, as one SHA-256. Objects are hashed with their keys sorted, so the same fields in
+ * another order are the same request; arrays keep their order.
+ */
+export async function requestFingerprint(operation: string, fields: Record<string, unknown>): Promise<string> {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  const bytes = new TextEncoder().encode(JSON.stringify([operation, canonical(fields)]));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/**
+ * Records the call in one statement: the size limit, the storage limit, the quota charge (for a
+ * queued call) and the Idempotency-Key answer all go with the insert or not at all. Throws 413 or
+ * 429 with the tier's figure; a duplicate key or provider id is a Conflict the caller resolves.
  */
 export async function recordCall(
   ctx: ServiceContext,
   call: CallRecord,
-  idempotencyKey?: string,
+  idempotency?: IdempotentRequest,
 ): Promise<AcceptedCall> {
   const tenantId = tenantOf(ctx);
   const answer: AcceptedCall = { call_id: call.id, status: 'queued', estimated_completion: estimatedCompletion() };
-  const [result] = await ctx.db.run((q) => [
+  const [, result] = await ctx.db.run((q) => [
+    lockTenantIntake(q, tenantId),
     insertCall(
       q,
       { ...call, tenantId, uploadedBy: uploaderOf(ctx) },
-      idempotencyKey ? { key: idempotencyKey, answer } : undefined,
+      idempotency ? { actorId: actorId(ctx.actor), ...idempotency, answer } : undefined,
     ),
   ]);
   const flags = result.rows[0]!;
   if (!flags.within_size)
     throw new PayloadTooLarge(`Uploads are limited to ${flags.max_upload_mb ?? '?'} MB for this tenant.`);
+  if (!flags.within_storage)
+    throw new StorageQuotaExceeded(
+      `This tenant's audio storage is limited to ${flags.max_storage_gb} GB (uploads not yet completed included); ` +
+        'delete calls or ask for a higher tier.',
+    );
   if (!flags.within_quota)
     throw new TooManyRequests(`This tenant has reached its limit of ${flags.max_calls_per_day} calls today.`);
   return answer;
@@ -82,21 +117,40 @@ export async function startPipeline(ctx: ServiceContext, callId: string): Promis
     .catch((e) => console.error('enqueue failed; the sweeper will retry', e));
 }
 
-/** The answer stored for an Idempotency-Key seen in the last 24 hours, if any. */
-export function storedAnswer(q: QueryBuilder, key: string | undefined) {
+/** The answer and request fingerprint stored for this caller's Idempotency-Key in the last 24 hours, if any. */
+export function storedAnswer(q: QueryBuilder, ctx: ServiceContext, key: string | undefined) {
   return (
     key !== undefined &&
     q
-      .select({ response: idempotencyKeys.response })
+      .select({ response: idempotencyKeys.response, fingerprint: idempotencyKeys.requestHash })
       .from(idempotencyKeys)
-      .where(sql`${idempotencyKeys.key} = ${key} and ${idempotencyKeys.createdAt} > now() - interval '24 hours'`)
+      .where(
+        sql`${idempotencyKeys.actorId} = ${actorId(ctx.actor)} and ${idempotencyKeys.key} = ${key}
+            and ${idempotencyKeys.createdAt} > now() - interval '24 hours'`,
+      )
   );
 }
 
+/**
+ * The first answer for a key, if the request is the same one (Stripe's rule): the same key with
+ * another fingerprint is refused with 422 rather than answered with someone else's result.
+ */
+export function replayOf(
+  stored: { response: unknown; fingerprint: string } | undefined,
+  fingerprint: string,
+): AcceptedCall | null {
+  if (!stored) return null;
+  if (stored.fingerprint !== fingerprint)
+    throw new IdempotencyKeyReused(
+      'This Idempotency-Key was already used for a different request; use a new key for a new request.',
+    );
+  return stored.response as AcceptedCall;
+}
+
 /** After a Conflict: the answer the request that won the same Idempotency-Key got, if that was it. */
-export async function answerOfWinner(ctx: ServiceContext, key: string): Promise<AcceptedCall | null> {
-  const [rows] = await ctx.db.run((q) => [storedAnswer(q, key)]);
-  return (rows?.[0]?.response as unknown as AcceptedCall | undefined) ?? null;
+export async function answerOfWinner(ctx: ServiceContext, request: IdempotentRequest): Promise<AcceptedCall | null> {
+  const [rows] = await ctx.db.run((q) => [storedAnswer(q, ctx, request.key)]);
+  return replayOf(rows?.[0], request.fingerprint);
 }
 
 /** A provider event already turned into a call (the same RecordingSid or event id)? */

@@ -13,9 +13,12 @@ import {
   answerOfWinner,
   newCallSlot,
   recordCall,
+  replayOf,
+  requestFingerprint,
   startPipeline,
   storedAnswer,
   type AcceptedCall,
+  type IdempotentRequest,
 } from './call-intake';
 
 export const CallMetadata = z.strictObject({
@@ -50,8 +53,8 @@ export interface UploadInput {
 const MB = 1024 * 1024;
 
 /**
- * Before any audio is read, in one round trip: the tenant's limits, today's count, and the stored
- * answer if this Idempotency-Key was seen before.
+ * Before any audio is read, in one round trip: the tenant's limits, today's count, and what this
+ * caller's Idempotency-Key was stored with, if it was seen before.
  */
 async function precheck(ctx: UserContext, tenantId: string, idempotencyKey: string | undefined) {
   const [[tenant], [usage], stored] = await ctx.db.run((q) => [
@@ -60,24 +63,58 @@ async function precheck(ctx: UserContext, tenantId: string, idempotencyKey: stri
       .select({ calls: tenantUsage.calls })
       .from(tenantUsage)
       .where(sql`${tenantUsage.tenantId} = ${tenantId} and ${tenantUsage.day} = current_date`),
-    storedAnswer(q, idempotencyKey),
+    storedAnswer(q, ctx, idempotencyKey),
   ]);
-  return {
-    limits: tenant!.limits,
-    callsToday: usage?.calls ?? 0,
-    replay: (stored?.[0]?.response as unknown as AcceptedCall | undefined) ?? null,
-  };
+  return { limits: tenant!.limits, callsToday: usage?.calls ?? 0, seen: stored ? stored[0] : undefined };
+}
+
+/**
+ * What identifies an upload for its Idempotency-Key: the metadata as checked (defaults applied,
+ * keys sorted) and the audio's size in bytes. The multipart framing (boundary, part order, file
+ * name) is not part of it, so a client's retry of the same call is the same request.
+ */
+const uploadFingerprint = (metadata: CallMetadata, audioBytes: number) =>
+  requestFingerprint('uploadCall', { metadata, audio_bytes: audioBytes });
+
+/**
+ * A retry of a key already used: the body is read to fingerprint it (the audio only counted,
+ * never stored), then answered with the first answer, or refused if it is another request.
+ */
+async function replay(
+  input: UploadInput,
+  maxBytes: number,
+  seen: { response: unknown; fingerprint: string },
+): Promise<AcceptedCall> {
+  let metadata: CallMetadata | undefined;
+  let audioBytes: number | undefined;
+  for await (const part of input.parts(maxBytes)) {
+    if (part.kind === 'metadata') metadata = part.metadata;
+    else if (part.kind === 'audio' && audioBytes === undefined) audioBytes = await byteCount(part.stream);
+    else if (part.kind === 'audio') await part.stream.cancel();
+    else await part.discard();
+  }
+  if (audioBytes === undefined)
+    throw new Invalid('The audio_file part is missing.', [{ field: 'audio_file', message: 'is required' }]);
+  if (!metadata) throw new Invalid('The metadata part is missing.', [{ field: 'metadata', message: 'is required' }]);
+  return replayOf(seen, await uploadFingerprint(metadata, audioBytes))!;
+}
+
+async function byteCount(stream: ReadableStream<Uint8Array>): Promise<number> {
+  let n = 0;
+  for await (const chunk of stream) n += chunk.byteLength;
+  return n;
 }
 
 /**
  * Send `metadata` first to have it checked before any audio is read; sent after, a bad one still
- * leaves nothing stored. A repeated Idempotency-Key answers what the first request answered.
+ * leaves nothing stored. A repeated Idempotency-Key answers what the first request answered if
+ * it is the same request (same metadata, same audio size), and 422 if it is not.
  */
 export async function uploadCall(ctx: UserContext, input: UploadInput): Promise<AcceptedCall> {
   const { tenantId, callId, key } = newCallSlot(ctx);
-  const { limits, callsToday, replay } = await precheck(ctx, tenantId, input.idempotencyKey);
-  if (replay) return replay;
+  const { limits, callsToday, seen } = await precheck(ctx, tenantId, input.idempotencyKey);
   const maxBytes = limits.max_upload_mb * MB;
+  if (seen) return replay(input, maxBytes, seen);
   // Multipart framing adds a little to the audio; anything well past the limit cannot fit.
   if (input.declaredBytes > maxBytes + 64 * 1024)
     throw new PayloadTooLarge(`Uploads are limited to ${limits.max_upload_mb} MB for this tenant.`);
@@ -86,6 +123,7 @@ export async function uploadCall(ctx: UserContext, input: UploadInput): Promise<
 
   let metadata: CallMetadata | undefined;
   let stored: { bytes: number; contentType: string } | undefined;
+  let idempotency: IdempotentRequest | undefined;
   try {
     for await (const part of input.parts(maxBytes)) {
       if (part.kind === 'metadata') metadata = part.metadata;
@@ -96,6 +134,8 @@ export async function uploadCall(ctx: UserContext, input: UploadInput): Promise<
     if (!stored)
       throw new Invalid('The audio_file part is missing.', [{ field: 'audio_file', message: 'is required' }]);
     if (!metadata) throw new Invalid('The metadata part is missing.', [{ field: 'metadata', message: 'is required' }]);
+    if (input.idempotencyKey)
+      idempotency = { key: input.idempotencyKey, fingerprint: await uploadFingerprint(metadata, stored.bytes) };
     const answer = await recordCall(
       ctx,
       {
@@ -114,15 +154,15 @@ export async function uploadCall(ctx: UserContext, input: UploadInput): Promise<
         audioBytes: stored.bytes,
         audioChannels: 1,
       },
-      input.idempotencyKey,
+      idempotency,
     );
     await startPipeline(ctx, callId);
     return answer;
   } catch (err) {
     if (stored) await ctx.audio.delete(key).catch(() => undefined);
-    if (err instanceof Conflict && input.idempotencyKey) {
-      // The same key raced us: answer what the first request answered.
-      const first = await answerOfWinner(ctx, input.idempotencyKey);
+    if (err instanceof Conflict && idempotency) {
+      // The same key raced us: answer what the first request answered, if it was this request.
+      const first = await answerOfWinner(ctx, idempotency);
       if (first) return first;
     }
     throw err;

@@ -2,7 +2,8 @@ import { and, asc, count, eq, ilike, inArray, or, sql } from 'drizzle-orm';
 import type { UserContext } from '../context';
 import { featureFlags, users } from '../db/schema';
 import { Keycloak } from '../integrations/keycloak';
-import { Forbidden, NotFound } from '../lib/errors';
+import { Forbidden, NotFound, UserLimitReached } from '../lib/errors';
+import { insertUserWithinLimit, lockTenantSeats } from '../db/statements/users';
 import { assignableRoles, atLeast, permissionsOf, type Role } from '../auth/roles';
 import { realmOf } from '../auth/verify-access-token';
 import type { Pagination } from './pagination';
@@ -88,7 +89,8 @@ export interface NewUser {
 /**
  * The identity lives in Keycloak, the profile here. The Keycloak user is created first (its id
  * is the profile's key); if the profile cannot be stored (say, a team of another tenant) the
- * Keycloak user is deleted again, so nothing is left half-made.
+ * Keycloak user is deleted again, so nothing is left half-made. A tenant with as many active
+ * users as its tier's `max_users` gets 409 `user-limit-reached` (decided in the insert itself).
  */
 export async function createUser(ctx: UserContext, input: NewUser) {
   const tenantId = tenantOf(ctx);
@@ -110,23 +112,38 @@ export async function createUser(ctx: UserContext, input: NewUser) {
   });
   try {
     await kc.assignRealmRole(realm, id, input.role);
-    const [[row]] = await ctx.db.run((q) => [
-      q
-        .insert(users)
-        .values({
-          id,
-          tenantId,
-          email: input.email,
-          firstName: input.first_name,
-          lastName: input.last_name,
-          role: input.role,
-          organizationId: input.organization_id ?? null,
-          departmentId: input.department_id ?? null,
-          teamId: input.team_id ?? null,
-        })
-        .returning(),
+    const [, inserted] = await ctx.db.run((q) => [
+      lockTenantSeats(q, tenantId),
+      insertUserWithinLimit(q, {
+        id,
+        tenantId,
+        email: input.email,
+        firstName: input.first_name,
+        lastName: input.last_name,
+        role: input.role,
+        organizationId: input.organization_id ?? null,
+        departmentId: input.department_id ?? null,
+        teamId: input.team_id ?? null,
+      }),
     ]);
-    return presentUser(row!);
+    const row = inserted.rows[0]!;
+    if (!row.id)
+      throw new UserLimitReached(
+        `This tenant has reached its limit of ${row.max_users} users; deactivate a user or ask for a higher tier.`,
+      );
+    return {
+      id: row.id,
+      email: row.email,
+      first_name: row.first_name,
+      last_name: row.last_name,
+      role: row.role,
+      status: row.status,
+      organization_id: row.organization_id,
+      department_id: row.department_id,
+      team_id: row.team_id,
+      created_at: iso(row.created_at),
+      updated_at: iso(row.updated_at),
+    };
   } catch (err) {
     await kc
       .deleteUser(realm, id)

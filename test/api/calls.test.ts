@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   as,
@@ -18,7 +19,12 @@ const uniq = () => crypto.randomUUID().slice(0, 8);
 const meta = { direction: 'inbound', tags: ['billing'] };
 
 /** A tenant of its own with small limits, so quota and size tests do not touch acme. */
-async function smallTenant(limits: { max_upload_mb?: number; max_calls_per_day?: number }) {
+async function smallTenant(limits: {
+  max_upload_mb?: number;
+  max_calls_per_day?: number;
+  max_storage_gb?: number;
+  max_users?: number;
+}) {
   const id = `c${uniq()}`;
   const created = await as('super_admin', '/api/tenants', {
     method: 'POST',
@@ -43,7 +49,37 @@ async function smallTenant(limits: { max_upload_mb?: number; max_calls_per_day?:
       headers: { authorization: `Bearer ${login.access_token}`, ...headers },
       body: form,
     });
-  return { id, token: login.access_token as string, upload };
+  const presign = (body: { content_type: string; content_length: number; metadata?: unknown }) =>
+    call('/api/calls/uploads', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${login.access_token}` },
+      body: { metadata: meta, ...body },
+    });
+  return { id, token: login.access_token as string, upload, presign };
+}
+
+/** The path and query of a presigned URL, to send through the test's worker. */
+const pathOf = (url: string) => new URL(url).pathname + new URL(url).search;
+
+/** Starts a direct upload as `who` and PUTs `audio` to its URL. */
+async function directUpload(audio: Uint8Array, who: 'acme_agent' | 'acme_manager' = 'acme_agent') {
+  const created = await as(who, '/api/calls/uploads', {
+    method: 'POST',
+    body: { content_type: 'audio/wav', content_length: audio.byteLength, metadata: meta },
+  });
+  expect(created.status).toBe(201);
+  const up = await json(created);
+  const put = await call(pathOf(up.upload_url), { method: 'PUT', headers: up.headers, body: audio });
+  expect(put.status, 'the declared object is accepted').toBe(200);
+  return up as { call_id: string; upload_url: string; headers: Record<string, string> };
+}
+
+/** The recording a manager would play back. */
+async function playedBack(callId: string): Promise<Uint8Array> {
+  const { url } = await json(await as('acme_manager', `/api/calls/${callId}/audio`));
+  const res = await call(pathOf(url));
+  expect(res.status).toBe(200);
+  return new Uint8Array(await res.arrayBuffer());
 }
 
 describe('POST /api/calls', () => {
@@ -280,5 +316,136 @@ describe('direct uploads for large files', () => {
     await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' }), 415);
     expect(await storedObjects('acme')).not.toContain(`acme/calls/${up.call_id}/audio`);
     await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}`), 404);
+  });
+
+  it('direct uploads: a PUT after /complete does not change the recording', async () => {
+    const original = wavBytes(1);
+    const up = await directUpload(original);
+    expect((await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' })).status).toBe(202);
+    // Same size and type, so the signature still fits: different sound.
+    const replacement = wavBytes(1).map((b, i) => (i >= 44 ? 0x7f : b));
+    await call(pathOf(up.upload_url), { method: 'PUT', headers: up.headers, body: replacement });
+    const heard = await playedBack(up.call_id);
+    expect(heard.byteLength).toBe(original.byteLength);
+    expect(Buffer.from(heard).equals(Buffer.from(original)), 'playback is what /complete checked').toBe(true);
+  });
+
+  it('direct uploads: the presigned PUT accepts only the declared size', async () => {
+    const audio = wavBytes(0.5);
+    const up = await json(
+      await as('acme_agent', '/api/calls/uploads', {
+        method: 'POST',
+        body: { content_type: 'audio/wav', content_length: audio.byteLength, metadata: meta },
+      }),
+    );
+    expect(up.headers['content-length'], 'the length is one of the signed headers').toBe(String(audio.byteLength));
+    expect(new URL(up.upload_url).searchParams.get('X-Amz-SignedHeaders')).toBe('content-length;content-type;host');
+    const { 'content-length': _declared, ...typeOnly } = up.headers as Record<string, string>;
+    for (const body of [wavBytes(5), audio.subarray(0, 100)]) {
+      const put = await call(pathOf(up.upload_url), { method: 'PUT', headers: typeOnly, body });
+      expect(put.status, `a ${body.byteLength}-byte body under a ${audio.byteLength}-byte signature`).toBe(403);
+    }
+    await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' }), 409);
+    expect((await call(pathOf(up.upload_url), { method: 'PUT', headers: up.headers, body: audio })).status).toBe(200);
+    expect((await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' })).status).toBe(202);
+  });
+
+  it('direct uploads: /complete re-checks the stored size and removes a wrong object with its call', async () => {
+    const audio = wavBytes(0.5);
+    const up = await json(
+      await as('acme_agent', '/api/calls/uploads', {
+        method: 'POST',
+        body: { content_type: 'audio/wav', content_length: audio.byteLength, metadata: meta },
+      }),
+    );
+    // An object of another size at the upload's key, however it got there.
+    const key = decodeURIComponent(new URL(up.upload_url).pathname.split('/').slice(3).join('/'));
+    await env.AUDIO.put(key, wavBytes(2));
+    const body = await expectProblem(
+      await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' }),
+      413,
+    );
+    expect(body.detail).toMatch(/bytes/);
+    expect(await env.AUDIO.head(key), 'the wrong object is removed').toBeNull();
+    await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}`), 404);
+  });
+
+  it('direct uploads: /complete after the URL expired with nothing uploaded is 409 and removes the call', async () => {
+    const up = await json(
+      await as('acme_agent', '/api/calls/uploads', {
+        method: 'POST',
+        body: { content_type: 'audio/wav', content_length: 1000, metadata: meta },
+      }),
+    );
+    await asTenant('acme', IDS['admin@acme.test']!, 'tenant_admin', [
+      { query: `update calls set created_at = now() - interval '16 minutes' where id = $1`, params: [up.call_id] },
+    ]);
+    const body = await expectProblem(
+      await as('acme_agent', `/api/calls/${up.call_id}/complete`, { method: 'POST' }),
+      409,
+    );
+    expect(body.detail).toMatch(/expired/);
+    await expectProblem(await as('acme_agent', `/api/calls/${up.call_id}`), 404);
+  });
+
+  it('direct uploads: a pending upload counts against the storage quota', async () => {
+    const audio = wavBytes(4);
+    const small = await smallTenant({ max_storage_gb: (audio.byteLength * 1.5) / 2 ** 30 });
+    expect((await small.presign({ content_type: 'audio/wav', content_length: audio.byteLength })).status).toBe(201);
+    const body = await expectProblem(
+      await small.presign({ content_type: 'audio/wav', content_length: audio.byteLength }),
+      413,
+    );
+    expect(body.type).toMatch(/storage-quota-exceeded$/);
+    await expectProblem(await small.upload(callForm({ metadata: meta, audio })), 413);
+  });
+});
+
+describe('Idempotency-Key per caller', () => {
+  it('Idempotency-Key per caller: the same key from another user is a different key', async () => {
+    const key = `shared-${uniq()}`;
+    const first = await json(
+      await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() }), { 'idempotency-key': key }),
+    );
+    const other = await uploadCall('acme_agent2', callForm({ metadata: meta, audio: wavBytes() }), {
+      'idempotency-key': key,
+    });
+    expect(other.status).toBe(202);
+    const second = await json(other);
+    expect(second.call_id, "another user's key does not answer with the first user's call").not.toBe(first.call_id);
+    const detail = await json(await as('acme_agent2', `/api/calls/${second.call_id}`));
+    expect(detail.call_info.agent_id).toBe(IDS['agent2@acme.test']);
+  });
+
+  it('Idempotency-Key per caller: the same key with a different request is 422', async () => {
+    const key = `changed-${uniq()}`;
+    const first = await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes() }), {
+      'idempotency-key': key,
+    });
+    expect(first.status).toBe(202);
+    const before = (await storedObjects('acme')).length;
+    const otherMeta = await uploadCall(
+      'acme_agent',
+      callForm({ metadata: { ...meta, tags: ['sales'] }, audio: wavBytes() }),
+      { 'idempotency-key': key },
+    );
+    const body = await expectProblem(otherMeta, 422);
+    expect(body.type).toMatch(/idempotency-key-reused$/);
+    const otherAudio = await uploadCall('acme_agent', callForm({ metadata: meta, audio: wavBytes(1) }), {
+      'idempotency-key': key,
+    });
+    await expectProblem(otherAudio, 422);
+    expect((await storedObjects('acme')).length, 'a refused request stores nothing').toBe(before);
+  });
+});
+
+describe('max_storage_gb is enforced', () => {
+  it("max_storage_gb is enforced: an upload past the tenant's storage is 413 storage-quota-exceeded", async () => {
+    const audio = wavBytes(4);
+    const small = await smallTenant({ max_storage_gb: (audio.byteLength * 1.5) / 2 ** 30 });
+    expect((await small.upload(callForm({ metadata: meta, audio }))).status).toBe(202);
+    const body = await expectProblem(await small.upload(callForm({ metadata: meta, audio })), 413);
+    expect(body.type).toMatch(/storage-quota-exceeded$/);
+    expect(body.detail).toMatch(/storage/);
   });
 });

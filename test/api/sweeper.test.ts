@@ -1,6 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { as, asTenant, eventually, IDS, json, runCron } from './helpers';
+import { as, asTenant, call, eventually, expectProblem, IDS, json, runCron, wavBytes } from './helpers';
 
 /** A call row as if left behind by a lost message, `minutesAgo` in its state. */
 async function stuckCall(status: string, minutesAgo: number): Promise<string> {
@@ -90,5 +90,34 @@ describe('stuck-call sweeper (cron)', () => {
 
     const untouched = await json(await as('acme_manager', `/api/calls/${recent}`));
     expect(untouched.call_info.status, 'a call within the timeout is left alone').toBe('queued');
+  });
+
+  it('direct uploads: an upload never completed is swept, object and row, after its URL expired', async () => {
+    const audio = wavBytes(0.5);
+    const start = async () => {
+      const up = await json(
+        await as('acme_agent', '/api/calls/uploads', {
+          method: 'POST',
+          body: { content_type: 'audio/wav', content_length: audio.byteLength, metadata: { direction: 'inbound' } },
+        }),
+      );
+      const url = new URL(up.upload_url);
+      expect((await call(url.pathname + url.search, { method: 'PUT', headers: up.headers, body: audio })).status).toBe(
+        200,
+      );
+      return { id: up.call_id as string, key: decodeURIComponent(url.pathname.split('/').slice(3).join('/')) };
+    };
+    const abandoned = await start();
+    const fresh = await start();
+    await asTenant('acme', IDS['admin@acme.test']!, 'tenant_admin', [
+      { query: `update calls set created_at = now() - interval '1 hour' where id = $1`, params: [abandoned.id] },
+    ]);
+    expect(await env.AUDIO.head(abandoned.key)).not.toBeNull();
+    await runCron();
+    await expectProblem(await as('acme_agent', `/api/calls/${abandoned.id}`), 404);
+    expect(await env.AUDIO.head(abandoned.key), 'its object is removed with it').toBeNull();
+    const kept = await json(await as('acme_agent', `/api/calls/${fresh.id}`));
+    expect(kept.call_info.status, 'an upload whose URL is still valid is left alone').toBe('uploaded');
+    expect(await env.AUDIO.head(fresh.key)).not.toBeNull();
   });
 });

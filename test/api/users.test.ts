@@ -147,4 +147,38 @@ describe('users', () => {
     const mgr = await json(await as('acme_manager', `/api/users/${IDS['manager@acme.test']}/permissions`));
     expect(mgr.feature_flags.live_command_center).toBe(true);
   });
+
+  it('max_users is enforced: a tenant at its user limit cannot create another (409 user-limit-reached)', async () => {
+    const id = `u${uniq()}`;
+    const created = await as('super_admin', '/api/tenants', {
+      method: 'POST',
+      body: {
+        tenant_id: id,
+        display_name: 'Seats',
+        subdomain: id,
+        admin: { email: `a@${id}.test`, first_name: 'A', last_name: 'B', password: 'long-enough-pass' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const limited = await as('super_admin', `/api/tenants/${id}`, {
+      method: 'PUT',
+      body: { limits: { max_users: 2 } },
+    });
+    expect(limited.status).toBe(200);
+    const admin = (await passwordGrant(`a@${id}.test`, id, 'long-enough-pass')).access_token;
+    const newUser = (email: string) =>
+      call('/api/users', {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}` },
+        body: { email, first_name: 'S', last_name: 'T', role: 'agent', password: 'welcome-aboard-1' },
+      });
+    expect((await newUser(`one@${id}.test`)).status, 'the admin and one more fit in two seats').toBe(201);
+    const body = await expectProblem(await newUser(`two@${id}.test`), 409);
+    expect(body.type).toMatch(/user-limit-reached$/);
+    expect(body.detail).toMatch(/2 users/);
+    await expect(
+      passwordGrant(`two@${id}.test`, id, 'welcome-aboard-1'),
+      'the Keycloak user was removed again',
+    ).rejects.toThrow();
+  });
 });

@@ -45,34 +45,65 @@ export interface NewCall {
 export interface InsertCallFlags {
   call_id: string | null;
   within_size: boolean;
+  within_storage: boolean;
   within_quota: boolean;
   max_upload_mb: number;
   max_calls_per_day: number;
+  max_storage_gb: number;
 }
 
 /**
- * Inserts a call if its audio is within the tier's upload size and, for a queued call, the day's
- * quota has room; remembers the answer under the Idempotency-Key when one is given. A second
- * call with the same key or the same provider id fails on its unique key (a Conflict).
+ * Serialises the intake of one tenant until the transaction ends, so the storage check of the
+ * statement after it sees every upload committed before (two concurrent uploads cannot both take
+ * the last free bytes). Sent in the same batch as `insertCall`, before it: no extra round trip.
+ * A statement's snapshot is taken when it starts, so the lock cannot sit in the insert itself.
  */
-export function insertCall(q: QueryBuilder, call: NewCall, idempotency?: { key: string; answer: object }) {
+export function lockTenantIntake(q: QueryBuilder, tenantId: string) {
+  return q.execute(sql`select pg_advisory_xact_lock(hashtextextended(${'intake:' + tenantId}, 0))`);
+}
+
+/** The audio a tenant stores: every call's bytes, pending direct uploads (declared size) included. */
+const storedBytes = (tenantId: string) =>
+  sql`coalesce((select sum(${calls.audioBytes}) from ${calls} where ${calls.tenantId} = ${tenantId}), 0)`;
+
+/** The Idempotency-Key of a request: whose it is, the key, and the fingerprint of the request. */
+export interface IdempotencyRecord {
+  actorId: string;
+  key: string;
+  fingerprint: string;
+  answer: object;
+}
+
+/**
+ * Inserts a call if its audio is within the tier's upload size and the tenant's storage (every
+ * call's audio plus this one within `max_storage_gb`) and, for a queued call, the day's quota has
+ * room; remembers the answer under the caller's Idempotency-Key when one is given. A second call
+ * with the same key or the same provider id fails on its unique key (a Conflict). Put
+ * `lockTenantIntake` before it in the same batch.
+ */
+export function insertCall(q: QueryBuilder, call: NewCall, idempotency?: IdempotencyRecord) {
   const charged = call.status === 'queued';
   const counted = charged
-    ? sql`counted as (${chargeCall(call.tenantId, call.audioBytes, sql`(select ok from size_ok)`)}),`
+    ? sql`counted as (${chargeCall(call.tenantId, call.audioBytes, sql`(select ok from size_ok) and (select ok from storage_ok)`)}),`
     : sql``;
   const quotaOk = charged ? sql`exists (select 1 from counted)` : sql`true`;
   const remember = idempotency
     ? sql`, remembered as (
-        insert into ${idempotencyKeys} (tenant_id, key, request_hash, status, response)
-        select ${call.tenantId}, ${idempotency.key}, id, 202, ${JSON.stringify(idempotency.answer)}::jsonb from ins
+        insert into ${idempotencyKeys} (tenant_id, actor_id, key, request_hash, status, response)
+        select ${call.tenantId}, ${idempotency.actorId}, ${idempotency.key}, ${idempotency.fingerprint}, 202,
+               ${JSON.stringify(idempotency.answer)}::jsonb from ins
         returning 1)`
     : sql``;
   return q.execute<{ [K in keyof InsertCallFlags]: InsertCallFlags[K] }>(sql`
     with tier as (
-      select (limits ->> 'max_upload_mb')::int as max_upload_mb, (limits ->> 'max_calls_per_day')::int as max_calls_per_day
+      select (limits ->> 'max_upload_mb')::int as max_upload_mb, (limits ->> 'max_calls_per_day')::int as max_calls_per_day,
+             (limits ->> 'max_storage_gb')::numeric as max_storage_gb
       from ${tenants} where id = ${call.tenantId}
     ),
     size_ok as (select ${call.audioBytes}::bigint <= max_upload_mb::bigint * 1048576 as ok from tier),
+    storage_ok as (
+      select ${storedBytes(call.tenantId)} + ${call.audioBytes}::bigint <= max_storage_gb * 1073741824 as ok from tier
+    ),
     ${counted}
     ins as (
       insert into ${calls} (id, tenant_id, agent_id, uploaded_by, source, direction, started_at, external_id,
@@ -82,24 +113,33 @@ export function insertCall(q: QueryBuilder, call: NewCall, idempotency?: { key: 
              ${call.startedAt}::timestamptz, ${call.externalId}, ${call.customerNumber}, ${sql.param(call.tags)}::text[],
              ${call.status}, ${call.audioKey}, ${call.audioContentType}, ${call.audioBytes}, ${call.audioChannels},
              ${call.criteriaSetId}::uuid
-      where (select ok from size_ok) and ${quotaOk}
+      where (select ok from size_ok) and (select ok from storage_ok) and ${quotaOk}
       returning id
     )${remember}
     select (select id from ins) as call_id, coalesce((select ok from size_ok), false) as within_size,
+           coalesce((select ok from storage_ok), false) as within_storage,
            ${quotaOk} as within_quota, (select max_upload_mb from tier) as max_upload_mb,
-           (select max_calls_per_day from tier) as max_calls_per_day`);
+           (select max_calls_per_day from tier) as max_calls_per_day,
+           (select max_storage_gb from tier)::float8 as max_storage_gb`);
 }
 
 /**
- * `uploaded` → `queued` for a direct upload whose object checked out, charged to the quota in the
- * same statement. `pending` says the call was still waiting for its upload.
+ * `uploaded` → `queued` for a direct upload whose object checked out and was copied to `key`,
+ * charged to the quota in the same statement. `pending` says the call was still waiting for its
+ * upload (a concurrent completion that won keeps its own key).
  */
-export function queueUploadedCall(q: QueryBuilder, tenantId: string, callId: string, bytes: number, type: string) {
+export function queueUploadedCall(
+  q: QueryBuilder,
+  tenantId: string,
+  callId: string,
+  upload: { key: string; bytes: number; type: string },
+) {
   return q.execute<{ pending: boolean; queued: boolean }>(sql`
     with pending as (select id from ${calls} where id = ${callId} and status = 'uploaded'),
-    counted as (${chargeCall(tenantId, bytes, sql`exists (select 1 from pending)`)}),
+    counted as (${chargeCall(tenantId, upload.bytes, sql`exists (select 1 from pending)`)}),
     moved as (
-      update ${calls} set status = 'queued', audio_content_type = ${type}
+      update ${calls} set status = 'queued', audio_key = ${upload.key}, audio_content_type = ${upload.type},
+                          audio_bytes = ${upload.bytes}
       where id = ${callId} and status = 'uploaded' and exists (select 1 from counted)
       returning id
     )

@@ -121,7 +121,8 @@ callsRouter
       tags,
       security: bearer,
       middleware: [requireRole('agent')],
-      summary: 'Start a direct-to-storage upload for a large file: returns a presigned PUT URL',
+      summary:
+        'Start a direct-to-storage upload for a large file: returns a presigned PUT URL for exactly the declared size and type (the declared size counts against storage until it completes or is swept)',
       request: { body: jsonBody(CreateUpload) },
       responses: { 201: jsonResponse(PresignedUpload, 'Upload URL'), ...problemResponses },
     }),
@@ -135,7 +136,8 @@ callsRouter
       tags,
       security: bearer,
       middleware: [requireRole('agent')],
-      summary: 'Finish a direct upload: checks the object and starts the pipeline',
+      summary:
+        'Finish a direct upload: checks the object (size, first bytes), moves it to the call and starts the pipeline; 409 not uploaded yet, 413/422 wrong size, 415 not audio',
       request: { params: Params },
       responses: { 202: jsonResponse(AcceptedCall, 'Queued'), ...problemResponses },
     }),

@@ -61,7 +61,10 @@ export const PresignedUpload = z
     status: z.literal('uploaded'),
     upload_url: z.url(),
     method: z.literal('PUT'),
-    headers: z.record(z.string(), z.string()),
+    headers: z.record(z.string(), z.string()).openapi({
+      description:
+        'The headers the PUT must carry, with exactly these values: content-type and content-length are signed, so a body of any other size or type is refused (403)',
+    }),
     expires_in: z.number().int(),
   })
   .openapi('PresignedUpload');
