@@ -50,6 +50,11 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   callSeconds: 3600,
   heartbeatSeconds: 90,
 };
+/**
+ * How long past its expiry a spent ticket's id is kept: far beyond any clock skew between the
+ * Worker that verified the ticket and this object, or a step back of this object's clock.
+ */
+export const SPENT_TICKET_RETENTION_MS = 5 * 60_000;
 /** Events kept for clients that reconnect with their last `seq`. */
 export const EVENT_BUFFER = 500;
 
@@ -108,7 +113,13 @@ export class TenantHub extends DurableObject<Bindings> {
     const expiresAt = Number(request.headers.get('x-hub-ticket-expires'));
     if (!identity || !jti) return new Response('missing identity', { status: 400 });
     const now = Date.now();
-    this.sql.exec('DELETE FROM tickets WHERE expires_at < ?', now);
+    // The Worker checked the expiry on its own clock, a moment ago; this clock decides. A ticket
+    // without a valid expiry is refused like an expired one.
+    if (!Number.isFinite(expiresAt) || expiresAt < now) return new Response('ticket expired', { status: 401 });
+    // A spent ticket stays spent for as long as it could be presented: its id is forgotten only
+    // well after its expiry, so neither a request in flight at the expiry nor a clock that steps
+    // back can spend it twice.
+    this.sql.exec('DELETE FROM tickets WHERE expires_at < ?', now - SPENT_TICKET_RETENTION_MS);
     const spent = this.sql
       .exec(
         'INSERT INTO tickets (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING RETURNING jti',

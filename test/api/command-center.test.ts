@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { Frame } from '../../durable-objects/tenant-hub';
+import { SPENT_TICKET_RETENTION_MS, type Frame } from '../../durable-objects/tenant-hub';
 import { DEMO } from '../../dev/db/demo-ids';
 import { signTicket } from '../../src/services/tickets';
 import { as, call, callForm, expectProblem, IDS, json, uploadCall, wavBytes, type Who } from './helpers';
@@ -137,6 +137,66 @@ describe('command center tickets and sockets', () => {
     const fresh = await ticketFor('acme_manager');
     await expectProblem(await openSocket(fresh.url, { origin: 'https://evil.example' }), 403);
     await expectProblem(await call('/api/command-center/tickets', { method: 'POST', body: {} }), 401);
+  });
+
+  it('one-time ticket at its expiry: the hub refuses an expired ticket, and a spent one stays spent past its expiry', async () => {
+    // What the Worker hands the hub once it has verified a ticket: the identity, the ticket id
+    // and its expiry. A replay verified on the Worker just before the expiry reaches the hub just
+    // after it; the hub is called the same way here, with the expiry already behind it.
+    const identity = {
+      userId: IDS['manager@acme.test'],
+      role: 'manager',
+      teamId: null,
+      departmentId: null,
+      filter: {},
+    };
+    const upgrade = (jti: string, expiresAt: number) =>
+      hub('acme').fetch('http://hub/ws', {
+        headers: {
+          upgrade: 'websocket',
+          'x-hub-identity': JSON.stringify(identity),
+          'x-hub-ticket-id': jti,
+          'x-hub-ticket-expires': String(expiresAt),
+        },
+      });
+    const accepted = async (res: Response, why: string) => {
+      expect(res.status, why).toBe(101);
+      res.webSocket!.accept();
+      res.webSocket!.close();
+    };
+    const tickets = (jti: string) =>
+      runInDurableObject(hub('acme'), (_i, state) =>
+        state.storage.sql.exec('SELECT expires_at FROM tickets WHERE jti = ?', jti).toArray(),
+      );
+
+    const stale = await upgrade(crypto.randomUUID(), Date.now() - 1);
+    expect(stale.status, 'a ticket past its expiry is refused by the hub itself').toBe(401);
+    expect(stale.webSocket).toBeFalsy();
+
+    const jti = crypto.randomUUID();
+    const expiresAt = Date.now() + 1_000;
+    await accepted(await upgrade(jti, expiresAt), 'a fresh ticket is accepted once');
+    await new Promise((r) => setTimeout(r, expiresAt - Date.now() + 200));
+    // Spending another ticket purges the ids that can no longer be presented; this one, just
+    // expired, is not among them.
+    await accepted(await upgrade(crypto.randomUUID(), Date.now() + 30_000), 'another fresh ticket');
+    expect(await tickets(jti), 'a spent ticket is remembered past its expiry').toHaveLength(1);
+    const replay = await upgrade(jti, expiresAt);
+    expect(replay.status, 'the replay arriving after the expiry is refused').toBe(401);
+    expect(replay.webSocket).toBeFalsy();
+
+    // Ids long past any use are forgotten, so the table does not grow.
+    const old = crypto.randomUUID();
+    await runInDurableObject(hub('acme'), (_i, state) => {
+      state.storage.sql.exec(
+        'INSERT INTO tickets (jti, expires_at) VALUES (?, ?)',
+        old,
+        Date.now() - SPENT_TICKET_RETENTION_MS - 1_000,
+      );
+    });
+    await accepted(await upgrade(crypto.randomUUID(), Date.now() + 30_000), 'a third fresh ticket');
+    expect(await tickets(old), 'ids past expiry plus the retention are purged').toHaveLength(0);
+    expect(await tickets(jti)).toHaveLength(1);
   });
 
   it("delivers a tenant's alerts to its managers and nothing to another tenant", async () => {
