@@ -50,6 +50,11 @@ export const DEFAULT_THRESHOLDS: Thresholds = {
   callSeconds: 3600,
   heartbeatSeconds: 90,
 };
+/**
+ * How long past its expiry a spent ticket's id is kept: far beyond any clock skew between the
+ * Worker that verified the ticket and this object, or a step back of this object's clock.
+ */
+export const SPENT_TICKET_RETENTION_MS = 5 * 60_000;
 /** Events kept for clients that reconnect with their last `seq`. */
 export const EVENT_BUFFER = 500;
 
@@ -69,11 +74,18 @@ type Row = Record<string, SqlStorageValue>;
 
 export class TenantHub extends DurableObject<Bindings> {
   private sql: SqlStorage;
+  private audience = new Audience();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     ctx.blockConcurrencyWhile(async () => this.migrate());
+    // After hibernation or eviction the sockets outlive this instance: who they are is read back
+    // from their attachments once, here, not on every broadcast.
+    for (const ws of ctx.getWebSockets()) {
+      const identity = ws.deserializeAttachment() as SocketIdentity | null;
+      if (identity) this.audience.add(ws, identity);
+    }
     // Answered by the runtime without waking the object: keeps idle sockets cheap.
     ctx.setWebSocketAutoResponse(new WebSocketRequestResponsePair('{"type":"ping"}', '{"type":"pong"}'));
   }
@@ -108,7 +120,13 @@ export class TenantHub extends DurableObject<Bindings> {
     const expiresAt = Number(request.headers.get('x-hub-ticket-expires'));
     if (!identity || !jti) return new Response('missing identity', { status: 400 });
     const now = Date.now();
-    this.sql.exec('DELETE FROM tickets WHERE expires_at < ?', now);
+    // The Worker checked the expiry on its own clock, a moment ago; this clock decides. A ticket
+    // without a valid expiry is refused like an expired one.
+    if (!Number.isFinite(expiresAt) || expiresAt < now) return new Response('ticket expired', { status: 401 });
+    // A spent ticket stays spent for as long as it could be presented: its id is forgotten only
+    // well after its expiry, so neither a request in flight at the expiry nor a clock that steps
+    // back can spend it twice.
+    this.sql.exec('DELETE FROM tickets WHERE expires_at < ?', now - SPENT_TICKET_RETENTION_MS);
     const spent = this.sql
       .exec(
         'INSERT INTO tickets (jti, expires_at) VALUES (?, ?) ON CONFLICT (jti) DO NOTHING RETURNING jti',
@@ -124,6 +142,7 @@ export class TenantHub extends DurableObject<Bindings> {
     if (identity.teamId) tags.push(`team:${identity.teamId}`);
     this.ctx.acceptWebSocket(server, tags);
     server.serializeAttachment(identity);
+    this.audience.add(server, identity);
 
     const resume = request.headers.get('x-hub-resume');
     this.greet(server, identity, resume === null ? null : Number(resume));
@@ -177,6 +196,7 @@ export class TenantHub extends DurableObject<Bindings> {
           filter: { ...(team ? { team_id: team } : {}), ...(department ? { department_id: department } : {}) },
         };
         ws.serializeAttachment(updated);
+        this.audience.add(ws, updated);
         ws.send(
           JSON.stringify({
             type: 'subscribed',
@@ -193,11 +213,16 @@ export class TenantHub extends DurableObject<Bindings> {
   }
 
   override async webSocketClose(ws: WebSocket, code: number) {
+    this.audience.remove(ws);
     try {
       ws.close(code === 1005 ? 1000 : code, 'closing');
     } catch {
       /* already closed */
     }
+  }
+
+  override async webSocketError(ws: WebSocket) {
+    this.audience.remove(ws);
   }
 
   private sendError(ws: WebSocket, code: string, message: string) {
@@ -462,16 +487,7 @@ export class TenantHub extends DurableObject<Bindings> {
     );
     this.sql.exec('DELETE FROM events WHERE seq <= ?', seq - EVENT_BUFFER);
     const payload = JSON.stringify(this.frame(event, seq, ts));
-    let delivered = 0;
-    for (const ws of this.ctx.getWebSockets()) {
-      if (!visible(ws.deserializeAttachment() as SocketIdentity, event)) continue;
-      try {
-        ws.send(payload);
-        delivered++;
-      } catch {
-        /* a closing socket */
-      }
-    }
+    const delivered = this.send(this.audience.recipients(event), payload);
     if (event.type === 'call.scored' || event.type === 'alert.created' || event.type === 'call.started') {
       await this.broadcastMetrics();
     }
@@ -492,14 +508,23 @@ export class TenantHub extends DurableObject<Bindings> {
       ts: new Date(ts).toISOString(),
       data: metrics,
     } satisfies Frame);
-    for (const ws of this.ctx.getWebSockets()) {
-      if ((ws.deserializeAttachment() as SocketIdentity).role === 'agent') continue;
+    this.send(this.audience.everyoneButAgents(), payload);
+  }
+
+  /** Sends to each socket; one that can no longer be written to (closing) leaves the audience. */
+  private send(sockets: Iterable<WebSocket>, payload: string): number {
+    let delivered = 0;
+    const gone: WebSocket[] = [];
+    for (const ws of sockets) {
       try {
         ws.send(payload);
+        delivered++;
       } catch {
-        /* closing */
+        gone.push(ws);
       }
     }
+    for (const ws of gone) this.audience.remove(ws);
+    return delivered;
   }
 
   private frame(event: HubEvent, seq: number, ts: number): Frame {
@@ -584,6 +609,59 @@ export class TenantHub extends DurableObject<Bindings> {
     const row = this.sql.exec('SELECT value FROM config WHERE key = ?', key).toArray()[0];
     return row ? String(row.value) : null;
   }
+}
+
+/**
+ * The open sockets by who may see what, in memory. Agents see only events about themselves, so
+ * they are indexed by user; everyone else sees the tenant narrowed by a subscription, so they are
+ * grouped by it and `visible` is asked once per group. A broadcast thus touches only the sockets
+ * it is sent to, and reads no attachment (the attachments stay the record across hibernation).
+ */
+class Audience {
+  /** Agents, by user id. */
+  private agents = new Map<string, AudienceGroup>();
+  /** Everyone else, by subscription: for them `visible` depends on the subscription alone. */
+  private subscribers = new Map<string, AudienceGroup>();
+  private home = new Map<WebSocket, { index: Map<string, AudienceGroup>; key: string }>();
+
+  /** Adds a socket, or moves it after its subscription changed. */
+  add(ws: WebSocket, identity: SocketIdentity) {
+    this.remove(ws);
+    const { team_id, department_id } = identity.filter;
+    const [index, key] =
+      identity.role === 'agent'
+        ? [this.agents, identity.userId]
+        : [this.subscribers, `${team_id ?? ''}/${department_id ?? ''}`];
+    let group = index.get(key);
+    if (!group) index.set(key, (group = { identity, sockets: new Set() }));
+    group.sockets.add(ws);
+    this.home.set(ws, { index, key });
+  }
+
+  remove(ws: WebSocket) {
+    const home = this.home.get(ws);
+    if (!home) return;
+    this.home.delete(ws);
+    const group = home.index.get(home.key)!;
+    group.sockets.delete(ws);
+    if (group.sockets.size === 0) home.index.delete(home.key);
+  }
+
+  /** Exactly the sockets whose identity `visible` lets see the event. */
+  *recipients(event: HubEvent): Generator<WebSocket> {
+    if (event.agent_id) yield* this.agents.get(event.agent_id)?.sockets ?? [];
+    for (const group of this.subscribers.values()) if (visible(group.identity, event)) yield* group.sockets;
+  }
+
+  *everyoneButAgents(): Generator<WebSocket> {
+    for (const group of this.subscribers.values()) yield* group.sockets;
+  }
+}
+
+interface AudienceGroup {
+  /** Any member's identity: they differ only in what `visible` ignores. */
+  identity: SocketIdentity;
+  sockets: Set<WebSocket>;
 }
 
 /** Agents see only events about themselves; others see the tenant, narrowed by their subscription. */

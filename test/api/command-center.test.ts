@@ -1,7 +1,7 @@
 import { env, exports } from 'cloudflare:workers';
 import { abortAllDurableObjects, runInDurableObject } from 'cloudflare:test';
 import { describe, expect, it } from 'vitest';
-import type { Frame } from '../../durable-objects/tenant-hub';
+import { SPENT_TICKET_RETENTION_MS, TenantHub, type Frame } from '../../durable-objects/tenant-hub';
 import { DEMO } from '../../dev/db/demo-ids';
 import { signTicket } from '../../src/services/tickets';
 import { as, call, callForm, expectProblem, IDS, json, uploadCall, wavBytes, type Who } from './helpers';
@@ -139,6 +139,66 @@ describe('command center tickets and sockets', () => {
     await expectProblem(await call('/api/command-center/tickets', { method: 'POST', body: {} }), 401);
   });
 
+  it('one-time ticket at its expiry: the hub refuses an expired ticket, and a spent one stays spent past its expiry', async () => {
+    // What the Worker hands the hub once it has verified a ticket: the identity, the ticket id
+    // and its expiry. A replay verified on the Worker just before the expiry reaches the hub just
+    // after it; the hub is called the same way here, with the expiry already behind it.
+    const identity = {
+      userId: IDS['manager@acme.test'],
+      role: 'manager',
+      teamId: null,
+      departmentId: null,
+      filter: {},
+    };
+    const upgrade = (jti: string, expiresAt: number) =>
+      hub('acme').fetch('http://hub/ws', {
+        headers: {
+          upgrade: 'websocket',
+          'x-hub-identity': JSON.stringify(identity),
+          'x-hub-ticket-id': jti,
+          'x-hub-ticket-expires': String(expiresAt),
+        },
+      });
+    const accepted = async (res: Response, why: string) => {
+      expect(res.status, why).toBe(101);
+      res.webSocket!.accept();
+      res.webSocket!.close();
+    };
+    const tickets = (jti: string) =>
+      runInDurableObject(hub('acme'), (_i, state) =>
+        state.storage.sql.exec('SELECT expires_at FROM tickets WHERE jti = ?', jti).toArray(),
+      );
+
+    const stale = await upgrade(crypto.randomUUID(), Date.now() - 1);
+    expect(stale.status, 'a ticket past its expiry is refused by the hub itself').toBe(401);
+    expect(stale.webSocket).toBeFalsy();
+
+    const jti = crypto.randomUUID();
+    const expiresAt = Date.now() + 1_000;
+    await accepted(await upgrade(jti, expiresAt), 'a fresh ticket is accepted once');
+    await new Promise((r) => setTimeout(r, expiresAt - Date.now() + 200));
+    // Spending another ticket purges the ids that can no longer be presented; this one, just
+    // expired, is not among them.
+    await accepted(await upgrade(crypto.randomUUID(), Date.now() + 30_000), 'another fresh ticket');
+    expect(await tickets(jti), 'a spent ticket is remembered past its expiry').toHaveLength(1);
+    const replay = await upgrade(jti, expiresAt);
+    expect(replay.status, 'the replay arriving after the expiry is refused').toBe(401);
+    expect(replay.webSocket).toBeFalsy();
+
+    // Ids long past any use are forgotten, so the table does not grow.
+    const old = crypto.randomUUID();
+    await runInDurableObject(hub('acme'), (_i, state) => {
+      state.storage.sql.exec(
+        'INSERT INTO tickets (jti, expires_at) VALUES (?, ?)',
+        old,
+        Date.now() - SPENT_TICKET_RETENTION_MS - 1_000,
+      );
+    });
+    await accepted(await upgrade(crypto.randomUUID(), Date.now() + 30_000), 'a third fresh ticket');
+    expect(await tickets(old), 'ids past expiry plus the retention are purged').toHaveLength(0);
+    expect(await tickets(jti)).toHaveLength(1);
+  });
+
   it("delivers a tenant's alerts to its managers and nothing to another tenant", async () => {
     const acme = await connect('acme_manager');
     const globex = await connect('globex_manager');
@@ -169,6 +229,98 @@ describe('command center tickets and sockets', () => {
       'agents get no tenant metrics',
     ).toBe(false);
     agent.ws.close();
+  });
+
+  it('fan-out audience: every socket gets exactly what its role and subscription allow', async () => {
+    const everyone = await connect('acme_manager');
+    const admin = await connect('acme_admin');
+    const techTeam = await connect('acme_manager', { team_id: DEMO.acme.teams.techTier1 });
+    const billingDept = await connect('acme_manager');
+    billingDept.ws.send(JSON.stringify({ type: 'subscribe', department_id: DEMO.acme.departments.billing }));
+    await billingDept.next('subscribed');
+    const widened = await connect('acme_manager', { team_id: DEMO.acme.teams.techTier1 });
+    widened.ws.send(JSON.stringify({ type: 'subscribe' }));
+    await widened.next('subscribed');
+    const gone = await connect('acme_manager');
+    gone.ws.close();
+    const agent = await connect('acme_agent');
+    const agentTab = await connect('acme_agent');
+    const agent2 = await connect('acme_agent2');
+    const globex = await connect('globex_manager');
+    const globexAgent = await connect('globex_agent');
+
+    // agent@acme is on the billing team and department, agent2@acme on the technical ones.
+    const one = `one-${crypto.randomUUID()}`;
+    const two = `two-${crypto.randomUUID()}`;
+    const all = `all-${crypto.randomUUID()}`;
+    expect((await manualAlert('acme_manager', { title: one, agent_id: IDS['agent@acme.test'] })).status).toBe(201);
+    expect((await manualAlert('acme_manager', { title: two, agent_id: IDS['agent2@acme.test'] })).status).toBe(201);
+    expect((await manualAlert('acme_manager', { title: all })).status).toBe(201);
+
+    const expected: [string, Live, string[]][] = [
+      ['a manager without a filter', everyone, [one, two, all]],
+      ['a tenant admin', admin, [one, two, all]],
+      ["a manager on the technical team's ticket", techTeam, [two, all]],
+      ['a manager subscribed to the billing department', billingDept, [one, all]],
+      ['a manager who widened a team ticket with an empty subscribe', widened, [one, two, all]],
+      ['an agent', agent, [one]],
+      ["the same agent's second socket", agentTab, [one]],
+      ['another agent of the tenant', agent2, [two]],
+      ["another tenant's manager", globex, []],
+      ["another tenant's agent", globexAgent, []],
+    ];
+    const titles = (s: Live) =>
+      s.frames.filter((f) => f.type === 'alert.created').map((f) => (f.data as { title: string }).title);
+    const deadline = Date.now() + 5_000;
+    while (expected.some(([, s, want]) => titles(s).length < want.length) && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 300));
+    for (const [who, socket, want] of expected) expect(titles(socket), who).toEqual(want);
+    for (const [who, socket] of [
+      ['an agent', agent],
+      ['another agent', agent2],
+    ] as const)
+      expect(
+        socket.frames.some((f) => f.type === 'metrics'),
+        `${who} gets no tenant metrics`,
+      ).toBe(false);
+    expect(everyone.frames.some((f) => f.type === 'metrics')).toBe(true);
+    expect(
+      gone.frames.some((f) => f.type === 'alert.created'),
+      'a closed socket gets nothing',
+    ).toBe(false);
+    for (const [, s] of expected) s.ws.close();
+  });
+
+  it('fan-out audience after a wake: a new instance rebuilds it from the socket attachments', async () => {
+    // After hibernation the runtime runs the constructor again with the sockets still open; a
+    // second instance over the same state is that wake.
+    const techTeam = await connect('acme_manager');
+    techTeam.ws.send(JSON.stringify({ type: 'subscribe', team_id: DEMO.acme.teams.techTier1 }));
+    await techTeam.next('subscribed');
+    const agent = await connect('acme_agent');
+    const agent2 = await connect('acme_agent2');
+    const event = (title: string, agentId: string, teamId: string) => ({
+      type: 'alert.updated' as const,
+      data: { id: crypto.randomUUID(), status: 'resolved', title },
+      agent_id: agentId,
+      team_id: teamId,
+      department_id: null,
+    });
+    await runInDurableObject(hub('acme'), async (_instance, state) => {
+      const woken = new TenantHub(state, env);
+      await woken.publish(event('for agent1', IDS['agent@acme.test']!, DEMO.acme.teams.billingTier1));
+      await woken.publish(event('for agent2', IDS['agent2@acme.test']!, DEMO.acme.teams.techTier1));
+    });
+    const titles = async (s: Live, n: number) => {
+      for (let i = 0; i < n; i++) await s.next('alert.updated');
+      await new Promise((r) => setTimeout(r, 300));
+      return s.frames.filter((f) => f.type === 'alert.updated').map((f) => (f.data as { title: string }).title);
+    };
+    expect(await titles(techTeam, 1), 'the subscription survives the wake').toEqual(['for agent2']);
+    expect(await titles(agent, 1)).toEqual(['for agent1']);
+    expect(await titles(agent2, 1)).toEqual(['for agent2']);
+    for (const s of [techTeam, agent, agent2]) s.ws.close();
   });
 
   it('filters by team when a manager subscribes', async () => {
