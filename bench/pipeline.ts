@@ -199,8 +199,9 @@ The queue consumer takes batches of up to 10 messages and runs at most ${BATCH_C
 | upload → all settled | ${elapsedMin.toFixed(2)} min |
 | throughput | ${callsPerMin.toFixed(1)} calls/min |
 | uploads alone | ${((uploadedAt - started) / 1000).toFixed(1)} s |
-| DB HTTP requests per upload (precheck + write) | ${(uploadDbRequests / CALLS).toFixed(2)} |
-| DB HTTP requests per call in the pipeline (transcribe, collect, evaluate, alerts) | ${(pipelineDb / CALLS).toFixed(2)} |
+| DB HTTP requests per call, upload and pipeline together | ${(totalDb / CALLS).toFixed(2)} |
+| of which while uploads were running (each upload's precheck + write, and the steps that ran meanwhile) | ${(uploadDbRequests / CALLS).toFixed(2)} |
+| of which after the last upload (transcribe, collect, evaluate, alerts) | ${(pipelineDb / CALLS).toFixed(2)} |
 | AssemblyAI transcripts / webhooks sent | ${aai.transcripts} / ${aai.webhooksSent} |
 
 Large upload: ${BIG_MB} MB WAV streamed as multipart into \`POST /api/calls\` → HTTP ${bigStatus} in ${bigSeconds.toFixed(1)} s.
