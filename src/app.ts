@@ -4,6 +4,7 @@ import { secureHeaders } from 'hono/secure-headers';
 import { loadConfig, type Config } from './env';
 import { createRouter, handleError } from './lib/create-app';
 import { problem } from './lib/problem';
+import { requestLog } from './lib/request-log';
 import { mountOpenApi } from './openapi';
 import { protectedRoutes } from './routes/protected';
 import { publicRoutes } from './routes/public';
@@ -27,6 +28,7 @@ function corsFor(config: Config) {
 export function buildApp() {
   const app = createRouter();
   app.use('*', requestId({ headerName: 'x-request-id' }));
+  app.use('*', requestLog);
   app.use('*', secureHeaders());
   app.use('*', async (c, next) => {
     c.set('config', loadConfig(c.env));

@@ -2,6 +2,7 @@ import type { TenantHub } from '../durable-objects/tenant-hub';
 import type { Role } from './auth/roles';
 import type { TenantDb } from './db/tenant-db';
 import type { Bindings, Config } from './env';
+import type { Logger } from './lib/log';
 import type { PipelineMessage } from './pipeline/messages';
 
 /** A person, from a verified Keycloak access token. */
@@ -22,7 +23,7 @@ export interface UserActor {
 /** The platform's own work: a pipeline step or a cron job, named for the audit trail. */
 export interface SystemActor {
   kind: 'system';
-  job: 'pipeline' | 'sweeper';
+  job: 'pipeline' | 'sweeper' | 'readiness';
 }
 
 /** A provider's callback, trusted for its tenant only once its signature checks out. */
@@ -55,6 +56,8 @@ export interface ServiceContext<A extends Actor = Actor> {
   tenantId: string | null;
   /** The request id, or the queue message / cron run id, for logs and the audit trail. */
   requestId: string;
+  /** Structured logs carrying this context's request id, tenant and actor on every line. */
+  log: Logger;
   config: Config;
   db: TenantDb;
   audio: R2Bucket;
@@ -73,5 +76,7 @@ export type AppEnv = {
     config: Config;
     actor: UserActor;
     ctx: UserContext;
+    /** Whoever the request acts as once known (a user, a verified webhook), for the request log. */
+    caller: ServiceContext;
   };
 };

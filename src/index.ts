@@ -1,5 +1,6 @@
 import { buildApp } from './app';
 import type { Bindings } from './env';
+import { log } from './lib/log';
 import { handlePipelineBatch, sweepStuckCalls } from './pipeline/consumer';
 import type { PipelineMessage } from './pipeline/messages';
 import { serviceContext, SWEEPER_ACTOR } from './service-context';
@@ -13,8 +14,26 @@ export default {
   fetch: app.fetch,
   queue: (batch, env) => handlePipelineBatch(batch, env),
   scheduled: async (_controller, env, ctx) => {
-    ctx.waitUntil(sweepStuckCalls(env).then((r) => console.log('stuck-call sweep', r)));
-    const sweeper = serviceContext(env, { actor: SWEEPER_ACTOR, tenantId: null, requestId: `uploads-${Date.now()}` });
-    ctx.waitUntil(sweepAbandonedUploads(sweeper).then((r) => console.log('abandoned-upload sweep', r)));
+    const started = Date.now();
+    const sweepLog = log.with({ actor: 'system:sweeper' });
+    ctx.waitUntil(
+      sweepStuckCalls(env).then(
+        (r) => sweepLog.info('stuck-call sweep', { ...r, duration_ms: Date.now() - started }),
+        (err) => {
+          sweepLog.error('stuck-call sweep failed', { error: err, duration_ms: Date.now() - started });
+          throw err;
+        },
+      ),
+    );
+    const sweeper = serviceContext(env, { actor: SWEEPER_ACTOR, tenantId: null, requestId: `uploads-${started}` });
+    ctx.waitUntil(
+      sweepAbandonedUploads(sweeper).then(
+        (r) => sweepLog.info('abandoned-upload sweep', { ...r, duration_ms: Date.now() - started }),
+        (err) => {
+          sweepLog.error('abandoned-upload sweep failed', { error: err, duration_ms: Date.now() - started });
+          throw err;
+        },
+      ),
+    );
   },
 } satisfies ExportedHandler<Bindings, PipelineMessage>;

@@ -1,6 +1,7 @@
 import type { Actor, ServiceContext } from './context';
 import { TenantDb, type ProfileClaims } from './db/tenant-db';
 import { loadConfig, type Bindings } from './env';
+import { logger } from './lib/log';
 
 /** The identity `set_tenant_context` and the audit trail record for an actor. */
 export function actorId(actor: Actor): string {
@@ -18,6 +19,7 @@ export function actorId(actor: Actor): string {
 
 export const PIPELINE_ACTOR = { kind: 'system', job: 'pipeline' } as const;
 export const SWEEPER_ACTOR = { kind: 'system', job: 'sweeper' } as const;
+export const READINESS_ACTOR = { kind: 'system', job: 'readiness' } as const;
 
 /**
  * The one factory of service contexts. Users and API clients act with their role; the platform
@@ -35,6 +37,7 @@ export function serviceContext<A extends Actor>(
     actor,
     tenantId,
     requestId,
+    log: logger({ request_id: requestId, tenant: tenantId, actor: actorId(actor) }),
     config,
     db,
     audio: env.AUDIO,
@@ -54,5 +57,5 @@ export function hubStub(env: Bindings, tenantId: string) {
 
 /** The same actor working on another tenant (the sweeper visiting each stuck call's tenant). */
 export function inTenant<A extends Actor>(ctx: ServiceContext<A>, tenantId: string): ServiceContext<A> {
-  return { ...ctx, tenantId, db: ctx.db.forTenant(tenantId) };
+  return { ...ctx, tenantId, db: ctx.db.forTenant(tenantId), log: ctx.log.with({ tenant: tenantId }) };
 }

@@ -40,6 +40,10 @@ export interface StartOpenAIOptions {
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/** `[[slow]]` in the messages delays that one request, whatever the configured latency. */
+const SLOW_MARKER = '[[slow]]';
+const SLOW_MARKER_MS = 1_500;
+
 /** Markers in the messages force one outcome for one request, whatever the configured rates say. */
 const MARKERS: [string, Outcome][] = [
   ['[[refuse]]', 'refusal'],
@@ -112,6 +116,7 @@ export async function startOpenAI(opts: StartOpenAIOptions): Promise<OpenAIStand
     const req = parseChatRequest(await readJson(c.req));
     const content = structuredAnswer(req.format, req.messages);
     const promptText = req.messages.map((m) => m.content).join('\n');
+    if (promptText.includes(SLOW_MARKER)) await sleep(SLOW_MARKER_MS, closing.signal);
     const current = behaviour;
     const outcome: Outcome =
       MARKERS.find(([marker]) => promptText.includes(marker))?.[1] ??

@@ -1,6 +1,7 @@
 import { createMiddleware } from 'hono/factory';
 import type { AppEnv } from '../context';
 import { Forbidden, Invalid, Unauthenticated } from '../lib/errors';
+import { noteCaller } from '../lib/request-log';
 import { serviceContext } from '../service-context';
 import { tenantExists } from './known-tenants';
 import { atLeast, type Role } from './roles';
@@ -34,7 +35,9 @@ export const authenticate = createMiddleware<AppEnv>(async (c, next) => {
       ? { email: actor.email, firstName: actor.firstName, lastName: actor.lastName }
       : null;
   c.set('actor', actor);
-  c.set('ctx', serviceContext(c.env, { actor, tenantId, requestId, profile }));
+  const ctx = serviceContext(c.env, { actor, tenantId, requestId, profile });
+  c.set('ctx', ctx);
+  noteCaller(c, ctx);
   await next();
 });
 

@@ -1,5 +1,6 @@
 import type { Config } from '../env';
 import { Conflict, Invalid, NotFound, Unauthenticated, Unavailable } from '../lib/errors';
+import { log } from '../lib/log';
 
 export interface TokenSet {
   access_token: string;
@@ -25,6 +26,33 @@ export interface KeycloakUser {
 
 /** Service-account token for the admin API, shared by the isolate until shortly before expiry. */
 let adminToken: { key: string; token: string; expiresAt: number } | undefined;
+
+/** Why a readiness probe of Keycloak failed, in words safe to show an unauthenticated caller. */
+export class DiscoveryFailed extends Error {
+  override name = 'DiscoveryFailed';
+}
+
+/**
+ * The realm's OpenID discovery document, or DiscoveryFailed within `timeoutMs`. The readiness
+ * route uses it: the document is what every token verification starts from (issuer, JWKS URL).
+ */
+export async function realmDiscovery(config: Config, realm: string, timeoutMs: number): Promise<{ issuer: string }> {
+  const url = `${config.keycloak.url}/realms/${encodeURIComponent(realm)}/.well-known/openid-configuration`;
+  const signal = AbortSignal.timeout(timeoutMs);
+  let res: Response;
+  try {
+    res = await fetch(url, { redirect: 'manual', signal, headers: { accept: 'application/json' } });
+  } catch (err) {
+    throw new DiscoveryFailed(signal.aborted ? 'timeout' : 'unreachable', { cause: err });
+  }
+  if (!res.ok) {
+    await res.body?.cancel();
+    throw new DiscoveryFailed(`HTTP ${res.status}`);
+  }
+  const doc = (await res.json().catch(() => null)) as { issuer?: unknown } | null;
+  if (doc?.issuer !== `${config.keycloak.url}/realms/${realm}`) throw new DiscoveryFailed('unexpected issuer');
+  return { issuer: doc.issuer };
+}
 
 /**
  * Keycloak's OIDC and admin REST endpoints, as the API uses them. The base URL comes from
@@ -206,6 +234,10 @@ async function errorMessageOf(res: Response): Promise<string | undefined> {
 async function expectOk(res: Response, what: string): Promise<void> {
   if (res.ok) return;
   const text = await res.text().catch(() => '');
-  console.error(`keycloak: could not ${what}: ${res.status} ${text.slice(0, 200)}`);
+  // Keycloak's error bodies name the error (`invalid_grant`...), never a credential.
+  (res.status >= 500 ? log.error : log.warn)(`keycloak: could not ${what}`, {
+    upstream_status: res.status,
+    upstream_body: text.slice(0, 200),
+  });
   throw new Unavailable(`The identity provider could not ${what}.`);
 }

@@ -4,7 +4,9 @@ import type { AppEnv } from '../context';
 import { ConfigurationError } from '../env';
 import { DomainError, TooManyRequests } from './errors';
 import { fieldErrors } from './field-errors';
+import { log } from './log';
 import { problem } from './problem';
+import { requestFields } from './request-log';
 
 /**
  * Every router is made here, so all of them share one validation hook: a request that does not
@@ -35,7 +37,9 @@ export function handleError(err: Error, c: Parameters<Parameters<OpenAPIHono<App
     if (status === 413) return problem(c, 'payload-too-large', 'The request body is too large.');
     if (status === 401) return problem(c, 'unauthenticated', 'A valid bearer token is required.');
   }
-  if (err instanceof ConfigurationError) console.error(err.message);
-  else console.error(`[${c.get('requestId')}]`, err);
+  // Logged with its stack (and the request's id, route and caller); answered without either.
+  if (err instanceof ConfigurationError)
+    log.error('invalid configuration', { ...requestFields(c), error: err.message });
+  else log.error('unexpected error', { ...requestFields(c), error: err });
   return problem(c, 'internal', 'Something went wrong on our side.');
 }

@@ -8,7 +8,11 @@ type App = OpenAPIHono<AppEnv>;
 type Document = ReturnType<App['getOpenAPI31Document']>;
 
 const TAGS = [
-  { name: 'Health', description: 'Liveness for load balancers and uptime checks; touches no dependency.' },
+  {
+    name: 'Health',
+    description:
+      'Liveness (touches no dependency) and readiness (database and Keycloak, each with a short timeout, cached a few seconds).',
+  },
   { name: 'Auth', description: 'Tokens from the tenant realm (login, refresh, logout) and the caller’s own profile.' },
   { name: 'Tenants', description: 'Companies on the platform: their tier, limits, settings, branding and usage.' },
   { name: 'Organizations', description: 'Organizations, departments and teams inside a tenant.' },

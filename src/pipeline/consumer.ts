@@ -17,45 +17,92 @@ export function backoffSeconds(attempts: number, baseSeconds = 10): number {
 }
 
 /**
- * One message at a time, explicit ack or retry. A permanent failure marks the call failed with
- * its reason; anything else is retried with backoff until the queue's max_retries sends it to the
- * dead-letter queue, whose consumer marks the call failed.
+ * How many messages of one batch run at once. A Worker invocation keeps at most six connections
+ * open at a time (further fetches wait for one to close); a step holds one at a time (a database
+ * round trip, or the vendor call between two), so six steps in flight use the invocation fully
+ * without stepping on each other, and bound the transcripts and model answers held in memory.
+ * The batch itself is larger (wrangler.toml `max_batch_size`), so the slots stay busy.
+ */
+export const BATCH_CONCURRENCY = 6;
+
+/**
+ * A batch at a time, its messages concurrently (at most BATCH_CONCURRENCY), each acked or retried
+ * on its own: one failing message never retries the others. Messages about the same call run one
+ * after another in arrival order, so a duplicate in the same batch finds the work done (steps
+ * claim their work by conditional update, so duplicates across batches are harmless too).
+ * A permanent failure marks the call failed with its reason; anything else is retried with
+ * backoff until the queue's max_retries sends it to the dead-letter queue, whose consumer marks
+ * the call failed.
  */
 export async function handlePipelineBatch(batch: MessageBatch<PipelineMessage>, env: Bindings): Promise<void> {
   const config = loadConfig(env);
+  const deadLetter = batch.queue === DEAD_LETTER_QUEUE;
+  const lanes = new Map<string, Message<PipelineMessage>[]>();
   for (const message of batch.messages) {
-    const body = message.body;
-    const ctx = serviceContext(env, { actor: PIPELINE_ACTOR, tenantId: body.tenant_id, requestId: message.id });
-    if (batch.queue === DEAD_LETTER_QUEUE) {
-      if ('call_id' in body)
-        await markFailed(
-          ctx,
-          body.tenant_id,
-          body.call_id,
-          `pipeline gave up at step "${body.step}" after repeated errors`,
-        ).catch((e) => console.error(e));
+    const key = 'call_id' in message.body ? `${message.body.tenant_id}/${message.body.call_id}` : message.id;
+    const lane = lanes.get(key);
+    if (lane) lane.push(message);
+    else lanes.set(key, [message]);
+  }
+  await eachBounded([...lanes.values()], BATCH_CONCURRENCY, async (lane) => {
+    for (const message of lane) await handleMessage(message, env, config.pipeline.retryBaseSeconds, deadLetter);
+  });
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+async function eachBounded<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** One message, settled here whatever happens: acked, or retried with backoff. Never throws. */
+async function handleMessage(
+  message: Message<PipelineMessage>,
+  env: Bindings,
+  retryBaseSeconds: number,
+  deadLetter: boolean,
+): Promise<void> {
+  const body = message.body;
+  const started = Date.now();
+  const ctx = serviceContext(env, { actor: PIPELINE_ACTOR, tenantId: body.tenant_id, requestId: message.id });
+  const log = ctx.log.with({
+    step: body.step,
+    ...('call_id' in body ? { call_id: body.call_id } : {}),
+    attempt: message.attempts,
+  });
+  const done = (outcome: string) => ({ outcome, duration_ms: Date.now() - started });
+  try {
+    if (deadLetter) {
+      const reason = `pipeline gave up at step "${body.step}" after repeated errors`;
+      if ('call_id' in body) await markFailed(ctx, body.tenant_id, body.call_id, reason);
       message.ack();
-      continue;
+      log.error(reason, done('dead-lettered'));
+      return;
     }
     try {
       await runStep(ctx, body);
       message.ack();
+      log.info('pipeline step done', done('ack'));
     } catch (err) {
-      if (err instanceof TenantSuspended) {
-        // Nothing is spent for a suspended tenant; its call waits where it is and resumes when the
-        // tenant is reactivated (services/tenants.ts).
-        message.ack();
-      } else if (err instanceof PermanentFailure && 'call_id' in body) {
-        await markFailed(ctx, body.tenant_id, body.call_id, err.message);
-        message.ack();
-      } else {
-        console.error(
-          `pipeline step ${body.step} failed (attempt ${message.attempts})`,
-          err instanceof Error ? err.message : err,
-        );
-        message.retry({ delaySeconds: backoffSeconds(message.attempts, config.pipeline.retryBaseSeconds) });
-      }
+      if (!(err instanceof PermanentFailure && 'call_id' in body)) throw err;
+      await markFailed(ctx, body.tenant_id, body.call_id, err.message);
+      message.ack();
+      log.warn('pipeline step failed; the call is failed', { ...done('failed'), reason: err.message });
     }
+  } catch (err) {
+    if (err instanceof TenantSuspended) {
+      // Nothing is spent for a suspended tenant; its call waits where it is and resumes when the
+      // tenant is reactivated (services/tenants.ts).
+      message.ack();
+      log.info('pipeline step skipped: tenant suspended', done('suspended'));
+      return;
+    }
+    const delaySeconds = backoffSeconds(message.attempts, retryBaseSeconds);
+    message.retry({ delaySeconds });
+    log.warn('pipeline step failed; retrying', { ...done('retry'), delay_seconds: delaySeconds, error: err });
   }
 }
 

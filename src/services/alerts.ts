@@ -36,7 +36,7 @@ export async function pushToHub(ctx: ServiceContext, event: HubEvent) {
   try {
     await ctx.hub(tenantOf(ctx)).publish(event);
   } catch (err) {
-    console.error('hub publish failed', err);
+    ctx.log.error('hub publish failed', { event: event.type, error: err });
   }
 }
 

@@ -114,7 +114,7 @@ export async function recordCall(
 export async function startPipeline(ctx: ServiceContext, callId: string): Promise<void> {
   await ctx.pipeline
     .send({ step: 'transcribe', tenant_id: tenantOf(ctx), call_id: callId })
-    .catch((e) => console.error('enqueue failed; the sweeper will retry', e));
+    .catch((e) => ctx.log.error('enqueue failed; the sweeper will retry', { call_id: callId, error: e }));
 }
 
 /** The answer and request fingerprint stored for this caller's Idempotency-Key in the last 24 hours, if any. */

@@ -134,7 +134,7 @@ export async function deleteCall(ctx: UserContext, callId: string) {
   ]);
   if (!deleted) throw new NotFound('Call');
   await ctx.audio.delete(deleted.key).catch(async (err) => {
-    console.error('audio delete failed; queued for purge', err);
+    ctx.log.warn('audio delete failed; queued for purge', { call_id: callId, error: err });
     await ctx.pipeline.send({ step: 'purge', tenant_id: tenantId, key: deleted.key });
   });
 }

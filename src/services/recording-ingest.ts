@@ -1,3 +1,4 @@
+import { log } from '../lib/log';
 import type { ServiceContext, WebhookActor } from '../context';
 import { Conflict, Forbidden, Unavailable } from '../lib/errors';
 import { storeAudio } from './audio-store';
@@ -11,7 +12,7 @@ const MAX_REDIRECTS = 3;
  * The reason goes to the log only.
  */
 function unfetchable(reason: string): Unavailable {
-  console.warn(JSON.stringify({ level: 'warn', message: 'recording fetch failed', reason }));
+  log.warn('recording fetch failed', { reason });
   return new Unavailable('The recording could not be fetched.');
 }
 

@@ -147,7 +147,9 @@ export async function createUser(ctx: UserContext, input: NewUser) {
   } catch (err) {
     await kc
       .deleteUser(realm, id)
-      .catch((e) => console.error('could not remove the Keycloak user after a failed create', e));
+      .catch((e) =>
+        ctx.log.error('could not remove the Keycloak user after a failed create', { keycloak_user: id, error: e }),
+      );
     throw err;
   }
 }

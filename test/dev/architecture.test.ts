@@ -43,6 +43,13 @@ describe('the request shape', () => {
     expect(offenders, 'services take (ctx, input) and return data').toEqual([]);
   });
 
+  it('structured logs: no free-text console call in src/ or durable-objects/; only src/lib/log.ts writes', () => {
+    const offenders = [...product, ...sources('durable-objects')].filter(
+      (f) => f !== 'src/lib/log.ts' && /\bconsole\.\w+\(/.test(readFileSync(join(ROOT, f), 'utf8')),
+    );
+    expect(offenders, 'log through src/lib/log.ts (ctx.log in services): one JSON object per line').toEqual([]);
+  });
+
   it('never imports the local stand-ins from product code', () => {
     const offenders = product.filter((f) => imports(f).some((i) => i.includes('/dev/')));
     expect(offenders).toEqual([]);

@@ -1,6 +1,7 @@
 import type { Context } from 'hono';
 import type { AppEnv, WebhookActor } from '../../context';
 import { Invalid } from '../../lib/errors';
+import { noteCaller } from '../../lib/request-log';
 import { serviceContext } from '../../service-context';
 import { TenantIdSchema } from '../shared/schemas';
 
@@ -14,5 +15,7 @@ export function webhookContext(c: Context<AppEnv>, provider: WebhookActor['provi
     throw new Invalid('The webhook URL must name the tenant (?tenant=<id>).', [
       { field: 'tenant', message: 'is missing or malformed' },
     ]);
-  return serviceContext(c.env, { actor: { kind: 'webhook', provider }, tenantId, requestId: c.get('requestId') });
+  const ctx = serviceContext(c.env, { actor: { kind: 'webhook', provider }, tenantId, requestId: c.get('requestId') });
+  noteCaller(c, ctx);
+  return ctx;
 }

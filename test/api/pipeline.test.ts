@@ -1,0 +1,194 @@
+/**
+ * The queue consumer through its public surface, the Worker's `queue` handler: batches of
+ * messages, each settled (acked or retried) on its own, run concurrently.
+ */
+import { env } from 'cloudflare:workers';
+import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import worker from '../../src/index';
+import { loadConfig } from '../../src/env';
+import { backoffSeconds, DEAD_LETTER_QUEUE } from '../../src/pipeline/consumer';
+import type { PipelineMessage } from '../../src/pipeline/messages';
+import { asTenant, IDS } from './helpers';
+
+const AGENT = IDS['agent@acme.test']!;
+
+/** A call of acme's in `status`; with `transcript`, a one-line transcript of that text. */
+async function callIn(status: string, transcript?: string): Promise<string> {
+  const id = crypto.randomUUID();
+  await asTenant('acme', 'system:pipeline', 'system', [
+    {
+      query: `insert into calls (id, tenant_id, agent_id, source, status, audio_key, tags)
+              values ($1, 'acme', $2, 'upload', $3, $4, array['pipeline-test'])`,
+      params: [id, AGENT, status, `acme/calls/${id}/audio`],
+    },
+    ...(transcript === undefined
+      ? []
+      : [
+          {
+            query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles)
+                    values ($1, 'acme', $2, $3, $4::jsonb, '{"A":"agent","B":"customer"}'::jsonb)`,
+            params: [
+              id,
+              `test-${id}`,
+              transcript,
+              JSON.stringify([
+                { speaker: 'A', role: 'agent', text: transcript, start_ms: 0, end_ms: 4000, confidence: 0.95 },
+                {
+                  speaker: 'B',
+                  role: 'customer',
+                  text: 'Thanks, that is all.',
+                  start_ms: 4100,
+                  end_ms: 6000,
+                  confidence: 0.95,
+                },
+              ]),
+            ],
+          },
+        ]),
+  ]);
+  return id;
+}
+
+async function callState(id: string) {
+  const [calls, evaluations] = await asTenant('acme', 'system:pipeline', 'system', [
+    { query: 'select status, failure_reason from calls where id = $1', params: [id] },
+    {
+      query: `select count(*)::int as n from evaluations where call_id = $1 and run_key = 'pipeline'`,
+      params: [id],
+    },
+  ]);
+  const call = calls![0]!;
+  return {
+    status: call.status as string,
+    reason: call.failure_reason as string | null,
+    evaluations: evaluations![0]!.n as number,
+  };
+}
+
+/** Hands `bodies` to the Worker's queue handler as one batch of `queue`; first delivery each. */
+async function deliver(queue: string, bodies: PipelineMessage[]) {
+  const messages = bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }));
+  const batch = createMessageBatch<PipelineMessage>(queue, messages);
+  const ctx = createExecutionContext();
+  const started = Date.now();
+  await (worker.queue as ExportedHandlerQueueHandler<Cloudflare.Env, PipelineMessage>)(batch, env, ctx);
+  const elapsedMs = Date.now() - started;
+  const result = await getQueueResult(batch, ctx);
+  return { ids: messages.map((m) => m.id), result, elapsedMs };
+}
+
+const evaluate = (callId: string): PipelineMessage => ({
+  step: 'evaluate',
+  tenant_id: 'acme',
+  call_id: callId,
+  run_key: 'pipeline',
+});
+
+/** JSON lines written to the console while `fn` runs. */
+async function logLines<T>(fn: () => Promise<T>): Promise<{ value: T; lines: Record<string, any>[] }> {
+  const written: string[] = [];
+  const keep = (...args: unknown[]) => void written.push(args.map(String).join(' '));
+  const spies = (['log', 'warn', 'error'] as const).map((level) => vi.spyOn(console, level).mockImplementation(keep));
+  try {
+    const value = await fn();
+    const lines = written.map((text) => {
+      try {
+        return JSON.parse(text) as Record<string, any>;
+      } catch {
+        return { unstructured: text };
+      }
+    });
+    return { value, lines };
+  } finally {
+    spies.forEach((s) => s.mockRestore());
+  }
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+describe('pipeline throughput', () => {
+  it("pipeline throughput: a batch's messages run concurrently, not one after another", async () => {
+    // Each evaluation waits 1.5 s at the OpenAI stand-in ([[slow]]): one at a time, six take 9 s.
+    const ids = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        callIn('transcribed', 'Hello, thank you for calling, how can I help you today? [[slow]]'),
+      ),
+    );
+    const { result, elapsedMs, ids: msgIds } = await deliver('qa-pipeline', ids.map(evaluate));
+
+    expect(result.retryMessages, 'every evaluation succeeded').toEqual([]);
+    expect([...result.explicitAcks].sort()).toEqual([...msgIds].sort());
+    expect(elapsedMs, 'six slow evaluations one after another take at least 9 s').toBeLessThan(6_000);
+    for (const id of ids) expect(await callState(id)).toMatchObject({ status: 'completed', evaluations: 1 });
+  });
+
+  it('pipeline throughput: one failing message is retried alone; the others in its batch are acked', async () => {
+    const scored = await callIn('transcribed', 'Good morning, you are speaking with Ana, how can I help?');
+    const notSubmitted = await callIn('transcribing'); // collect fails: nothing submitted yet (transient)
+    const noTranscript = await callIn('transcribed'); // evaluate fails for good: no transcript
+    const bodies: PipelineMessage[] = [
+      evaluate(scored),
+      { step: 'collect', tenant_id: 'acme', call_id: notSubmitted, via: 'poll', poll: 1 },
+      evaluate(noTranscript),
+      { step: 'purge', tenant_id: 'acme', key: `acme/calls/${crypto.randomUUID()}/audio` },
+      evaluate(scored), // a duplicate in the same batch
+    ];
+    const { value, lines } = await logLines(() => deliver('qa-pipeline', bodies));
+    const { ids, result } = value;
+
+    expect(result.outcome).toBe('ok');
+    expect(result.retryBatch.retry, 'the batch as a whole is not retried').toBe(false);
+    expect(
+      result.retryMessages.map((r) => r.msgId),
+      'only the failing message is retried',
+    ).toEqual([ids[1]]);
+    expect([...result.explicitAcks].sort()).toEqual([ids[0], ids[2], ids[3], ids[4]].sort());
+
+    expect(await callState(scored), 'scored once, duplicate or not').toMatchObject({
+      status: 'completed',
+      evaluations: 1,
+    });
+    expect(await callState(notSubmitted)).toMatchObject({ status: 'transcribing', evaluations: 0 });
+    const failed = await callState(noTranscript);
+    expect(failed).toMatchObject({ status: 'failed', evaluations: 0 });
+    expect(failed.reason).toMatch(/no transcript/);
+
+    // structured logs: every message's line names its call, step, attempt and outcome.
+    const steps = lines.filter((l) => typeof l.outcome === 'string');
+    expect(
+      lines.filter((l) => 'unstructured' in l),
+      'no free-text lines',
+    ).toEqual([]);
+    expect(steps.find((l) => l.call_id === notSubmitted)).toMatchObject({
+      level: 'warn',
+      message: 'pipeline step failed; retrying',
+      step: 'collect',
+      attempt: 1,
+      outcome: 'retry',
+      tenant: 'acme',
+      actor: 'system:pipeline',
+      request_id: ids[1],
+      delay_seconds: backoffSeconds(1, loadConfig(env).pipeline.retryBaseSeconds),
+      error: { message: 'transcription not submitted yet' },
+    });
+    expect(steps.find((l) => l.call_id === noTranscript)).toMatchObject({ step: 'evaluate', outcome: 'failed' });
+    expect(steps.filter((l) => l.call_id === scored && l.outcome === 'ack')).toHaveLength(2);
+  });
+
+  it('pipeline throughput: the dead-letter consumer fails each call of its batch on its own', async () => {
+    const a = await callIn('transcribing');
+    const b = await callIn('evaluating');
+    const done = await callIn('completed');
+    const { ids, result } = await deliver(DEAD_LETTER_QUEUE, [
+      { step: 'collect', tenant_id: 'acme', call_id: a, via: 'poll', poll: 3 },
+      evaluate(b),
+      evaluate(done),
+    ]);
+    expect(result.retryMessages).toEqual([]);
+    expect([...result.explicitAcks].sort()).toEqual([...ids].sort());
+    expect((await callState(a)).reason).toBe('pipeline gave up at step "collect" after repeated errors');
+    expect(await callState(b)).toMatchObject({ status: 'failed' });
+    expect(await callState(done), 'a finished call stays finished').toMatchObject({ status: 'completed' });
+  });
+});
