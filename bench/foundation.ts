@@ -10,6 +10,7 @@
 import autocannon from 'autocannon';
 import { startStack } from '../dev/stack.ts';
 import { machine, writeSection } from './results.ts';
+import { measureContextCost } from './context-cost.ts';
 
 const DURATION_S = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
@@ -86,6 +87,20 @@ async function measure(
 
 const runs = [await measure(undefined)];
 if (process.env.DATABASE_URL) runs.push(await measure(process.env.DATABASE_URL));
+const contextCost = process.env.DATABASE_URL ? await measureContextCost(process.env.DATABASE_URL) : undefined;
+if (contextCost) console.log('signed context, database side', contextCost);
+const contextSection = contextCost
+  ? `### The signed tenant context, database side (PostgreSQL)
+
+${contextCost.transactions} transactions of \`select count(*) from organizations\` as \`qa_app\` over one pg connection (bench/context-cost.ts):
+
+| opened with | µs per transaction |
+|---|---:|
+| signed \`set_tenant_context\` (HMAC check, nonce insert, verified reads in the policy) | ${contextCost.signedUs.toFixed(0)} |
+| the role switch only, no context | ${contextCost.unsignedUs.toFixed(0)} |
+
+The difference is what verifying the context costs inside the database; it adds no round trip.`
+  : '';
 
 const tables = runs.map(({ rows, jwksAfterWarmup, label }) => {
   const health = rows[0]!.rps;
@@ -108,6 +123,8 @@ ${DURATION_S} s per endpoint, ${CONNECTIONS} connections, autocannon on loopback
 Machine: ${machine()}.
 
 ${tables.join('\n\n')}
+
+${contextSection}
 
 Reading it: an authenticated request is JWT verification against the cached key set plus one
 HTTP transaction to the database (tenant context, profile sync and the query in one batch), so

@@ -85,6 +85,24 @@ describe('tenants', () => {
     expect(body.errors?.map((e) => e.field).sort()).toEqual(['admin.email', 'admin.password', 'tenant_id']);
   });
 
+  it("password policy: the first admin's password may not be its email (the realm policy would refuse it later)", async () => {
+    const id = `p${uniq()}`;
+    const body = await expectProblem(
+      await as('super_admin', '/api/tenants', {
+        method: 'POST',
+        body: {
+          tenant_id: id,
+          display_name: 'x',
+          subdomain: id,
+          admin: { email: `Admin@${id}.test`, first_name: 'a', last_name: 'b', password: `admin@${id}.test` },
+        },
+      }),
+      422,
+    );
+    expect(body.errors).toEqual([{ field: 'admin.password', message: 'must not be the email address' }]);
+    expect((await as('super_admin', `/api/tenants/${id}`)).status, 'nothing was created').toBe(404);
+  });
+
   it('lists tenants with pagination and filters', async () => {
     const page = await json(await as('super_admin', '/api/tenants?limit=1&page=1'));
     expect(page.data).toHaveLength(1);

@@ -35,15 +35,21 @@ export const CreateTenant = z
       .string()
       .regex(/^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$/, 'must be a DNS label (lowercase letters, digits, dashes)'),
     tier: z.enum(TENANT_TIERS).default('default'),
-    admin: z.strictObject({
-      email: z
-        .email('must be an email address')
-        .max(254)
-        .transform((e) => e.toLowerCase()),
-      first_name: z.string().trim().min(1).max(100),
-      last_name: z.string().trim().min(1).max(100),
-      password: z.string().min(12, 'must be at least 12 characters').max(256),
-    }),
+    admin: z
+      .strictObject({
+        email: z
+          .email('must be an email address')
+          .max(254)
+          .transform((e) => e.toLowerCase()),
+        first_name: z.string().trim().min(1).max(100),
+        last_name: z.string().trim().min(1).max(100),
+        password: z.string().min(12, 'must be at least 12 characters').max(256),
+      })
+      // The realm's password policy (notEmail, notUsername) would refuse it after the realm exists.
+      .refine((a) => a.password.toLowerCase() !== a.email, {
+        path: ['password'],
+        message: 'must not be the email address',
+      }),
   })
   .openapi('CreateTenant');
 
