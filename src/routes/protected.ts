@@ -6,6 +6,7 @@ import { authenticate } from '../auth/middleware';
 import { jsonBodies } from '../lib/body-rules';
 import { createRouter } from '../lib/create-app';
 import { adminRouter } from './admin';
+import { aiCoachRouter } from './ai-coach';
 import { authRouter } from './auth';
 import { callsRouter, streamsItsBody } from './calls';
 import { commandCenterRouter } from './command-center';
@@ -26,4 +27,5 @@ export const protectedRoutes = createRouter()
   .route('/evaluation-criteria', criteriaRouter)
   .route('/calls', callsRouter)
   .route('/integrations', integrationsRouter)
-  .route('/command-center', commandCenterRouter);
+  .route('/command-center', commandCenterRouter)
+  .route('/ai-coach', aiCoachRouter);
