@@ -1,6 +1,6 @@
 /** AI coach courses: writing a course with its content in one request, and who reads what of it. */
 import { describe, expect, it } from 'vitest';
-import { as, asTenant, expectProblem, IDS, json, type Who } from './helpers';
+import { as, asTenant, expectProblem, IDS, json, runtimeSql, type Who } from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 const acmeManager = IDS['manager@acme.test']!;
@@ -369,6 +369,22 @@ describe('AI coach courses: tenant isolation', () => {
       modules: 0,
       lessons: 0,
     });
+  });
+
+  it('every course table has row-level security enabled and forced, and an audit trigger', async () => {
+    const rows = await runtimeSql().query(
+      `select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
+              exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = c.relname || '_audit') as audited
+         from pg_class c where c.relkind = 'r' and c.relname like 'coach\\_%' order by c.relname`,
+    );
+    expect(rows).toEqual(
+      ['coach_courses', 'coach_lessons', 'coach_modules'].map((table) => ({
+        table,
+        enabled: true,
+        forced: true,
+        audited: true,
+      })),
+    );
   });
 
   it('as qa_app, an acme context sees and changes no globex course rows', async () => {
