@@ -306,6 +306,24 @@ describe('AI coach courses: bad input', () => {
     expect(rows![0]!.n, 'nothing was created').toBe(0);
   });
 
+  it('a course body may be larger than other JSON bodies (512 KB), and one over that is 413 with nothing created', async () => {
+    const lessons = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        title: `L${i}`,
+        type: 'reading',
+        content: { markdown: 'x'.repeat(19_000) },
+      }));
+    // About 190 KB: three times the API's usual 64 KB.
+    const big = await create('acme_manager', { modules: [{ title: 'Long read', lessons: lessons(10) }] });
+    expect(big.modules[0].lessons).toHaveLength(10);
+    const tooBig = courseBody({ modules: [1, 2].map((m) => ({ title: `M${m}`, lessons: lessons(15) })) });
+    await expectProblem(await as('acme_manager', '/api/ai-coach/courses', { method: 'POST', body: tooBig }), 413);
+    const [rows] = await asTenant('acme', acmeManager, 'manager', [
+      { query: 'select count(*)::int as n from coach_courses where title = $1', params: [tooBig.title] },
+    ]);
+    expect(rows![0]!.n).toBe(0);
+  });
+
   it('bad content on PUT is 422 with its field, and the course keeps its content and version', async () => {
     const course = await create('acme_manager');
     const problem = await expectProblem(
