@@ -280,6 +280,8 @@ describe('AI coach courses: bad input', () => {
       },
       field: 'modules',
     },
+    { name: 'a smuggled tenant_id', body: () => courseBody({ tenant_id: 'globex' }), field: 'tenant_id' },
+    { name: 'a smuggled source', body: () => courseBody({ source: 'generated' }), field: 'source' },
     { name: 'a course without modules', body: () => courseBody({ modules: [] }), field: 'modules' },
     { name: 'an unknown difficulty', body: () => courseBody({ difficulty: 'expert' }), field: 'difficulty' },
     {

@@ -69,7 +69,7 @@ const LessonInput = z
     title: text(200),
     type: LessonType,
     content: LessonContentInput,
-    estimated_minutes: z.number().int().min(1).max(600).optional(),
+    estimated_minutes: z.number().int().min(1).max(600).optional().openapi({ description: 'Expected time, minutes' }),
   })
   .superRefine((l, ctx) => {
     if (l.type === 'quiz' && !l.content.questions?.length)
@@ -113,7 +113,7 @@ const Hours = z
 const courseFields = {
   title: text(200),
   description: z.string().trim().max(5000).nullish(),
-  category: text(64),
+  category: text(64).openapi({ description: 'Free text the tenant groups its courses by (e.g. soft_skills)' }),
   difficulty: Difficulty,
   skills_covered: Skills,
   estimated_hours: Hours.nullish(),
@@ -178,8 +178,8 @@ export const Course = z
 
 const QuizQuestion = z
   .object({
-    prompt: z.string(),
-    options: z.array(z.string()),
+    prompt: z.string().openapi({ description: 'The question, Markdown' }),
+    options: z.array(z.string()).openapi({ description: 'The answers to choose from; answers name them by index' }),
     correct: z
       .array(z.number().int())
       .optional()
@@ -200,7 +200,7 @@ export const Lesson = z
         questions: z.array(QuizQuestion).optional().openapi({ description: 'A quiz only' }),
       })
       .openapi('LessonContent'),
-    estimated_minutes: z.number().int().nullable(),
+    estimated_minutes: z.number().int().nullable().openapi({ description: 'Expected time, minutes' }),
   })
   .openapi('Lesson');
 
