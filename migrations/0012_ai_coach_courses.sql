@@ -60,8 +60,11 @@ ALTER TABLE "coach_modules" ADD CONSTRAINT "coach_modules_course_fk" FOREIGN KEY
 CREATE INDEX "coach_courses_tenant_status" ON "coach_courses" USING btree ("tenant_id","status","updated_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "coach_lessons_course" ON "coach_lessons" USING btree ("tenant_id","course_id");--> statement-breakpoint
 CREATE POLICY "tenant_isolation" ON "coach_courses" AS PERMISSIVE FOR ALL TO "qa_app" USING ("coach_courses"."tenant_id" = (select current_tenant())) WITH CHECK ("coach_courses"."tenant_id" = (select current_tenant()));--> statement-breakpoint
+CREATE POLICY "agents_published_courses" ON "coach_courses" AS RESTRICTIVE FOR SELECT TO "qa_app" USING ((select current_actor_role()) is distinct from 'agent' or "coach_courses"."status" = 'published');--> statement-breakpoint
 CREATE POLICY "tenant_isolation" ON "coach_lessons" AS PERMISSIVE FOR ALL TO "qa_app" USING ("coach_lessons"."tenant_id" = (select current_tenant())) WITH CHECK ("coach_lessons"."tenant_id" = (select current_tenant()));--> statement-breakpoint
+CREATE POLICY "coach_lessons_agents_visible_courses" ON "coach_lessons" AS RESTRICTIVE FOR SELECT TO "qa_app" USING ((select current_actor_role()) is distinct from 'agent' or exists (select 1 from coach_courses c where c.tenant_id = "coach_lessons"."tenant_id" and c.id = "coach_lessons"."course_id"));--> statement-breakpoint
 CREATE POLICY "tenant_isolation" ON "coach_modules" AS PERMISSIVE FOR ALL TO "qa_app" USING ("coach_modules"."tenant_id" = (select current_tenant())) WITH CHECK ("coach_modules"."tenant_id" = (select current_tenant()));--> statement-breakpoint
+CREATE POLICY "coach_modules_agents_visible_courses" ON "coach_modules" AS RESTRICTIVE FOR SELECT TO "qa_app" USING ((select current_actor_role()) is distinct from 'agent' or exists (select 1 from coach_courses c where c.tenant_id = "coach_modules"."tenant_id" and c.id = "coach_modules"."course_id"));--> statement-breakpoint
 
 -- drizzle-kit emits ENABLE only; without FORCE the table owner (the migration role) bypasses the policies.
 ALTER TABLE coach_courses FORCE ROW LEVEL SECURITY;--> statement-breakpoint

@@ -672,6 +672,16 @@ export type CourseGeneratedFrom = { agent_id: string; call_ids: string[]; criter
 export type QuizQuestion = { prompt: string; options: string[]; correct: number[]; explanation?: string };
 export type LessonContent = { markdown: string; questions?: QuizQuestion[] };
 
+/** An agent reads a module or lesson only of a course it can read (coach_courses' own policies decide). */
+function agentsSeeContentOfVisibleCourses(table: string, tenantColumn: AnyPgColumn, courseColumn: AnyPgColumn) {
+  return pgPolicy(`${table}_agents_visible_courses`, {
+    as: 'restrictive',
+    for: 'select',
+    to: appRole,
+    using: sql`${currentRole} is distinct from 'agent' or exists (select 1 from coach_courses c where c.tenant_id = ${tenantColumn} and c.id = ${courseColumn})`,
+  });
+}
+
 export const coachCourses = pgTable(
   'coach_courses',
   {
@@ -707,6 +717,14 @@ export const coachCourses = pgTable(
     ),
     check('coach_courses_hours', sql`${t.estimatedHours} is null or ${t.estimatedHours} between 0 and 1000`),
     isolatedBy(t.tenantId),
+    // Agents read published courses only; the database says so, not only the WHERE clause.
+    // (Assignments will widen this to the drafts an agent is assigned.)
+    pgPolicy('agents_published_courses', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.status} = 'published'`,
+    }),
   ],
 );
 
@@ -732,6 +750,7 @@ export const coachModules = pgTable(
       foreignColumns: [coachCourses.tenantId, coachCourses.id],
     }).onDelete('cascade'),
     isolatedBy(t.tenantId),
+    agentsSeeContentOfVisibleCourses('coach_modules', t.tenantId, t.courseId),
   ],
 );
 
@@ -759,5 +778,6 @@ export const coachLessons = pgTable(
     }).onDelete('cascade'),
     check('coach_lessons_type', sql`${t.type} in ('reading', 'example', 'exercise', 'quiz', 'roleplay')`),
     isolatedBy(t.tenantId),
+    agentsSeeContentOfVisibleCourses('coach_lessons', t.tenantId, t.courseId),
   ],
 );

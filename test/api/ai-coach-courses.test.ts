@@ -391,6 +391,20 @@ describe('AI coach courses: tenant isolation', () => {
     });
   });
 
+  it("as qa_app, an agent's context reads no row of a draft course, its modules or lessons", async () => {
+    const draft = await create('acme_manager');
+    const published = await create('acme_manager', { status: 'published' });
+    const counts = (tenantRole: string, id: string) =>
+      asTenant('acme', tenantRole === 'agent' ? IDS['agent@acme.test']! : acmeManager, tenantRole, [
+        { query: 'select count(*)::int as n from coach_courses where id = $1', params: [id] },
+        { query: 'select count(*)::int as n from coach_modules where course_id = $1', params: [id] },
+        { query: 'select count(*)::int as n from coach_lessons where course_id = $1', params: [id] },
+      ]).then((r) => r.map((rows) => rows[0]!.n));
+    expect(await counts('agent', draft.id), 'the draft, as the agent').toEqual([0, 0, 0]);
+    expect(await counts('agent', published.id), 'the published course, as the agent').toEqual([1, 2, 3]);
+    expect(await counts('manager', draft.id), 'the draft, as a manager').toEqual([1, 2, 3]);
+  });
+
   it('every course table has row-level security enabled and forced, and an audit trigger', async () => {
     const rows = await runtimeSql().query(
       `select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
