@@ -18,6 +18,7 @@ import {
   index,
   integer,
   jsonb,
+  numeric,
   pgPolicy,
   pgRole,
   pgTable,
@@ -656,4 +657,127 @@ export const dashboards = pgTable(
     ...timestamps,
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.userId] }), isolatedBy(t.tenantId)],
+);
+
+// AI coach: courses, their ordered modules, and the modules' ordered lessons.
+export const COURSE_DIFFICULTIES = ['beginner', 'intermediate', 'advanced'] as const;
+export const COURSE_STATUSES = ['draft', 'published', 'archived'] as const;
+export const COURSE_SOURCES = ['manual', 'generated'] as const;
+export const LESSON_TYPES = ['reading', 'example', 'exercise', 'quiz', 'roleplay'] as const;
+
+/** What a generated course was written from; null for a course a manager wrote. */
+export type CourseGeneratedFrom = { agent_id: string; call_ids: string[]; criterion_ids: string[] };
+
+/** A quiz question; `correct` (option indexes) and `explanation` never reach an agent. */
+export type QuizQuestion = { prompt: string; options: string[]; correct: number[]; explanation?: string };
+export type LessonContent = { markdown: string; questions?: QuizQuestion[] };
+
+/** An agent reads a module or lesson only of a course it can read (coach_courses' own policies decide). */
+function agentsSeeContentOfVisibleCourses(table: string, tenantColumn: AnyPgColumn, courseColumn: AnyPgColumn) {
+  return pgPolicy(`${table}_agents_visible_courses`, {
+    as: 'restrictive',
+    for: 'select',
+    to: appRole,
+    using: sql`${currentRole} is distinct from 'agent' or exists (select 1 from coach_courses c where c.tenant_id = ${tenantColumn} and c.id = ${courseColumn})`,
+  });
+}
+
+export const coachCourses = pgTable(
+  'coach_courses',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    title: text('title').notNull(),
+    description: text('description'),
+    category: text('category').notNull(),
+    difficulty: text('difficulty', { enum: COURSE_DIFFICULTIES }).notNull(),
+    skillsCovered: text('skills_covered')
+      .array()
+      .notNull()
+      .default(sql`'{}'::text[]`),
+    estimatedHours: numeric('estimated_hours', { precision: 6, scale: 2, mode: 'number' }),
+    status: text('status', { enum: COURSE_STATUSES }).notNull().default('draft'),
+    source: text('source', { enum: COURSE_SOURCES }).notNull().default('manual'),
+    generatedFrom: jsonb('generated_from').$type<CourseGeneratedFrom>(),
+    /** Bumped whenever the modules and lessons are replaced. */
+    version: integer('version').notNull().default(1),
+    createdBy: text('created_by'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('coach_courses_tenant_id_id').on(t.tenantId, t.id),
+    index('coach_courses_tenant_status').on(t.tenantId, t.status, t.updatedAt.desc()),
+    check('coach_courses_difficulty', sql`${t.difficulty} in ('beginner', 'intermediate', 'advanced')`),
+    check('coach_courses_status', sql`${t.status} in ('draft', 'published', 'archived')`),
+    check(
+      'coach_courses_source',
+      sql`(${t.source} = 'manual' and ${t.generatedFrom} is null) or (${t.source} = 'generated' and ${t.generatedFrom} is not null)`,
+    ),
+    check('coach_courses_hours', sql`${t.estimatedHours} is null or ${t.estimatedHours} between 0 and 1000`),
+    isolatedBy(t.tenantId),
+    // Agents read published courses only; the database says so, not only the WHERE clause.
+    // (Assignments will widen this to the drafts an agent is assigned.)
+    pgPolicy('agents_published_courses', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.status} = 'published'`,
+    }),
+  ],
+);
+
+export const coachModules = pgTable(
+  'coach_modules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    courseId: uuid('course_id').notNull(),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    description: text('description'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('coach_modules_tenant_id_id').on(t.tenantId, t.id),
+    // Lessons name their course too, and this key makes the database hold them to it.
+    unique('coach_modules_tenant_course_id').on(t.tenantId, t.courseId, t.id),
+    unique('coach_modules_position').on(t.tenantId, t.courseId, t.position),
+    foreignKey({
+      name: 'coach_modules_course_fk',
+      columns: [t.tenantId, t.courseId],
+      foreignColumns: [coachCourses.tenantId, coachCourses.id],
+    }).onDelete('cascade'),
+    isolatedBy(t.tenantId),
+    agentsSeeContentOfVisibleCourses('coach_modules', t.tenantId, t.courseId),
+  ],
+);
+
+export const coachLessons = pgTable(
+  'coach_lessons',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    courseId: uuid('course_id').notNull(),
+    moduleId: uuid('module_id').notNull(),
+    position: integer('position').notNull(),
+    title: text('title').notNull(),
+    type: text('type', { enum: LESSON_TYPES }).notNull(),
+    content: jsonb('content').$type<LessonContent>().notNull(),
+    estimatedMinutes: integer('estimated_minutes'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('coach_lessons_position').on(t.tenantId, t.moduleId, t.position),
+    index('coach_lessons_course').on(t.tenantId, t.courseId),
+    foreignKey({
+      name: 'coach_lessons_module_fk',
+      columns: [t.tenantId, t.courseId, t.moduleId],
+      foreignColumns: [coachModules.tenantId, coachModules.courseId, coachModules.id],
+    }).onDelete('cascade'),
+    check('coach_lessons_type', sql`${t.type} in ('reading', 'example', 'exercise', 'quiz', 'roleplay')`),
+    isolatedBy(t.tenantId),
+    agentsSeeContentOfVisibleCourses('coach_lessons', t.tenantId, t.courseId),
+  ],
 );

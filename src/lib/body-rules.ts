@@ -6,20 +6,33 @@ import { problem } from './problem';
 /** JSON bodies of the API are small; the streaming call upload has its own limits. */
 export const MAX_JSON_BODY_BYTES = 64 * 1024;
 
+/** A course arrives with all its modules and lessons in one body, so its writes may be larger. */
+export const MAX_COURSE_BODY_BYTES = 512 * 1024;
+
 export type StreamsItsBody = (method: string, path: string) => boolean;
+/** The larger JSON limit a route needs, or undefined for the default. */
+export type LargerBodyOf = (method: string, path: string) => number | undefined;
+
+const limitOf = (maxSize: number) =>
+  bodyLimit({
+    maxSize,
+    onError: (c) => problem(c, 'payload-too-large', `JSON bodies here are limited to ${maxSize} bytes.`),
+  });
 
 /**
- * Bodies are JSON and at most 64 KB, except on routes that stream their body and enforce their
- * own limits (the router that owns such a route says which).
+ * Bodies are JSON and at most 64 KB (or the larger limit a route is given), except on routes
+ * that stream their body and enforce their own limits (the router that owns such a route says which).
  */
-export function jsonBodies(streamsItsBody: StreamsItsBody = () => false) {
-  const limit = bodyLimit({
-    maxSize: MAX_JSON_BODY_BYTES,
-    onError: (c) => problem(c, 'payload-too-large', `JSON bodies are limited to ${MAX_JSON_BODY_BYTES} bytes.`),
+export function jsonBodies(streamsItsBody: StreamsItsBody = () => false, largerBodyOf: LargerBodyOf = () => undefined) {
+  const limit = limitOf(MAX_JSON_BODY_BYTES);
+  const larger = new Map<number, ReturnType<typeof limitOf>>();
+  const sizeFirst = createMiddleware<AppEnv>(async (c, next) => {
+    if (streamsItsBody(c.req.method, c.req.path)) return next();
+    const size = largerBodyOf(c.req.method, c.req.path);
+    if (size === undefined) return limit(c, next);
+    if (!larger.has(size)) larger.set(size, limitOf(size));
+    return larger.get(size)!(c, next);
   });
-  const sizeFirst = createMiddleware<AppEnv>(async (c, next) =>
-    streamsItsBody(c.req.method, c.req.path) ? next() : limit(c, next),
-  );
   const thenType = createMiddleware<AppEnv>(async (c, next) => {
     const method = c.req.method;
     if (streamsItsBody(method, c.req.path)) return next();

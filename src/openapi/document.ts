@@ -29,6 +29,11 @@ const TAGS = [
     description: 'The live view for supervisors: agent statuses, active calls, alerts, metrics and the WebSocket.',
   },
   {
+    name: 'AI coach',
+    description:
+      'Training for agents: courses with ordered modules and lessons (reading, examples, exercises, quizzes, roleplays).',
+  },
+  {
     name: 'Webhooks',
     description: 'Callbacks from providers, authenticated by their signature or shared secret, not by a token.',
   },

@@ -3,9 +3,10 @@
  * caller's service context as `c.get('ctx')`.
  */
 import { authenticate } from '../auth/middleware';
-import { jsonBodies } from '../lib/body-rules';
+import { jsonBodies, MAX_COURSE_BODY_BYTES } from '../lib/body-rules';
 import { createRouter } from '../lib/create-app';
 import { adminRouter } from './admin';
+import { aiCoachRouter } from './ai-coach';
 import { authRouter } from './auth';
 import { callsRouter, streamsItsBody } from './calls';
 import { commandCenterRouter } from './command-center';
@@ -15,8 +16,15 @@ import { organizationsRouter } from './organizations';
 import { tenantsRouter } from './tenants';
 import { usersRouter } from './users';
 
+/** Course writes carry the whole course: its modules, lessons and quizzes. */
+const writesACourse = (method: string, path: string) =>
+  (method === 'POST' && /^\/api\/ai-coach\/courses\/?$/.test(path)) ||
+  (method === 'PUT' && /^\/api\/ai-coach\/courses\/[^/]+\/?$/.test(path))
+    ? MAX_COURSE_BODY_BYTES
+    : undefined;
+
 export const protectedRoutes = createRouter()
-  .use('*', ...jsonBodies(streamsItsBody))
+  .use('*', ...jsonBodies(streamsItsBody, writesACourse))
   .use('*', authenticate)
   .route('/auth', authRouter)
   .route('/tenants', tenantsRouter)
@@ -26,4 +34,5 @@ export const protectedRoutes = createRouter()
   .route('/evaluation-criteria', criteriaRouter)
   .route('/calls', callsRouter)
   .route('/integrations', integrationsRouter)
-  .route('/command-center', commandCenterRouter);
+  .route('/command-center', commandCenterRouter)
+  .route('/ai-coach', aiCoachRouter);

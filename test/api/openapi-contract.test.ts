@@ -83,7 +83,18 @@ describe('the OpenAPI document', () => {
     const duplicates = ids.filter((id, i) => ids.indexOf(id) !== i);
     expect(duplicates, 'client generators need unique operationIds').toEqual([]);
     for (const id of ids) expect(id, 'operationIds are lowerCamelCase identifiers').toMatch(/^[a-z][A-Za-z0-9]+$/);
-    expect(ids).toEqual(expect.arrayContaining(['listCalls', 'getCall', 'uploadCall', 'createPresignedUpload']));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'listCalls',
+        'getCall',
+        'uploadCall',
+        'createPresignedUpload',
+        'listCoachCourses',
+        'createCoachCourse',
+        'getCoachCourse',
+        'updateCoachCourse',
+      ]),
+    );
   });
 
   it('holds only OpenAPI fields in its operations (no route middleware leaks into it)', () => {

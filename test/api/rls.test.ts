@@ -28,6 +28,9 @@ describe('row-level security as the runtime role', () => {
       'settings',
       'audit_logs',
       'tenant_usage',
+      'coach_courses',
+      'coach_modules',
+      'coach_lessons',
     ]) {
       const [row] = await sql.query(`select count(*)::int as n from ${table}`);
       expect(row, `${table} without context`).toEqual({ n: 0 });

@@ -117,6 +117,14 @@ const ENDPOINTS: Endpoint[] = [
     body: () => ({ name: `C ${uniq()}`, category: 'x', max_points: 5 }),
   },
   { method: 'GET', path: '/api/evaluation-criteria/sets', min: 'agent', ok: 200 },
+  { method: 'GET', path: '/api/ai-coach/courses', min: 'agent', ok: 200 },
+  {
+    method: 'POST',
+    path: '/api/ai-coach/courses',
+    min: 'manager',
+    ok: 201,
+    body: () => courseBody(),
+  },
   { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
   {
     method: 'PUT',
@@ -141,6 +149,28 @@ const CALL_ENDPOINTS: ((id: string) => Endpoint)[] = [
   (id) => ({ method: 'GET', path: `/api/calls/${id}/analysis`, min: 'agent', ok: 200 }),
   (id) => ({ method: 'GET', path: `/api/calls/${id}/insights`, min: 'agent', ok: 200 }),
   (id) => ({ method: 'GET', path: `/api/calls/${id}/audio`, min: 'agent', ok: 200 }),
+];
+
+function courseBody() {
+  return {
+    title: `Matrix ${uniq()}`,
+    category: 'matrix',
+    difficulty: 'beginner',
+    status: 'published',
+    modules: [{ title: 'M', lessons: [{ title: 'L', type: 'reading', content: { markdown: 'Read' } }] }],
+  };
+}
+
+/** Per-course endpoints, on a published course (so an agent's 2xx is a course it may read). */
+const COURSE_ENDPOINTS: ((id: string) => Endpoint)[] = [
+  (id) => ({ method: 'GET', path: `/api/ai-coach/courses/${id}`, min: 'agent', ok: 200 }),
+  (id) => ({
+    method: 'PUT',
+    path: `/api/ai-coach/courses/${id}`,
+    min: 'manager',
+    ok: 200,
+    body: () => ({ description: `Changed ${uniq()}` }),
+  }),
 ];
 
 const cases = ENDPOINTS.flatMap((e) => CALLERS.map((c) => ({ ...e, ...c, allowed: atLeast(c.role, e.min) })));
@@ -177,6 +207,20 @@ describe('role matrix', () => {
     expect(labels.status, `relabel as ${role}`).toBe(atLeast(role, 'manager') ? 404 : 403); // 404: no transcript yet
     const del = await as(who, `/api/calls/${call_id}`, { method: 'DELETE', headers });
     expect(del.status, `delete as ${role}`).toBe(atLeast(role, 'manager') ? 204 : 403);
+  });
+
+  it.each(CALLERS)('per-course endpoints as $role', async ({ who, role }) => {
+    const created = await as('acme_manager', '/api/ai-coach/courses', { method: 'POST', body: courseBody() });
+    expect(created.status).toBe(201);
+    const { id } = await json(created);
+    const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
+    for (const make of COURSE_ENDPOINTS) {
+      const e = make(id);
+      const res = await as(who, e.path, { method: e.method, headers, ...(e.body ? { body: e.body() } : {}) });
+      expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(
+        atLeast(role, e.min) ? e.ok : 403,
+      );
+    }
   });
 
   it('lets an agent read only its own user record and permissions', async () => {
