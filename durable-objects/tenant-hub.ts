@@ -138,9 +138,8 @@ export class TenantHub extends DurableObject<Bindings> {
 
     const pair = new WebSocketPair();
     const [client, server] = [pair[0], pair[1]];
-    const tags = [`role:${identity.role}`, `user:${identity.userId}`];
-    if (identity.teamId) tags.push(`team:${identity.teamId}`);
-    this.ctx.acceptWebSocket(server, tags);
+    // No tags: the audience index (rebuilt from the attachments on wake) is what fan-out reads.
+    this.ctx.acceptWebSocket(server);
     server.serializeAttachment(identity);
     this.audience.add(server, identity);
 

@@ -1,4 +1,4 @@
-import { sql } from 'drizzle-orm';
+import { inArray, sql } from 'drizzle-orm';
 import type { Bindings } from '../env';
 import { loadConfig } from '../env';
 import { calls, idempotencyKeys, tenants, webhookEvents } from '../db/schema';
@@ -6,8 +6,6 @@ import { TenantSuspended } from '../lib/errors';
 import { inTenant, PIPELINE_ACTOR, serviceContext, SWEEPER_ACTOR } from '../service-context';
 import { IN_FLIGHT, type PipelineMessage } from './messages';
 import { markFailed, PermanentFailure, runStep } from './steps';
-
-const IN_FLIGHT_SQL = sql.raw(`(${IN_FLIGHT.map((s) => `'${s}'`).join(', ')})`);
 
 export const DEAD_LETTER_QUEUE = 'qa-pipeline-dlq';
 
@@ -130,7 +128,7 @@ export async function sweepStuckCalls(
     q.execute(sql`
       select tenant_id, id, status, status_changed_at < now() - make_interval(mins => ${minutes * 3}) as expired
       from ${calls}
-      where status in ${IN_FLIGHT_SQL}
+      where ${inArray(calls.status, [...IN_FLIGHT])}
         and status_changed_at < now() - make_interval(mins => ${minutes})
         -- A suspended tenant's calls wait until it is reactivated.
         and tenant_id in (select id from ${tenants} where status = 'active')

@@ -4,11 +4,18 @@
  * runtime role. Runs inside workerd.
  */
 import { env, exports } from 'cloudflare:workers';
-import { createExecutionContext, createScheduledController, waitOnExecutionContext } from 'cloudflare:test';
+import {
+  createExecutionContext,
+  createMessageBatch,
+  createScheduledController,
+  getQueueResult,
+  waitOnExecutionContext,
+} from 'cloudflare:test';
+import type { PipelineMessage } from '../../src/pipeline/messages';
 import worker from '../../src/index';
 import { neon, neonConfig } from '@neondatabase/serverless';
 import { importJWK, SignJWT, type JWTPayload } from 'jose';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import acmeRealm from '../../keycloak/qa-acme.json';
 import globexRealm from '../../keycloak/qa-globex.json';
 import platformRealm from '../../keycloak/qa-platform.json';
@@ -266,4 +273,40 @@ export async function runCron() {
   const ctx = createExecutionContext();
   await worker.scheduled(createScheduledController({ cron: '*/5 * * * *' }), env, ctx);
   await waitOnExecutionContext(ctx);
+}
+
+/** Hands `bodies` to the Worker's queue handler as one batch of `queue`; first delivery each. */
+export async function deliver(queue: string, bodies: PipelineMessage[]) {
+  const messages = bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }));
+  const batch = createMessageBatch<PipelineMessage>(queue, messages);
+  const ctx = createExecutionContext();
+  const started = Date.now();
+  await (worker.queue as ExportedHandlerQueueHandler<Cloudflare.Env, PipelineMessage>)(batch, env, ctx);
+  const elapsedMs = Date.now() - started;
+  const result = await getQueueResult(batch, ctx);
+  return { ids: messages.map((m) => m.id), result, elapsedMs };
+}
+
+/** Console output while `fn` runs, each line parsed as JSON where it is JSON. */
+export async function logLines<T>(
+  fn: () => Promise<T>,
+): Promise<{ value: T; lines: Record<string, any>[]; raw: string }> {
+  const written: string[] = [];
+  const keep = (...args: unknown[]) => void written.push(args.map(String).join(' '));
+  const spies = (['log', 'info', 'warn', 'error'] as const).map((level) =>
+    vi.spyOn(console, level).mockImplementation(keep),
+  );
+  try {
+    const value = await fn();
+    const lines = written.map((text) => {
+      try {
+        return JSON.parse(text) as Record<string, any>;
+      } catch {
+        return { unstructured: text };
+      }
+    });
+    return { value, lines, raw: written.join('\n') };
+  } finally {
+    spies.forEach((s) => s.mockRestore());
+  }
 }

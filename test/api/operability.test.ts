@@ -7,7 +7,7 @@ import { env } from 'cloudflare:workers';
 import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import worker from '../../src/index';
-import { expectProblem, IDS, json, tokenOf } from './helpers';
+import { expectProblem, IDS, json, logLines, tokenOf } from './helpers';
 
 /** A request straight to the Worker's fetch handler, with `bindings` as its environment. */
 async function fetchWith(bindings: Cloudflare.Env, path: string, headers: Record<string, string> = {}) {
@@ -15,28 +15,6 @@ async function fetchWith(bindings: Cloudflare.Env, path: string, headers: Record
   const res = await worker.fetch(new Request(`http://api.test${path}`, { headers }), bindings, ctx);
   await waitOnExecutionContext(ctx);
   return res;
-}
-
-/** Console output while `fn` runs, each line parsed as JSON where it is JSON. */
-async function logLines<T>(fn: () => Promise<T>): Promise<{ value: T; lines: Record<string, any>[]; raw: string }> {
-  const written: string[] = [];
-  const keep = (...args: unknown[]) => void written.push(args.map(String).join(' '));
-  const spies = (['log', 'info', 'warn', 'error'] as const).map((level) =>
-    vi.spyOn(console, level).mockImplementation(keep),
-  );
-  try {
-    const value = await fn();
-    const lines = written.map((text) => {
-      try {
-        return JSON.parse(text) as Record<string, any>;
-      } catch {
-        return { unstructured: text };
-      }
-    });
-    return { value, lines, raw: written.join('\n') };
-  } finally {
-    spies.forEach((s) => s.mockRestore());
-  }
 }
 
 afterEach(() => vi.restoreAllMocks());

@@ -3,13 +3,11 @@
  * messages, each settled (acked or retried) on its own, run concurrently.
  */
 import { env } from 'cloudflare:workers';
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import worker from '../../src/index';
 import { loadConfig } from '../../src/env';
 import { backoffSeconds, DEAD_LETTER_QUEUE } from '../../src/pipeline/consumer';
 import type { PipelineMessage } from '../../src/pipeline/messages';
-import { asTenant, IDS } from './helpers';
+import { asTenant, deliver, IDS, logLines } from './helpers';
 
 const AGENT = IDS['agent@acme.test']!;
 
@@ -66,44 +64,12 @@ async function callState(id: string) {
   };
 }
 
-/** Hands `bodies` to the Worker's queue handler as one batch of `queue`; first delivery each. */
-async function deliver(queue: string, bodies: PipelineMessage[]) {
-  const messages = bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body }));
-  const batch = createMessageBatch<PipelineMessage>(queue, messages);
-  const ctx = createExecutionContext();
-  const started = Date.now();
-  await (worker.queue as ExportedHandlerQueueHandler<Cloudflare.Env, PipelineMessage>)(batch, env, ctx);
-  const elapsedMs = Date.now() - started;
-  const result = await getQueueResult(batch, ctx);
-  return { ids: messages.map((m) => m.id), result, elapsedMs };
-}
-
 const evaluate = (callId: string): PipelineMessage => ({
   step: 'evaluate',
   tenant_id: 'acme',
   call_id: callId,
   run_key: 'pipeline',
 });
-
-/** JSON lines written to the console while `fn` runs. */
-async function logLines<T>(fn: () => Promise<T>): Promise<{ value: T; lines: Record<string, any>[] }> {
-  const written: string[] = [];
-  const keep = (...args: unknown[]) => void written.push(args.map(String).join(' '));
-  const spies = (['log', 'warn', 'error'] as const).map((level) => vi.spyOn(console, level).mockImplementation(keep));
-  try {
-    const value = await fn();
-    const lines = written.map((text) => {
-      try {
-        return JSON.parse(text) as Record<string, any>;
-      } catch {
-        return { unstructured: text };
-      }
-    });
-    return { value, lines };
-  } finally {
-    spies.forEach((s) => s.mockRestore());
-  }
-}
 
 afterEach(() => vi.restoreAllMocks());
 

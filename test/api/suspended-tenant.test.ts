@@ -3,12 +3,9 @@
  * refused with a clear error, pipeline steps do nothing, the sweeper leaves its calls alone, and
  * reactivation resumes what was in flight.
  */
-import { env } from 'cloudflare:workers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handlePipelineBatch } from '../../src/pipeline/consumer';
-import type { PipelineMessage } from '../../src/pipeline/messages';
 import { signGenericWebhook } from '../../src/integrations/signatures/generic-signature';
-import { as, asTenant, call, eventually, expectProblem, runCron } from './helpers';
+import { as, asTenant, call, deliver, eventually, expectProblem, runCron } from './helpers';
 
 const tenant = `susp${crypto.randomUUID().slice(0, 8)}`;
 const secret = 'suspended-tenant-webhook-secret-0123456789';
@@ -83,18 +80,9 @@ describe('a suspended tenant keeps spending (refused)', () => {
 
   it('suspended tenant: a pipeline step does nothing and is acknowledged, the call waits where it is', async () => {
     const callId = await callInFlight(1);
-    const outcome: string[] = [];
-    const message = {
-      id: `m-${callId}`,
-      timestamp: new Date(),
-      attempts: 1,
-      body: { step: 'transcribe', tenant_id: tenant, call_id: callId } satisfies PipelineMessage,
-      ack: () => outcome.push('ack'),
-      retry: () => outcome.push('retry'),
-    };
-    const batch = { queue: 'qa-pipeline', messages: [message], ackAll() {}, retryAll() {} };
-    await handlePipelineBatch(batch as unknown as MessageBatch<PipelineMessage>, env);
-    expect(outcome, 'acknowledged, not retried into the dead-letter queue').toEqual(['ack']);
+    const { ids, result } = await deliver('qa-pipeline', [{ step: 'transcribe', tenant_id: tenant, call_id: callId }]);
+    expect(result.retryMessages, 'not retried into the dead-letter queue').toEqual([]);
+    expect([...result.explicitAcks], 'acknowledged').toEqual(ids);
     expect(await statusOf(callId)).toEqual({ status: 'queued', failure_reason: null });
   });
 
