@@ -717,13 +717,13 @@ export const coachCourses = pgTable(
     ),
     check('coach_courses_hours', sql`${t.estimatedHours} is null or ${t.estimatedHours} between 0 and 1000`),
     isolatedBy(t.tenantId),
-    // Agents read published courses only; the database says so, not only the WHERE clause.
-    // (Assignments will widen this to the drafts an agent is assigned.)
+    // Agents read published courses, and any course they hold a (not cancelled) assignment of;
+    // the database says so, not only the WHERE clause.
     pgPolicy('agents_published_courses', {
       as: 'restrictive',
       for: 'select',
       to: appRole,
-      using: sql`${currentRole} is distinct from 'agent' or ${t.status} = 'published'`,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.status} = 'published' or exists (select 1 from coach_assignments a where a.tenant_id = ${t.tenantId} and a.course_id = ${t.id} and a.agent_id::text = (select current_actor_id()) and a.status <> 'cancelled')`,
     }),
   ],
 );
@@ -770,6 +770,8 @@ export const coachLessons = pgTable(
   },
   (t) => [
     unique('coach_lessons_position').on(t.tenantId, t.moduleId, t.position),
+    // Progress names course, module and lesson; this key holds all three together.
+    unique('coach_lessons_tenant_course_module_id').on(t.tenantId, t.courseId, t.moduleId, t.id),
     index('coach_lessons_course').on(t.tenantId, t.courseId),
     foreignKey({
       name: 'coach_lessons_module_fk',
@@ -779,5 +781,271 @@ export const coachLessons = pgTable(
     check('coach_lessons_type', sql`${t.type} in ('reading', 'example', 'exercise', 'quiz', 'roleplay')`),
     isolatedBy(t.tenantId),
     agentsSeeContentOfVisibleCourses('coach_lessons', t.tenantId, t.courseId),
+  ],
+);
+
+// ---- criterion results: one row per scored criterion, the shape coaching and analytics read ----
+
+/**
+ * Every criterion of every evaluation as a row, written by the statement that records the
+ * evaluation (pipeline/steps.ts). `current` marks the call's latest scoring: a re-analysis writes
+ * its rows and retires the previous ones in the same statement, so readers never see both.
+ * `criterion_id` is the criterion's uuid, or a platform template key for tenants without criteria.
+ */
+export const criterionResults = pgTable(
+  'criterion_results',
+  {
+    tenantId: text('tenant_id').notNull(),
+    evaluationId: uuid('evaluation_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    agentId: uuid('agent_id'),
+    criterionId: text('criterion_id').notNull(),
+    criterionName: text('criterion_name').notNull(),
+    category: text('category').notNull(),
+    score: integer('score').notNull(),
+    maxPoints: integer('max_points').notNull(),
+    passed: boolean('passed').notNull(),
+    scoredAt: timestamp('scored_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+    current: boolean('current').notNull().default(true),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.evaluationId, t.criterionId] }),
+    foreignKey({
+      name: 'criterion_results_evaluation_fk',
+      columns: [t.tenantId, t.evaluationId],
+      foreignColumns: [evaluations.tenantId, evaluations.id],
+    }).onDelete('cascade'),
+    // An agent's history per criterion, newest first: skill gaps, consecutive fails, rule checks.
+    index('criterion_results_agent')
+      .on(t.tenantId, t.agentId, t.criterionId, t.scoredAt.desc())
+      .where(sql`${t.current}`),
+    // The team's and tenant's figures beside the agent's.
+    index('criterion_results_tenant')
+      .on(t.tenantId, t.scoredAt.desc())
+      .where(sql`${t.current}`),
+    index('criterion_results_call').on(t.tenantId, t.callId),
+    check('criterion_results_points', sql`${t.score} between 0 and ${t.maxPoints}`),
+    isolatedBy(t.tenantId),
+    pgPolicy('agents_own_results', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
+    }),
+  ],
+);
+
+// ---- AI coach: assignments, per-lesson progress, coaching rules ---------------------------------
+
+export const ASSIGNMENT_PRIORITIES = ['low', 'normal', 'high'] as const;
+export const ASSIGNMENT_REASONS = ['manual', 'rule', 'generated'] as const;
+/** Stored states; `overdue` is derived on read (an open assignment past its due date). */
+export const ASSIGNMENT_STATES = ['assigned', 'in_progress', 'completed', 'cancelled'] as const;
+export const OPEN_ASSIGNMENT_STATES = ['assigned', 'in_progress'] as const;
+export const PROGRESS_STATUSES = ['not_started', 'in_progress', 'completed'] as const;
+export const PROGRESS_SUCCESS = ['passed', 'failed'] as const;
+
+/** Agents read and write only their own rows; the database says so, not only the WHERE clause. */
+function agentsOwnRows(name: string, agentColumn: AnyPgColumn) {
+  const own = sql`${currentRole} is distinct from 'agent' or ${agentColumn}::text = (select current_actor_id())`;
+  return pgPolicy(name, { as: 'restrictive', for: 'all', to: appRole, using: own, withCheck: own });
+}
+
+export const coachAssignments = pgTable(
+  'coach_assignments',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    courseId: uuid('course_id').notNull(),
+    /** The course version assigned; content replacement is refused while assignments exist. */
+    courseVersion: integer('course_version').notNull(),
+    agentId: uuid('agent_id').notNull(),
+    /** The manager who assigned it; null when a coaching rule did. */
+    assignedBy: text('assigned_by'),
+    dueDate: date('due_date', { mode: 'string' }),
+    priority: text('priority', { enum: ASSIGNMENT_PRIORITIES }).notNull().default('normal'),
+    reason: text('reason', { enum: ASSIGNMENT_REASONS }).notNull().default('manual'),
+    ruleId: uuid('rule_id'),
+    /** The evaluations that made a rule fire (reason `rule` or `generated`). */
+    triggerEvaluationIds: uuid('trigger_evaluation_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
+    status: text('status', { enum: ASSIGNMENT_STATES }).notNull().default('assigned'),
+    /** Rolled up from the lessons: share of lessons completed, 0..1. */
+    progress: numeric('progress', { precision: 5, scale: 4, mode: 'number' }).notNull().default(0),
+    /** Mean scaled score (0..1) of the course's quizzes, once any is submitted. */
+    scoreScaled: numeric('score_scaled', { precision: 5, scale: 4, mode: 'number' }),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'string' }),
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'string' }),
+    cancelledAt: timestamp('cancelled_at', { withTimezone: true, mode: 'string' }),
+    ...timestamps,
+  },
+  (t) => [
+    unique('coach_assignments_tenant_id_id').on(t.tenantId, t.id),
+    unique('coach_assignments_tenant_id_agent').on(t.tenantId, t.id, t.agentId),
+    // At most one open assignment per agent and course, whoever races to create it.
+    uniqueIndex('coach_assignments_one_open')
+      .on(t.tenantId, t.agentId, t.courseId)
+      .where(sql`${t.status} in ('assigned', 'in_progress')`),
+    index('coach_assignments_agent').on(t.tenantId, t.agentId, t.status),
+    index('coach_assignments_course').on(t.tenantId, t.courseId),
+    foreignKey({
+      name: 'coach_assignments_course_fk',
+      columns: [t.tenantId, t.courseId],
+      foreignColumns: [coachCourses.tenantId, coachCourses.id],
+    }),
+    foreignKey({
+      name: 'coach_assignments_agent_fk',
+      columns: [t.tenantId, t.agentId],
+      foreignColumns: [users.tenantId, users.id],
+    }),
+    check('coach_assignments_status', sql`${t.status} in ('assigned', 'in_progress', 'completed', 'cancelled')`),
+    check('coach_assignments_priority', sql`${t.priority} in ('low', 'normal', 'high')`),
+    check('coach_assignments_reason', sql`${t.reason} in ('manual', 'rule', 'generated')`),
+    check('coach_assignments_progress', sql`${t.progress} between 0 and 1`),
+    check('coach_assignments_completed', sql`(${t.status} = 'completed') = (${t.completedAt} is not null)`),
+    isolatedBy(t.tenantId),
+    agentsOwnRows('agents_own_assignments', t.agentId),
+  ],
+);
+
+/**
+ * Per assignment and lesson, after xAPI's split: `status` says whether it was completed,
+ * `success` whether it was passed; neither implies the other. `score_scaled` is 0..1.
+ */
+export const coachProgress = pgTable(
+  'coach_progress',
+  {
+    tenantId: text('tenant_id').notNull(),
+    assignmentId: uuid('assignment_id').notNull(),
+    /** Copied from the assignment (and held to it by the key) so the agents' policy needs no join. */
+    agentId: uuid('agent_id').notNull(),
+    courseId: uuid('course_id').notNull(),
+    moduleId: uuid('module_id').notNull(),
+    lessonId: uuid('lesson_id').notNull(),
+    status: text('status', { enum: PROGRESS_STATUSES }).notNull().default('not_started'),
+    progress: numeric('progress', { precision: 5, scale: 4, mode: 'number' }).notNull().default(0),
+    scoreScaled: numeric('score_scaled', { precision: 5, scale: 4, mode: 'number' }),
+    success: text('success', { enum: PROGRESS_SUCCESS }),
+    attempts: integer('attempts').notNull().default(0),
+    timeSpentSeconds: integer('time_spent_seconds').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'string' }),
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'string' }),
+    ...timestamps,
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.assignmentId, t.lessonId] }),
+    foreignKey({
+      name: 'coach_progress_assignment_fk',
+      columns: [t.tenantId, t.assignmentId, t.agentId],
+      foreignColumns: [coachAssignments.tenantId, coachAssignments.id, coachAssignments.agentId],
+    }).onDelete('cascade'),
+    // No cascade: a lesson with progress cannot disappear under it.
+    foreignKey({
+      name: 'coach_progress_lesson_fk',
+      columns: [t.tenantId, t.courseId, t.moduleId, t.lessonId],
+      foreignColumns: [coachLessons.tenantId, coachLessons.courseId, coachLessons.moduleId, coachLessons.id],
+    }),
+    check('coach_progress_status', sql`${t.status} in ('not_started', 'in_progress', 'completed')`),
+    check('coach_progress_success', sql`${t.success} is null or ${t.success} in ('passed', 'failed')`),
+    check(
+      'coach_progress_range',
+      sql`${t.progress} between 0 and 1 and (${t.scoreScaled} is null or ${t.scoreScaled} between 0 and 1)`,
+    ),
+    check('coach_progress_counters', sql`${t.attempts} >= 0 and ${t.timeSpentSeconds} >= 0`),
+    isolatedBy(t.tenantId),
+    agentsOwnRows('agents_own_progress', t.agentId),
+  ],
+);
+
+export const RULE_CONDITIONS = ['consecutive_fails', 'average_below'] as const;
+export const RULE_ACTIONS = ['assign_course', 'generate_course'] as const;
+
+/**
+ * When a criterion keeps failing for an agent, assign a course (or generate one). `consecutive_fails`
+ * fires on the agent's last `fail_count` current results of the criterion all failing;
+ * `average_below` on the mean percentage of max points over the last `window_days` falling below
+ * `threshold_pct` (with at least `min_evaluations` results).
+ */
+export const coachRules = pgTable(
+  'coach_rules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    criterionId: text('criterion_id').notNull(),
+    condition: text('condition', { enum: RULE_CONDITIONS }).notNull(),
+    failCount: integer('fail_count'),
+    thresholdPct: integer('threshold_pct'),
+    windowDays: integer('window_days'),
+    minEvaluations: integer('min_evaluations'),
+    action: text('action', { enum: RULE_ACTIONS }).notNull(),
+    courseId: uuid('course_id'),
+    cooldownDays: integer('cooldown_days').notNull().default(14),
+    dueInDays: integer('due_in_days').notNull().default(14),
+    priority: text('priority', { enum: ASSIGNMENT_PRIORITIES }).notNull().default('normal'),
+    enabled: boolean('enabled').notNull().default(true),
+    createdBy: text('created_by'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('coach_rules_tenant_id_id').on(t.tenantId, t.id),
+    unique('coach_rules_tenant_name').on(t.tenantId, t.name),
+    index('coach_rules_tenant_criterion')
+      .on(t.tenantId, t.criterionId)
+      .where(sql`${t.enabled}`),
+    foreignKey({
+      name: 'coach_rules_course_fk',
+      columns: [t.tenantId, t.courseId],
+      foreignColumns: [coachCourses.tenantId, coachCourses.id],
+    }),
+    check(
+      'coach_rules_condition',
+      sql`(${t.condition} = 'consecutive_fails' and ${t.failCount} between 1 and 50)
+       or (${t.condition} = 'average_below' and ${t.thresholdPct} between 1 and 100 and ${t.windowDays} between 1 and 365
+           and ${t.minEvaluations} between 1 and 1000)`,
+    ),
+    check(
+      'coach_rules_action',
+      sql`(${t.action} = 'assign_course' and ${t.courseId} is not null) or (${t.action} = 'generate_course' and ${t.courseId} is null)`,
+    ),
+    check('coach_rules_days', sql`${t.cooldownDays} between 0 and 365 and ${t.dueInDays} between 1 and 365`),
+    isolatedBy(t.tenantId),
+  ],
+);
+
+/**
+ * One row per rule, agent and triggering evaluation: the key that makes a rule fire exactly once
+ * however often the pipeline step runs. `outcome` says what the firing did.
+ */
+export const coachRuleFirings = pgTable(
+  'coach_rule_firings',
+  {
+    tenantId: text('tenant_id').notNull(),
+    ruleId: uuid('rule_id').notNull(),
+    agentId: uuid('agent_id').notNull(),
+    evaluationId: uuid('evaluation_id').notNull(),
+    outcome: text('outcome', { enum: ['assigned', 'already_assigned', 'generation_queued'] }).notNull(),
+    assignmentId: uuid('assignment_id'),
+    firedAt: timestamp('fired_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.ruleId, t.agentId, t.evaluationId] }),
+    // The cooldown reads the latest firing per rule and agent.
+    index('coach_rule_firings_cooldown').on(t.tenantId, t.ruleId, t.agentId, t.firedAt.desc()),
+    foreignKey({
+      name: 'coach_rule_firings_assignment_fk',
+      columns: [t.tenantId, t.assignmentId],
+      foreignColumns: [coachAssignments.tenantId, coachAssignments.id],
+    }),
+    foreignKey({
+      name: 'coach_rule_firings_rule_fk',
+      columns: [t.tenantId, t.ruleId],
+      foreignColumns: [coachRules.tenantId, coachRules.id],
+    }).onDelete('cascade'),
+    isolatedBy(t.tenantId),
   ],
 );

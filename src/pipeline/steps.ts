@@ -171,9 +171,9 @@ export function toUtterances(
 }
 
 /**
- * transcribed → evaluating → completed. The evaluation, its insights and the call's new state
- * are written by one statement keyed by (call, run_key): a retried step or a duplicated message
- * cannot score a call twice.
+ * transcribed → evaluating → completed. The evaluation, its insights, its criterion results (the
+ * previous scoring's retired) and the call's new state are written by one statement keyed by
+ * (call, run_key): a retried step or a duplicated message cannot score a call twice.
  */
 async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 'evaluate' }>) {
   const initial = msg.run_key === 'pipeline';
@@ -215,6 +215,15 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
     auto_fail: c.auto_fail,
     ...result.criteria[c.id],
   }));
+  // The same results as rows, for the readers that aggregate them (coaching, analytics).
+  const criterionRows = scoring.map((c) => ({
+    criterion_id: c.id,
+    criterion_name: c.name,
+    category: c.category,
+    score: result.criteria[c.id]!.score,
+    max_points: c.max_points,
+    passed: result.criteria[c.id]!.passed,
+  }));
   const evaluationId = crypto.randomUUID();
   await ctx.db.run((q) => [
     q.execute(sql`
@@ -231,6 +240,20 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
         insert into insights (tenant_id, call_id, evaluation_id, type, category, title, severity, suggestions)
         select ${msg.tenant_id}, ${msg.call_id}, ev.id, x.type, x.category, x.title, x.severity, x.suggestions
         from ev, jsonb_to_recordset(${JSON.stringify(result.insights)}::jsonb) as x(type text, category text, title text, severity text, suggestions text[])
+        returning 1
+      ),
+      scored as (
+        insert into criterion_results (tenant_id, evaluation_id, call_id, agent_id, criterion_id, criterion_name, category, score, max_points, passed)
+        select ${msg.tenant_id}, ev.id, ${msg.call_id}, (select c.agent_id from calls c where c.id = ${msg.call_id}),
+               x.criterion_id, x.criterion_name, x.category, x.score, x.max_points, x.passed
+        from ev, jsonb_to_recordset(${JSON.stringify(criterionRows)}::jsonb)
+          as x(criterion_id text, criterion_name text, category text, score int, max_points int, passed boolean)
+        returning 1
+      ),
+      -- The statement's snapshot does not hold the rows inserted above: only earlier scorings retire.
+      retired as (
+        update criterion_results set current = false
+        where call_id = ${msg.call_id} and current and exists (select 1 from ev)
         returning 1
       )
       update calls set status = 'completed', overall_score = ${score}, failure_reason = null

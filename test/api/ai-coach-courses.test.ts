@@ -405,14 +405,22 @@ describe('AI coach courses: tenant isolation', () => {
     expect(await counts('manager', draft.id), 'the draft, as a manager').toEqual([1, 2, 3]);
   });
 
-  it('every course table has row-level security enabled and forced, and an audit trigger', async () => {
+  it('every AI coach table has row-level security enabled and forced, and an audit trigger', async () => {
     const rows = await runtimeSql().query(
       `select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
               exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = c.relname || '_audit') as audited
          from pg_class c where c.relkind = 'r' and c.relname like 'coach\\_%' order by c.relname`,
     );
     expect(rows).toEqual(
-      ['coach_courses', 'coach_lessons', 'coach_modules'].map((table) => ({
+      [
+        'coach_assignments',
+        'coach_courses',
+        'coach_lessons',
+        'coach_modules',
+        'coach_progress',
+        'coach_rule_firings',
+        'coach_rules',
+      ].map((table) => ({
         table,
         enabled: true,
         forced: true,

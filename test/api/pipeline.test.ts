@@ -158,3 +158,50 @@ describe('pipeline throughput', () => {
     expect(await callState(done), 'a finished call stays finished').toMatchObject({ status: 'completed' });
   });
 });
+
+describe('criterion results', () => {
+  const rowsOf = (id: string, role = 'system') =>
+    asTenant('acme', role === 'system' ? 'system:pipeline' : IDS[`${role}@acme.test`]!, role, [
+      {
+        query: `select r.evaluation_id, e.run_key, r.agent_id, r.criterion_id, r.score, r.max_points, r.passed, r.current
+                  from criterion_results r join evaluations e on e.id = r.evaluation_id
+                 where r.call_id = $1 order by e.run_key, r.criterion_id`,
+        params: [id],
+      },
+      { query: 'select results from evaluations where call_id = $1 order by run_key', params: [id] },
+    ]);
+
+  it('criterion results: the scoring statement writes one row per criterion; a re-analysis retires the earlier rows, once', async () => {
+    const id = await callIn('transcribed', 'Good morning, thank you for calling, my name is Ana. How can I help?');
+    await deliver('qa-pipeline', [evaluate(id)]);
+    const [first, [firstEvaluation]] = await rowsOf(id);
+    const results = firstEvaluation!.results as { criterion_id: string; score: number; passed: boolean }[];
+    expect(first!.length, 'one row per scored criterion').toBe(results.length);
+    expect(first!.length).toBeGreaterThan(0);
+    for (const r of first!) {
+      const scored = results.find((x) => x.criterion_id === r.criterion_id)!;
+      expect(r).toMatchObject({ agent_id: AGENT, score: scored.score, passed: scored.passed, current: true });
+    }
+
+    // A re-analysis, delivered twice: its rows are current, the pipeline's are retired, nothing doubles.
+    const again = { ...evaluate(id), run_key: `reanalysis:${crypto.randomUUID()}` };
+    await deliver('qa-pipeline', [again, again]);
+    const [after] = await rowsOf(id);
+    const byRun = (run: string) => after!.filter((r) => (r.run_key as string).startsWith(run));
+    expect(byRun('pipeline').length).toBe(results.length);
+    expect(byRun('reanalysis').length, 'the duplicate message wrote nothing').toBe(results.length);
+    expect(byRun('pipeline').every((r) => r.current === false)).toBe(true);
+    expect(byRun('reanalysis').every((r) => r.current === true)).toBe(true);
+  });
+
+  it("criterion results: an agent's context reads its own rows only", async () => {
+    const id = await callIn('transcribed', 'Hello, thank you for calling, how can I help you today?');
+    await deliver('qa-pipeline', [evaluate(id)]);
+    const [asAgent] = await rowsOf(id, 'agent');
+    expect(asAgent!.length, 'the call is the agent’s own').toBeGreaterThan(0);
+    const [others] = await asTenant('acme', IDS['agent2@acme.test']!, 'agent', [
+      { query: 'select count(*)::int as n from criterion_results where call_id = $1', params: [id] },
+    ]);
+    expect(others![0]!.n, "another agent's context sees none of them").toBe(0);
+  });
+});
