@@ -8,20 +8,25 @@ import pg from 'pg';
 import { startStack, type Stack } from '../../dev/stack.ts';
 
 const offset = Number(process.env.QA_TEST_PORT_OFFSET ?? 0);
-export const E2E_PORTS = {
-  api: 28787 + offset,
-  keycloak: 28080 + offset,
-  neon: 24444 + offset,
-  assemblyai: 28081 + offset,
-  openai: 28082 + offset,
-  twilio: 28083 + offset,
-};
+/** Each e2e file that starts a stack takes its own slot: ports and database of its own. */
+export function e2ePorts(slot = 0) {
+  const base = offset + slot * 10;
+  return {
+    api: 28787 + base,
+    keycloak: 28080 + base,
+    neon: 24444 + base,
+    assemblyai: 28081 + base,
+    openai: 28082 + base,
+    twilio: 28083 + base,
+  };
+}
+export const E2E_PORTS = e2ePorts();
 
-async function e2eDatabaseUrl(): Promise<string | undefined> {
+async function e2eDatabaseUrl(slot: number): Promise<string | undefined> {
   const admin = process.env.DATABASE_URL;
   if (!admin) return undefined;
   const url = new URL(admin);
-  const name = `${url.pathname.slice(1) || 'postgres'}_e2e`;
+  const name = `${url.pathname.slice(1) || 'postgres'}_e2e${slot || ''}`;
   const client = new pg.Client({ connectionString: admin });
   await client.connect();
   try {
@@ -34,10 +39,10 @@ async function e2eDatabaseUrl(): Promise<string | undefined> {
   return url.toString();
 }
 
-export async function startE2EStack(): Promise<Stack> {
+export async function startE2EStack(slot = 0): Promise<Stack> {
   return startStack({
-    ports: E2E_PORTS,
-    databaseUrl: await e2eDatabaseUrl(),
+    ports: e2ePorts(slot),
+    databaseUrl: await e2eDatabaseUrl(slot),
     vars: { PIPELINE_POLL_DELAY_SECONDS: '2', PIPELINE_RETRY_BASE_SECONDS: '1' },
   });
 }
