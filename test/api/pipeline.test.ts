@@ -174,8 +174,8 @@ describe('criterion results', () => {
   it('criterion results: the scoring statement writes one row per criterion; a re-analysis retires the earlier rows, once', async () => {
     const id = await callIn('transcribed', 'Good morning, thank you for calling, my name is Ana. How can I help?');
     await deliver('qa-pipeline', [evaluate(id)]);
-    const [first, [firstEvaluation]] = await rowsOf(id);
-    const results = firstEvaluation!.results as { criterion_id: string; score: number; passed: boolean }[];
+    const [first, evaluations] = await rowsOf(id);
+    const results = evaluations![0]!.results as { criterion_id: string; score: number; passed: boolean }[];
     expect(first!.length, 'one row per scored criterion').toBe(results.length);
     expect(first!.length).toBeGreaterThan(0);
     for (const r of first!) {

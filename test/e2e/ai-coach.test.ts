@@ -38,7 +38,7 @@ async function scoredCall(sample: string) {
     direction: 'inbound',
     agent_id: agentId,
   });
-  const [[, state]] = [...(await settle(stack, manager, [id]))];
+  const state = (await settle(stack, manager, [id])).get(id);
   expect(state!.status, state!.failure_reason ?? '').toBe('completed');
   const detail = await json(api(stack, `/api/calls/${id}`, { token: manager }), 200);
   return detail.qa_evaluation.criteria as { criterion_id: string; passed: boolean }[];
@@ -123,12 +123,12 @@ describe('the coaching loop end to end', () => {
       return page.data.find((a: any) => a.course_id === course.id);
     });
     expect(assignment).toMatchObject({ reason: 'rule', status: 'assigned', agent_id: agentId });
-    const [{ n: firings }] = await ownerQuery<{ n: number }>(
+    const [firings] = await ownerQuery<{ n: number }>(
       stack,
       'select count(*)::int as n from coach_rule_firings where agent_id = $1',
       [agentId],
     );
-    expect(firings, 'the rule fired once').toBe(1);
+    expect(firings?.n, 'the rule fired once').toBe(1);
 
     // The agent works through the course; the quiz is scored on the server.
     const content = await json(api(stack, `/api/ai-coach/courses/${course.id}`, { token: agent }), 200);
