@@ -100,6 +100,8 @@ export function generationGrounding(
     ? sql`exists (select 1 from ${idempotencyKeys} k where k.actor_id = ${input.idempotency.actorId}
                    and k.key = ${input.idempotency.key} and k.created_at > now() - interval '24 hours')`
     : sql`false`;
+  // The agent's current results, through the criterion_results_agent index (tenant, agent, ...) where current.
+  const ofAgent = sql`r.tenant_id = ${tenantId} and r.agent_id = ${agent} and r.current`;
   const L = GROUNDING_LIMITS;
   return q.execute<{ [K in keyof GroundingFlags]: GroundingFlags[K] }>(sql`
     with agent as (select role from ${users} where id = ${agent}),
@@ -108,16 +110,15 @@ export function generationGrounding(
         from unnest(${callIds}) with ordinality as x(id, i)
        where not exists (select 1 from ${calls} c where c.id = x.id and c.agent_id = ${agent})
     ),
-    mine as (select * from ${criterionResults} r where r.tenant_id = ${tenantId} and r.agent_id = ${agent} and r.current),
     areas as (${areas}),
     unmatched as (
       select coalesce(array_agg((a.i - 1)::int order by a.i), '{}') as idx from areas a
-       where not exists (select 1 from mine r where r.criterion_id = a.area or r.category = a.area)
+       where not exists (select 1 from ${criterionResults} r where ${ofAgent} and (r.criterion_id = a.area or r.category = a.area))
     ),
     failing as (
       select r.*, row_number() over (partition by r.criterion_id order by r.scored_at desc, r.evaluation_id) as nth
-        from mine r
-       where not r.passed
+        from ${criterionResults} r
+       where ${ofAgent} and not r.passed
          and exists (select 1 from areas a where a.area = r.criterion_id or a.area = r.category)
          and (cardinality(${callIds}) = 0 or r.call_id = any(${callIds}))
     ),
@@ -154,7 +155,7 @@ export function generationGrounding(
     select exists (select 1 from agent) as agent_found,
            exists (select 1 from agent where role = 'agent') as is_agent,
            (select idx from foreign_calls) as foreign_calls,
-           exists (select 1 from mine) as scored,
+           exists (select 1 from ${criterionResults} r where ${ofAgent}) as scored,
            (select idx from unmatched) as unmatched_areas,
            coalesce((select array_agg(area order by i) from areas), '{}') as areas,
            coalesce((select jsonb_agg(to_jsonb(g) order by g.scored_at desc, g.evaluation_id) from grounded g), '[]'::jsonb)
