@@ -3,4 +3,10 @@
  * requests, checked against the product's zod schemas. The unmodified `openai` SDK talks to it
  * with `new OpenAI({ apiKey, baseURL: standIn.url })`.
  */
-export { startOpenAI, type OpenAIBehaviour, type OpenAIStandIn, type StartOpenAIOptions } from './server.ts';
+export {
+  startOpenAI,
+  type OpenAIBehaviour,
+  type OpenAIStandIn,
+  type OpenAIStats,
+  type StartOpenAIOptions,
+} from './server.ts';

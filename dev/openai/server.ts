@@ -27,8 +27,15 @@ export interface OpenAIStandIn {
   url: string;
   close(): Promise<void>;
   configure(c: Partial<OpenAIBehaviour>): void;
-  stats(): { completions: number; httpErrors: number };
+  stats(): OpenAIStats;
   resetStats(): void;
+}
+
+/** Counters since the last reset; `features` counts completions per response_format name. */
+export interface OpenAIStats {
+  completions: number;
+  httpErrors: number;
+  features: Record<string, number>;
 }
 
 export interface StartOpenAIOptions {
@@ -44,18 +51,24 @@ const MAX_BODY_BYTES = 8 * 1024 * 1024;
 const SLOW_MARKER = '[[slow]]';
 const SLOW_MARKER_MS = 1_500;
 
-/** Markers in the messages force one outcome for one request, whatever the configured rates say. */
+/**
+ * Markers in the messages force one outcome for one request, whatever the configured rates say.
+ * `[[refuse]]` applies to every feature; `[[refuse:coaching_course]]` to that feature only, so a
+ * marker in a call's transcript can reach a later feature's prompt without failing its scoring.
+ */
 const MARKERS: [string, Outcome][] = [
-  ['[[refuse]]', 'refusal'],
-  ['[[truncate]]', 'truncated'],
-  ['[[content_filter]]', 'content_filter'],
+  ['refuse', 'refusal'],
+  ['truncate', 'truncated'],
+  ['content_filter', 'content_filter'],
 ];
+const markedOutcome = (promptText: string, feature: string): Outcome | undefined =>
+  MARKERS.find(([m]) => promptText.includes(`[[${m}]]`) || promptText.includes(`[[${m}:${feature}]]`))?.[1];
 
 export async function startOpenAI(opts: StartOpenAIOptions): Promise<OpenAIStandIn> {
   let behaviour = mergeBehaviour(DEFAULT_BEHAVIOUR, opts.behaviour ?? {});
-  const counters = { completions: 0, httpErrors: 0 };
+  const counters: OpenAIStats = { completions: 0, httpErrors: 0, features: {} };
   const closing = new AbortController();
-  const resetStats = () => Object.assign(counters, { completions: 0, httpErrors: 0 });
+  const resetStats = () => Object.assign(counters, { completions: 0, httpErrors: 0, features: {} });
   const readJson = async (req: { text(): Promise<string> }): Promise<unknown> => {
     try {
       return JSON.parse(await req.text());
@@ -119,13 +132,14 @@ export async function startOpenAI(opts: StartOpenAIOptions): Promise<OpenAIStand
     if (promptText.includes(SLOW_MARKER)) await sleep(SLOW_MARKER_MS, closing.signal);
     const current = behaviour;
     const outcome: Outcome =
-      MARKERS.find(([marker]) => promptText.includes(marker))?.[1] ??
+      markedOutcome(promptText, req.format.name) ??
       (Math.random() < current.refusalRate
         ? 'refusal'
         : Math.random() < current.truncationRate
           ? 'truncated'
           : 'answer');
     counters.completions++;
+    counters.features[req.format.name] = (counters.features[req.format.name] ?? 0) + 1;
     return c.json(chatCompletion(req.model, promptText, content, outcome));
   });
 
@@ -145,7 +159,7 @@ export async function startOpenAI(opts: StartOpenAIOptions): Promise<OpenAIStand
     configure(c) {
       behaviour = mergeBehaviour(behaviour, c);
     },
-    stats: () => ({ ...counters }),
+    stats: () => ({ ...counters, features: { ...counters.features } }),
     resetStats,
     close() {
       closed ??= (closing.abort(), running.close());

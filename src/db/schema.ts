@@ -665,12 +665,30 @@ export const COURSE_STATUSES = ['draft', 'published', 'archived'] as const;
 export const COURSE_SOURCES = ['manual', 'generated'] as const;
 export const LESSON_TYPES = ['reading', 'example', 'exercise', 'quiz', 'roleplay'] as const;
 
-/** What a generated course was written from; null for a course a manager wrote. */
-export type CourseGeneratedFrom = { agent_id: string; call_ids: string[]; criterion_ids: string[] };
+/** A quote a generated lesson cites: the call it is from, verbatim, with its time when known. */
+export type LessonCitation = { call_id: string; quote: string; start_seconds?: number | null };
+
+/** A citation the model gave that was not among the quotes it was sent, so it was not kept. */
+export type DroppedCitation = { module: number; lesson: number; call_id: string; quote: string; reason: string };
+
+/**
+ * What a generated course was written from; null for a course a manager wrote. Generation also
+ * records the evaluations, the weakness areas asked for (or defaulted), the model and the dropped
+ * citations; older rows may lack them.
+ */
+export type CourseGeneratedFrom = {
+  agent_id: string;
+  call_ids: string[];
+  criterion_ids: string[];
+  evaluation_ids?: string[];
+  weakness_areas?: string[];
+  model?: string;
+  dropped_citations?: DroppedCitation[];
+};
 
 /** A quiz question; `correct` (option indexes) and `explanation` never reach an agent. */
 export type QuizQuestion = { prompt: string; options: string[]; correct: number[]; explanation?: string };
-export type LessonContent = { markdown: string; questions?: QuizQuestion[] };
+export type LessonContent = { markdown: string; questions?: QuizQuestion[]; citations?: LessonCitation[] };
 
 /** An agent reads a module or lesson only of a course it can read (coach_courses' own policies decide). */
 function agentsSeeContentOfVisibleCourses(table: string, tenantColumn: AnyPgColumn, courseColumn: AnyPgColumn) {

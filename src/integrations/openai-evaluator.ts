@@ -1,9 +1,8 @@
-import OpenAI from 'openai';
-import { APIError, ContentFilterFinishReasonError, LengthFinishReasonError } from 'openai/core/error';
 import { zodResponseFormat } from 'openai/helpers/zod';
 import { z } from 'zod';
 import type { Config } from '../env';
 import type { Utterance } from '../db/schema';
+import { openaiClient, unusableAnswer } from './openai-client';
 
 /** A criterion as the model sees it (and as the evaluation keeps it: the scored version). */
 export interface CriterionForScoring {
@@ -96,12 +95,7 @@ export async function evaluateTranscript(
   utterances: Utterance[],
 ): Promise<{ result: ModelEvaluation; truncated: boolean; model: string }> {
   const { text, truncated } = transcriptForPrompt(utterances);
-  const client = new OpenAI({
-    apiKey: config.openai.apiKey,
-    baseURL: config.openai.baseUrl,
-    maxRetries: 1,
-    timeout: 60_000,
-  });
+  const client = openaiClient(config);
   const criteriaBlock = criteria.map(
     ({ id, name, description, category, max_points, auto_fail, evaluation_prompts }) => ({
       id,
@@ -131,23 +125,8 @@ export async function evaluateTranscript(
     if (!message?.parsed) throw new EvaluationRejected('the model returned no evaluation');
     return { result: message.parsed, truncated, model: completion.model };
   } catch (err) {
-    if (err instanceof LengthFinishReasonError)
-      throw new EvaluationRejected('the model ran out of output tokens before finishing the evaluation');
-    if (err instanceof ContentFilterFinishReasonError)
-      throw new EvaluationRejected("the model's content filter stopped the evaluation");
-    if (err instanceof z.ZodError || err instanceof SyntaxError)
-      throw new EvaluationRejected("the model's answer did not match the evaluation schema");
-    if (
-      err instanceof APIError &&
-      err.status !== undefined &&
-      err.status >= 400 &&
-      err.status < 500 &&
-      err.status !== 408 &&
-      err.status !== 409 &&
-      err.status !== 429
-    ) {
-      throw new EvaluationRejected(`the model API rejected the request (${err.status})`);
-    }
+    const why = unusableAnswer(err, 'evaluation');
+    if (why) throw new EvaluationRejected(why);
     throw err;
   }
 }

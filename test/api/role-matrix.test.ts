@@ -125,6 +125,14 @@ const ENDPOINTS: Endpoint[] = [
     ok: 201,
     body: () => courseBody(),
   },
+  // 422: the guard answers first, then the unknown agent is refused before any model call.
+  {
+    method: 'POST',
+    path: '/api/ai-coach/generate-course',
+    min: 'manager',
+    ok: 422,
+    body: () => ({ agent_id: crypto.randomUUID(), weakness_areas: [] }),
+  },
   { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
   {
     method: 'PUT',

@@ -16,6 +16,7 @@ import { zodResponseFormat } from 'openai/helpers/zod';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { type OpenAIStandIn, startOpenAI } from '../../dev/openai/index.ts';
+import { FABRICATED_QUOTE } from '../../dev/openai/responders/coaching-course.ts';
 import { RESPONDERS } from '../../dev/openai/responders/index.ts';
 import { loadSampleTranscript, SAMPLE_CRITERIA, SAMPLES } from '../../dev/samples/index.ts';
 import type { Utterance } from '../../src/db/schema.ts';
@@ -28,6 +29,12 @@ import {
   overallScore,
   transcriptForPrompt,
 } from '../../src/integrations/openai-evaluator.ts';
+import {
+  CourseGenerationRejected,
+  generatedCourseSchema,
+  type Weakness,
+  writeCourse,
+} from '../../src/integrations/openai-course-writer.ts';
 
 const API_KEY = 'sk-test-local-0000';
 const MODEL = 'gpt-4o-2024-08-06';
@@ -179,6 +186,108 @@ describe('OpenAI stand-in: the product evaluation', () => {
   });
 });
 
+describe('OpenAI stand-in: the product course writer', () => {
+  const CALL_A = '11111111-1111-4111-8111-111111111111';
+  const CALL_B = '22222222-2222-4222-8222-222222222222';
+  const weaknesses = (marker = ''): Weakness[] => [
+    {
+      criterion_id: 'empathy',
+      name: 'Empathy',
+      category: 'communication',
+      failing_results: [
+        {
+          call_id: CALL_A,
+          evaluation_id: '33333333-3333-4333-8333-333333333333',
+          score: 3,
+          max_points: 15,
+          reasoning: 'dismissed the customer: "Calm down."',
+          evidence: [{ quote: `Calm down.${marker}`, start_seconds: 4.2 }],
+        },
+        {
+          call_id: CALL_B,
+          evaluation_id: '44444444-4444-4444-8444-444444444444',
+          score: 0,
+          max_points: 15,
+          reasoning: null,
+          evidence: [{ quote: 'That is not my problem.', start_seconds: 9 }],
+        },
+      ],
+    },
+    {
+      criterion_id: 'closing',
+      name: 'Closing',
+      category: 'closing',
+      failing_results: [
+        {
+          call_id: CALL_A,
+          evaluation_id: '33333333-3333-4333-8333-333333333333',
+          score: 2,
+          max_points: 10,
+          reasoning: 'ended abruptly',
+          evidence: [{ quote: 'Is that it?', start_seconds: 30.5 }],
+        },
+      ],
+    },
+  ];
+  const sent = (w: Weakness[]) =>
+    new Set(w.flatMap((x) => x.failing_results.flatMap((r) => r.evidence.map((e) => `${r.call_id}|${e.quote}`))));
+
+  it('writes one module per weakness, citing only quotes from the prompt', async () => {
+    const input = weaknesses();
+    const { course, model } = await writeCourse(config, input);
+    expect(model).toBe(MODEL);
+    expect(course.modules.map((m) => m.criterion_id)).toEqual(['empathy', 'closing']);
+    for (const m of course.modules) {
+      expect(m.lessons.map((l) => l.type)).toEqual(['reading', 'example', 'exercise', 'quiz']);
+      expect(m.lessons[3]!.questions).toHaveLength(2);
+      expect(m.lessons[1]!.citations.length, 'the example cites a quote').toBeGreaterThan(0);
+      expect(m.lessons[2]!.citations.length, 'the exercise cites a quote').toBeGreaterThan(0);
+    }
+    const empathy = course.modules[0]!.lessons;
+    expect(empathy[1]!.citations).toEqual([{ call_id: CALL_A, quote: 'Calm down.' }]);
+    expect(empathy[2]!.citations, 'the exercise cites the second quote').toEqual([
+      { call_id: CALL_B, quote: 'That is not my problem.' },
+    ]);
+    const cited = course.modules.flatMap((m) => m.lessons.flatMap((l) => l.citations));
+    for (const c of cited) expect(sent(input).has(`${c.call_id}|${c.quote}`), c.quote).toBe(true);
+    expect(course.recommended_modules[0]!.module_index, 'most points lost first').toBe(0);
+    expect(openai.stats().features).toEqual({ coaching_course: 1 });
+    expect((await writeCourse(config, input)).course, 'the same prompt, the same course').toEqual(course);
+  });
+
+  it('adds a citation the prompt never had on [[bad_citation]]', async () => {
+    const { course } = await writeCourse(config, weaknesses(' [[bad_citation]]'));
+    const cited = course.modules.flatMap((m) => m.lessons.flatMap((l) => l.citations));
+    expect(cited.filter((c) => c.quote === FABRICATED_QUOTE)).toHaveLength(1);
+  });
+
+  it('refuses, truncates and filters on its own markers, which scoring ignores', async () => {
+    await expect(writeCourse(config, weaknesses(' [[refuse:coaching_course]]'))).rejects.toThrow(
+      CourseGenerationRejected,
+    );
+    await expect(writeCourse(config, weaknesses(' [[truncate:coaching_course]]'))).rejects.toThrow(
+      /ran out of output tokens before finishing the course/,
+    );
+    await expect(writeCourse(config, weaknesses(' [[content_filter]]'))).rejects.toThrow(/content filter/);
+    const scored = await client.chat.completions.parse(request('tech-support', '\n[[refuse:coaching_course]]'));
+    expect(scored.choices[0]!.message.refusal, "another feature's marker").toBeNull();
+    openai.configure({ refusalRate: 1 });
+    await expect(writeCourse(config, weaknesses())).rejects.toThrow(/refused to write the course/);
+  });
+
+  it('answers 400 when the prompt has no weaknesses block', async () => {
+    const err = await client.chat.completions
+      .create({
+        model: MODEL,
+        messages: [{ role: 'user', content: 'Write a course.' }],
+        response_format: zodResponseFormat(generatedCourseSchema, 'coaching_course'),
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(BadRequestError);
+    expect((err as BadRequestError).message).toMatch(/Weaknesses:/);
+  });
+});
+
 describe('OpenAI stand-in: failure switches', () => {
   it('refuses under refusalRate 1 and on [[refuse]]; the product rejects the evaluation', async () => {
     openai.configure({ refusalRate: 1 });
@@ -214,7 +323,7 @@ describe('OpenAI stand-in: failure switches', () => {
     const err = await client.chat.completions.create(request('tech-support')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(type);
     expect((err as InstanceType<typeof type>).code).toBe(code);
-    expect(openai.stats()).toEqual({ completions: 0, httpErrors: 1 });
+    expect(openai.stats()).toEqual({ completions: 0, httpErrors: 1, features: {} });
   });
 
   it('waits latencyMs before answering', async () => {
@@ -311,10 +420,15 @@ describe('OpenAI stand-in: control endpoints', () => {
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as { error: { message: string } }).error.message).toMatch(/speed|unrecognized/i);
     await client.chat.completions.create(request('tech-support'));
-    expect(await (await fetch(`${origin()}/__stats`)).json()).toEqual({ completions: 1, httpErrors: 0 });
+    expect(await (await fetch(`${origin()}/__stats`)).json()).toEqual({
+      completions: 1,
+      httpErrors: 0,
+      features: { call_evaluation: 1 },
+    });
     expect(await (await fetch(`${origin()}/__stats/reset`, { method: 'POST' })).json()).toEqual({
       completions: 0,
       httpErrors: 0,
+      features: {},
     });
   });
 });

@@ -8,10 +8,12 @@ import { isDeepStrictEqual } from 'node:util';
 import { z } from 'zod';
 import { invalidRequest, serverError } from '../errors.ts';
 import { callEvaluation } from './call-evaluation.ts';
+import { coachingCourse } from './coaching-course.ts';
 import { type ChatMessage, PromptMismatch, type Responder } from './responder.ts';
 
 export const RESPONDERS: Record<string, Responder> = {
   call_evaluation: callEvaluation,
+  coaching_course: coachingCourse,
 };
 
 export interface JsonSchemaFormat {

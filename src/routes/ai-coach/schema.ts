@@ -150,11 +150,41 @@ export const ListCoursesQuery = z.object({
   status: CourseStatus.optional().openapi({ description: 'Managers only; an agent sees published courses' }),
 });
 
+const Citation = z
+  .object({
+    call_id: z.uuid().openapi({ description: 'The call the quote is from' }),
+    quote: z.string().openapi({ description: "Verbatim from that call's evaluation evidence" }),
+    start_seconds: z.number().nullable().optional().openapi({ description: 'Where in the call, seconds' }),
+  })
+  .openapi('LessonCitation');
+
+const DroppedCitation = z
+  .object({
+    module: z.number().int().openapi({ description: 'Module position, from 0' }),
+    lesson: z.number().int().openapi({ description: 'Lesson position within the module, from 0' }),
+    call_id: z.string(),
+    quote: z.string(),
+    reason: z.string(),
+  })
+  .openapi('DroppedCitation');
+
 const GeneratedFrom = z
   .object({
     agent_id: z.string().openapi({ description: 'The agent whose evaluations the course was written from' }),
-    call_ids: z.array(z.uuid()).openapi({ description: 'The calls whose evidence it cites' }),
-    criterion_ids: z.array(z.uuid()).openapi({ description: 'The weak criteria it trains' }),
+    call_ids: z.array(z.uuid()).openapi({ description: 'The calls whose evidence the model was given' }),
+    criterion_ids: z
+      .array(z.string())
+      .openapi({ description: 'The weak criteria it trains (criterion ids, or template keys)' }),
+    evaluation_ids: z.array(z.uuid()).optional().openapi({ description: 'The evaluations the evidence came from' }),
+    weakness_areas: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'The weakness areas asked for, or the defaults taken when none were' }),
+    model: z.string().optional().openapi({ description: 'The model that wrote it' }),
+    dropped_citations: z
+      .array(DroppedCitation)
+      .optional()
+      .openapi({ description: 'Citations the model gave that were not among the quotes it was sent' }),
   })
   .openapi('CourseGeneratedFrom');
 
@@ -198,6 +228,10 @@ export const Lesson = z
       .object({
         markdown: z.string(),
         questions: z.array(QuizQuestion).optional().openapi({ description: 'A quiz only' }),
+        citations: z.array(Citation).optional().openapi({
+          description:
+            "Generated courses, managers only: the quotes from the agent's calls the lesson uses, each checked",
+        }),
       })
       .openapi('LessonContent'),
     estimated_minutes: z.number().int().nullable().openapi({ description: 'Expected time, minutes' }),
@@ -215,3 +249,45 @@ export const Module = z
   .openapi('Module');
 
 export const CourseWithContent = Course.extend({ modules: z.array(Module) }).openapi('CourseWithContent');
+
+/** Limits of one generation request. */
+export const GENERATE_LIMITS = { weaknessAreas: 10, callIds: 50 } as const;
+
+export const GenerateCourse = z
+  .strictObject({
+    agent_id: z.uuid('must be a UUID').openapi({ description: 'The agent the course is for' }),
+    weakness_areas: z
+      .array(text(100))
+      .max(GENERATE_LIMITS.weaknessAreas, `must list at most ${GENERATE_LIMITS.weaknessAreas} areas`)
+      .openapi({
+        description:
+          "Criterion ids or categories to train; empty: the agent's criteria with failures and the lowest share of points over 90 days",
+      }),
+    call_ids: z
+      .array(z.uuid('must be a UUID'))
+      .max(GENERATE_LIMITS.callIds, `must list at most ${GENERATE_LIMITS.callIds} calls`)
+      .optional()
+      .openapi({ description: "Only these calls' evaluations are used; each must be the agent's" }),
+  })
+  .openapi('GenerateCourse');
+
+export const GeneratedCourse = z
+  .object({
+    course_id: z.uuid().openapi({ description: 'The new draft course (source generated)' }),
+    recommended_modules: z
+      .array(
+        z.object({
+          module_id: z.uuid(),
+          position: z.number().int(),
+          title: z.string(),
+          criterion_id: z.string().nullable().openapi({ description: 'The weak criterion the module trains' }),
+          reason: z.string(),
+        }),
+      )
+      .openapi({ description: 'The modules to take first, most important first' }),
+    dropped_citations: z
+      .number()
+      .int()
+      .openapi({ description: 'Citations dropped because they were not among the quotes sent (see generated_from)' }),
+  })
+  .openapi('GeneratedCourse');

@@ -1,7 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { requireRole } from '../../auth/middleware';
 import { createRouter } from '../../lib/create-app';
-import { Invalid } from '../../lib/errors';
 import { uploadCall } from '../../services/call-upload';
 import * as service from '../../services/calls';
 import { completePresignedUpload, createPresignedUpload } from '../../services/presigned-upload';
@@ -15,6 +14,7 @@ import {
   problemResponses,
   Uuid,
 } from '../shared/schemas';
+import { idempotencyKeyOf } from '../shared/idempotency';
 import {
   AcceptedCall,
   Analysis,
@@ -33,15 +33,6 @@ import { assertMultipart, uploadParts } from './upload-parts';
 
 const tags = ['Calls'];
 const Params = z.object({ call_id: Uuid('call_id') });
-
-function idempotencyKeyOf(header: string | undefined): string | undefined {
-  if (header === undefined) return undefined;
-  if (!/^[\x21-\x7e]{1,255}$/.test(header))
-    throw new Invalid('Idempotency-Key must be 1-255 visible ASCII characters.', [
-      { field: 'Idempotency-Key', message: 'is malformed' },
-    ]);
-  return header;
-}
 
 const uploadRoute = createRoute({
   method: 'post',
