@@ -113,18 +113,19 @@ function judgeAndFire(tenantId: string, msg: CoachingMessage) {
         -- The last fail_count results, newest first (criterion_results_agent).
         cross join lateral (
           select count(*)::int as n, bool_and(not x.passed) as all_failed,
-                 array_agg(x.evaluation_id order by x.scored_at desc, x.evaluation_id desc) as ids
+                 array_agg(x.evaluation_id order by x.scored_at desc) as ids
             from (select h.evaluation_id, h.scored_at, h.passed
                     from criterion_results h
                    where k.condition = 'consecutive_fails' and h.agent_id = k.agent_id and h.criterion_id = k.criterion_id
                      and h.current and h.scored_at <= k.as_of
-                   order by h.scored_at desc, h.evaluation_id desc
+                   -- The index's own order (desc nulls last): the scan stops after fail_count rows, no sort.
+                   order by h.scored_at desc nulls last
                    limit k.fail_count) x
         ) cf
         -- Points over max points in the window ending at this evaluation (criterion_results_agent).
         cross join lateral (
           select count(*)::int as n, sum(h.score)::bigint as points, sum(h.max_points)::bigint as max_points,
-                 (array_agg(h.evaluation_id order by h.scored_at desc, h.evaluation_id desc))[1:${MAX_TRIGGER_EVALUATIONS}] as ids
+                 (array_agg(h.evaluation_id order by h.scored_at desc))[1:${MAX_TRIGGER_EVALUATIONS}] as ids
             from criterion_results h
            where k.condition = 'average_below' and h.agent_id = k.agent_id and h.criterion_id = k.criterion_id
              and h.current and h.scored_at <= k.as_of and h.scored_at > k.as_of - make_interval(days => k.window_days)
@@ -293,11 +294,11 @@ export async function generateAndAssign(
            where h.agent_id = ${msg.agent_id}::uuid and h.criterion_id = ru.criterion_id and h.current
              and h.scored_at <= e0.scored_at
              and (ru.condition = 'consecutive_fails' or h.scored_at > e0.scored_at - make_interval(days => ru.window_days))
-           order by h.scored_at desc, h.evaluation_id desc
+           order by h.scored_at desc nulls last
            limit case when ru.condition = 'consecutive_fails' then ru.fail_count else ${MAX_TRIGGER_EVALUATIONS} end
         ) h
        where ru.id = ${msg.rule_id}::uuid
-       order by h.scored_at desc, h.evaluation_id desc`),
+       order by h.scored_at desc`),
     q.execute(sql`
       select u.team_id, u.department_id, coalesce(o.timezone, 'UTC') as timezone
         from users u left join organizations o on o.id = u.organization_id
