@@ -11,7 +11,14 @@ import type { Role } from '../src/auth/roles';
 
 export type AgentStatus = 'available' | 'on_call' | 'wrap_up' | 'break' | 'offline';
 export type HubEventType =
-  'alert.created' | 'alert.updated' | 'agent.status' | 'call.started' | 'call.ended' | 'call.scored' | 'metrics';
+  | 'alert.created'
+  | 'alert.updated'
+  | 'agent.status'
+  | 'call.started'
+  | 'call.ended'
+  | 'call.scored'
+  | 'coaching.assigned'
+  | 'metrics';
 
 export interface HubEvent {
   type: HubEventType;

@@ -14,6 +14,17 @@ export type PipelineMessage =
     }
   /** Automatic alerts for a scored call, and its live `call.scored` event. */
   | { step: 'alerts'; tenant_id: string; call_id: string }
+  /** The tenant's coaching rules for the agent of a freshly recorded evaluation (pipeline/coaching-rules.ts). */
+  | { step: 'coaching'; tenant_id: string; call_id: string; evaluation_id: string }
+  /** A course written for the agent a `generate_course` rule fired for, then assigned. */
+  | {
+      step: 'coach-generate';
+      tenant_id: string;
+      rule_id: string;
+      agent_id: string;
+      evaluation_id: string;
+      criterion_id: string;
+    }
   /** An alert the tenant's hub raised from live state (overdue wrap-up, long call...). */
   | { step: 'hub-alert'; tenant_id: string; alert: import('../../durable-objects/tenant-hub').RaisedAlert }
   /** Remove an object whose row is gone (a delete whose storage cleanup failed). */

@@ -12,6 +12,7 @@ import { presignR2 } from '../integrations/r2-presign';
 import { CRITERIA_TEMPLATES } from '../services/criteria-templates';
 import { raiseAlerts } from '../services/alerts';
 import { alertForFailedCall, alertsForScoredCall } from './alert-rules';
+import { applyCoachingRules, courseWriter, generateAndAssign } from './coaching-rules';
 import { MAX_POLLS, type PipelineMessage } from './messages';
 
 /** A failure no retry can fix: the call is marked `failed` with this reason. */
@@ -35,6 +36,12 @@ export async function runStep(ctx: StepContext, msg: PipelineMessage): Promise<v
       return evaluate(ctx, msg);
     case 'alerts':
       return alertsForScoredCall(ctx, msg.tenant_id, msg.call_id);
+    case 'coaching':
+      await applyCoachingRules(ctx, msg);
+      return;
+    case 'coach-generate':
+      await generateAndAssign(ctx, msg, courseWriter);
+      return;
     case 'hub-alert':
       await raiseAlerts(ctx, 'hub', [msg.alert]);
       return;
@@ -189,13 +196,13 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
     q.select({ utterances: transcripts.utterances }).from(transcripts).where(eq(transcripts.callId, msg.call_id)),
     q.select().from(criteriaSets),
     q.select().from(evaluationCriteria).orderBy(asc(evaluationCriteria.name)),
-    q.execute(sql`select 1 from evaluations where call_id = ${msg.call_id} and run_key = ${msg.run_key}`),
+    q.execute(sql`select id from evaluations where call_id = ${msg.call_id} and run_key = ${msg.run_key}`),
   ]);
   if (!claimed.length || !call) return;
   if (!transcript) throw new PermanentFailure('evaluation failed: the call has no transcript');
-  const alertsStep = { step: 'alerts', tenant_id: msg.tenant_id, call_id: msg.call_id } as const;
-  // Scored already (a duplicate message, or a crash after the write): only make sure the alerts follow.
-  if (existing.rows.length) return void (await ctx.pipeline.send(alertsStep));
+  // Scored already (a duplicate message, or a crash after the write): only make sure the next steps follow.
+  const scoredAs = (existing.rows[0] as { id: string } | undefined)?.id;
+  if (scoredAs) return followUp(ctx, msg, scoredAs);
 
   const { setId, setVersion, scoring } = criteriaFor(msg.criteria_set_id ?? call.criteriaSetId, sets, criteria);
   let evaluation;
@@ -259,7 +266,18 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
       update calls set status = 'completed', overall_score = ${score}, failure_reason = null
       where id = ${msg.call_id} and exists (select 1 from ev) and (status = 'evaluating' or ${!initial})`),
   ]);
-  await ctx.pipeline.send(alertsStep);
+  await followUp(ctx, msg, evaluationId);
+}
+
+/** What follows a recorded evaluation: its alerts, and the coaching rules for its agent. Both are idempotent. */
+async function followUp(ctx: StepContext, msg: { tenant_id: string; call_id: string }, evaluationId: string) {
+  await ctx.pipeline.send({ step: 'alerts', tenant_id: msg.tenant_id, call_id: msg.call_id });
+  await ctx.pipeline.send({
+    step: 'coaching',
+    tenant_id: msg.tenant_id,
+    call_id: msg.call_id,
+    evaluation_id: evaluationId,
+  });
 }
 
 type SetRow = { id: string; criteriaIds: string[]; isDefault: boolean; version: number };

@@ -10,7 +10,7 @@ const agentId = IDS['agent@acme.test']!;
 const agent2Id = IDS['agent2@acme.test']!;
 
 interface Endpoint {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   min: Role;
   body?: () => unknown;
@@ -133,6 +133,8 @@ const ENDPOINTS: Endpoint[] = [
     ok: 422,
     body: () => ({ agent_id: crypto.randomUUID(), weakness_areas: [] }),
   },
+  { method: 'GET', path: '/api/ai-coach/rules', min: 'manager', ok: 200 },
+  { method: 'POST', path: '/api/ai-coach/rules', min: 'manager', ok: 201, body: () => ruleBody() },
   { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
   {
     method: 'PUT',
@@ -181,6 +183,30 @@ const COURSE_ENDPOINTS: ((id: string) => Endpoint)[] = [
   }),
 ];
 
+/** Disabled, so the matrix's rules never fire on other tests' calls. */
+function ruleBody() {
+  return {
+    name: `Matrix ${uniq()}`,
+    criterion_id: 'greeting',
+    condition: { type: 'consecutive_fails', count: 3 },
+    action: { type: 'generate_course' },
+    enabled: false,
+  };
+}
+
+/** Per-rule endpoints, on a rule a manager made; DELETE last. */
+const RULE_ENDPOINTS: ((id: string) => Endpoint)[] = [
+  (id) => ({ method: 'GET', path: `/api/ai-coach/rules/${id}`, min: 'manager', ok: 200 }),
+  (id) => ({
+    method: 'PUT',
+    path: `/api/ai-coach/rules/${id}`,
+    min: 'manager',
+    ok: 200,
+    body: () => ({ cooldown_days: 3 }),
+  }),
+  (id) => ({ method: 'DELETE', path: `/api/ai-coach/rules/${id}`, min: 'manager', ok: 204 }),
+];
+
 const cases = ENDPOINTS.flatMap((e) => CALLERS.map((c) => ({ ...e, ...c, allowed: atLeast(c.role, e.min) })));
 
 describe('role matrix', () => {
@@ -223,6 +249,20 @@ describe('role matrix', () => {
     const { id } = await json(created);
     const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
     for (const make of COURSE_ENDPOINTS) {
+      const e = make(id);
+      const res = await as(who, e.path, { method: e.method, headers, ...(e.body ? { body: e.body() } : {}) });
+      expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(
+        atLeast(role, e.min) ? e.ok : 403,
+      );
+    }
+  });
+
+  it.each(CALLERS)('per-rule endpoints as $role', async ({ who, role }) => {
+    const created = await as('acme_manager', '/api/ai-coach/rules', { method: 'POST', body: ruleBody() });
+    expect(created.status).toBe(201);
+    const { id } = await json(created);
+    const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
+    for (const make of RULE_ENDPOINTS) {
       const e = make(id);
       const res = await as(who, e.path, { method: e.method, headers, ...(e.body ? { body: e.body() } : {}) });
       expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(

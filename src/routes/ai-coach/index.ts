@@ -13,6 +13,7 @@ import {
   Uuid,
 } from '../shared/schemas';
 import { generateRouter } from './generate';
+import { coachRulesRouter } from './rules';
 import { Course, CourseWithContent, CreateCourse, ListCoursesQuery, UpdateCourse } from './schema';
 
 const tags = ['AI coach'];
@@ -81,4 +82,5 @@ export const aiCoachRouter = createRouter()
     async (c) =>
       c.json(await courses.updateCourse(c.get('ctx'), c.req.valid('param').course_id, c.req.valid('json')), 200),
   )
-  .route('/', generateRouter);
+  .route('/', generateRouter)
+  .route('/rules', coachRulesRouter);
