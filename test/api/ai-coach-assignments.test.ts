@@ -1,6 +1,8 @@
 /** AI coach assignments and progress: who is assigned what, what an agent records, and how it rolls up. */
 import { describe, expect, it } from 'vitest';
 import { DEMO } from '../../dev/db/demo-ids';
+import { translateDatabaseError } from '../../src/db/tenant-db';
+import { Conflict } from '../../src/lib/errors';
 import { as, asTenant, expectProblem, IDS, json, type Who } from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
@@ -169,7 +171,11 @@ describe('AI coach assignments: creating and listing', () => {
 
   it('two concurrent assignments of one course to one agent create one assignment', async () => {
     const course = await createCourse();
-    const [x, y] = await Promise.all([assign(course.id, [agent]), assign(course.id, [agent])]);
+    // Two different managers: requests of one user already queue behind each other on its profile row.
+    const [x, y] = await Promise.all([
+      assign(course.id, [agent], {}, 'acme_manager'),
+      assign(course.id, [agent], {}, 'acme_admin'),
+    ]);
     expect(x.created.length + y.created.length, 'exactly one created').toBe(1);
     const made = [...x.created, ...y.created][0];
     expect([...x.already_assigned, ...y.already_assigned]).toEqual([{ agent_id: agent, assignment_id: made.id }]);
@@ -535,16 +541,29 @@ describe('AI coach progress: recording', () => {
     expect(progress.assignment.status, 'nothing was recorded').toBe('assigned');
   });
 
-  it('concurrent completions of different lessons both count in the roll-up', async () => {
+  it('concurrent progress on one assignment loses no update: every lesson at once still completes it', async () => {
     const course = await createCourse();
     const a = await assignOne(course.id);
-    const [reading, example] = lessonsOf(course);
+    const [reading, example, quiz] = lessonsOf(course);
+    // Another transaction holds the assignment row while all three posts arrive, so they overlap
+    // for certain: each must wait and then roll up from what the ones before it committed.
+    const holder = asTenant('acme', acmeManager, 'manager', [
+      { query: 'select id from coach_assignments where id = $1 for update', params: [a.id] },
+      { query: 'select pg_sleep(0.7)' },
+    ]);
+    await new Promise((r) => setTimeout(r, 200));
     await Promise.all([
       record('acme_agent', a.id, { ...reading!, progress_type: 'completed' }),
       record('acme_agent', a.id, { ...example!, progress_type: 'completed' }),
+      record('acme_agent', a.id, { ...quiz!, progress_type: 'quiz_submitted', answers: [[1], [0, 2]] }),
+      holder,
     ]);
     const progress = await json(await as('acme_agent', `/api/ai-coach/assignments/${a.id}/progress`));
-    expect(progress.assignment.progress, 'no lost update').toBeCloseTo(2 / 3, 4);
+    expect(progress.assignment, 'rolled up from all three lessons').toMatchObject({
+      status: 'completed',
+      progress: 1,
+      score_scaled: 1,
+    });
   });
 });
 
@@ -610,6 +629,22 @@ describe('AI coach courses with assignments', () => {
     expect(renamed).toMatchObject({ title: 'Renamed', status: 'archived', version: 1 });
   });
 
+  it('the database keeps lessons with progress: their deletion fails on coach_progress_lesson_fk, answered 409', async () => {
+    const course = await createCourse();
+    const a = await assignOne(course.id);
+    await record('acme_agent', a.id, { ...lessonsOf(course)[0]!, progress_type: 'started' });
+    const failure = await asTenant('acme', acmeManager, 'manager', [
+      { query: 'delete from coach_modules where course_id = $1', params: [course.id] },
+    ]).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(failure, 'the delete is refused').toMatchObject({ code: '23503', constraint: 'coach_progress_lesson_fk' });
+    const translated = translateDatabaseError(failure);
+    expect(translated).toBeInstanceOf(Conflict);
+    expect(translated.message).toContain('content of a course with assignments cannot be replaced');
+  });
+
   it('a cancelled assignment still fixes the content', async () => {
     const course = await createCourse();
     const a = await assignOne(course.id);
@@ -628,7 +663,7 @@ describe('AI coach courses with assignments', () => {
         method: 'PUT',
         body: { modules: [{ title: 'M', lessons: [{ title: 'L', type: 'reading', content: { markdown: 'x' } }] }] },
       }),
-      assign(course.id, [agent]),
+      assign(course.id, [agent], {}, 'acme_admin'),
     ]);
     const created = assigned.created[0];
     const after = await json(await as('acme_manager', `/api/ai-coach/courses/${course.id}`));
