@@ -26,7 +26,7 @@ export const aiCoachRouter = createRouter()
       operationId: 'listCoachCourses',
       tags,
       security: bearer,
-      summary: 'Courses of the tenant (agents: published courses only)',
+      summary: 'Courses of the tenant (agents: published courses, and those they are assigned)',
       request: { query: PaginationQuery.extend(ListCoursesQuery.shape) },
       responses: {
         200: jsonResponse(paginated(Course, 'CoursePage'), 'Courses, most recently changed first'),
@@ -60,7 +60,7 @@ export const aiCoachRouter = createRouter()
       operationId: 'getCoachCourse',
       tags,
       security: bearer,
-      summary: 'A course with its modules and lessons in order (agents: published only, no quiz answers)',
+      summary: 'A course with its modules and lessons in order (agents: published or assigned, no quiz answers)',
       request: { params: CourseParams },
       responses: { 200: jsonResponse(CourseWithContent, 'Course'), ...problemResponses },
     }),
