@@ -144,6 +144,15 @@ const CONTEXT_ERRORS: Record<string, () => DomainError> = {
   QAU01: () => new Forbidden('This user account is not active.'),
 };
 
+export const ASSIGNED_COURSE_CONTENT =
+  'The content of a course with assignments cannot be replaced; its title, description and status can still change, or create a new course.';
+
+/**
+ * Foreign keys without cascade that keep rows in use from disappearing: a delete they stop is a
+ * conflict with that use, not bad input.
+ */
+const IN_USE: Record<string, string> = { coach_progress_lesson_fk: ASSIGNED_COURSE_CONTENT };
+
 export function translateDatabaseError(err: unknown): Error {
   // drizzle wraps driver errors; the SQLSTATE lives on the cause.
   const source = (err as { cause?: unknown })?.cause ?? err;
@@ -154,6 +163,7 @@ export function translateDatabaseError(err: unknown): Error {
     case '23505':
       return new Conflict(`A record with the same ${uniqueFieldOf(pg.constraint)} already exists.`);
     case '23503':
+      if (pg.constraint && pg.constraint in IN_USE) return new Conflict(IN_USE[pg.constraint]!);
       return new Invalid('A referenced record does not exist in this tenant.', [
         { field: referenceFieldOf(pg.constraint), message: 'does not exist' },
       ]);

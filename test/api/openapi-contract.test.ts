@@ -93,6 +93,12 @@ describe('the OpenAPI document', () => {
         'createCoachCourse',
         'getCoachCourse',
         'updateCoachCourse',
+        'listCoachAssignments',
+        'createCoachAssignments',
+        'getCoachAssignment',
+        'updateCoachAssignment',
+        'getCoachAssignmentProgress',
+        'recordCoachProgress',
       ]),
     );
   });

@@ -118,6 +118,7 @@ const ENDPOINTS: Endpoint[] = [
   },
   { method: 'GET', path: '/api/evaluation-criteria/sets', min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/ai-coach/courses', min: 'agent', ok: 200 },
+  { method: 'GET', path: '/api/ai-coach/assignments', min: 'agent', ok: 200 },
   {
     method: 'POST',
     path: '/api/ai-coach/courses',
@@ -180,6 +181,26 @@ const COURSE_ENDPOINTS: ((id: string) => Endpoint)[] = [
     min: 'manager',
     ok: 200,
     body: () => ({ description: `Changed ${uniq()}` }),
+  }),
+  (id) => ({
+    method: 'POST',
+    path: '/api/ai-coach/assignments',
+    min: 'manager',
+    ok: 201,
+    body: () => ({ course_id: id, agent_ids: [agent2Id] }),
+  }),
+];
+
+/** Per-assignment endpoints, on an assignment of the calling agent (so an agent's 2xx is its own). */
+const ASSIGNMENT_ENDPOINTS: ((id: string) => Endpoint)[] = [
+  (id) => ({ method: 'GET', path: `/api/ai-coach/assignments/${id}`, min: 'agent', ok: 200 }),
+  (id) => ({ method: 'GET', path: `/api/ai-coach/assignments/${id}/progress`, min: 'agent', ok: 200 }),
+  (id) => ({
+    method: 'PUT',
+    path: `/api/ai-coach/assignments/${id}`,
+    min: 'manager',
+    ok: 200,
+    body: () => ({ priority: 'high' }),
   }),
 ];
 
@@ -269,6 +290,32 @@ describe('role matrix', () => {
         atLeast(role, e.min) ? e.ok : 403,
       );
     }
+  });
+
+  it.each(CALLERS)('per-assignment endpoints as $role', async ({ who, role }) => {
+    const created = await as('acme_manager', '/api/ai-coach/courses', { method: 'POST', body: courseBody() });
+    const course = await json(created);
+    const assigned = await as('acme_manager', '/api/ai-coach/assignments', {
+      method: 'POST',
+      body: { course_id: course.id, agent_ids: [agentId] },
+    });
+    expect(assigned.status).toBe(201);
+    const { id } = (await json(assigned)).created[0];
+    const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
+    for (const make of ASSIGNMENT_ENDPOINTS) {
+      const e = make(id);
+      const res = await as(who, e.path, { method: e.method, headers, ...(e.body ? { body: e.body() } : {}) });
+      expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(
+        atLeast(role, e.min) ? e.ok : 403,
+      );
+    }
+    // Progress is the assigned agent's alone: every role above it is refused.
+    const progress = await as(who, `/api/ai-coach/assignments/${id}/progress`, {
+      method: 'POST',
+      headers,
+      body: { module_id: course.modules[0].id, lesson_id: course.modules[0].lessons[0].id, progress_type: 'started' },
+    });
+    expect(progress.status, `record progress as ${role}`).toBe(role === 'agent' ? 200 : 403);
   });
 
   it('lets an agent read only its own user record and permissions', async () => {

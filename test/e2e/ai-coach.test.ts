@@ -84,7 +84,9 @@ describe('the coaching loop end to end', () => {
                   type: 'quiz',
                   content: {
                     markdown: 'One question.',
-                    questions: [{ prompt: 'When do you disclose recording?', options: ['Never', 'At the start'], correct: [1] }],
+                    questions: [
+                      { prompt: 'When do you disclose recording?', options: ['Never', 'At the start'], correct: [1] },
+                    ],
                   },
                 },
               ],
@@ -97,7 +99,10 @@ describe('the coaching loop end to end', () => {
 
     const before = await recommendations();
     expect(before.improvement_areas.map((a: any) => a.criterion_id)).toContain(criterion);
-    expect(before.recommended_courses.map((c: any) => c.id), 'the course covers the gap').toContain(course.id);
+    expect(
+      before.recommended_courses.map((c: any) => c.id),
+      'the course covers the gap',
+    ).toContain(course.id);
 
     await json(
       api(stack, '/api/ai-coach/rules', {
@@ -149,9 +154,10 @@ describe('the coaching loop end to end', () => {
     expect(done.assignment.completed_at).toBeTruthy();
 
     const after = await recommendations();
-    expect(after.recommended_courses.map((c: any) => c.id), 'a completed course is not recommended again').not.toContain(
-      course.id,
-    );
+    expect(
+      after.recommended_courses.map((c: any) => c.id),
+      'a completed course is not recommended again',
+    ).not.toContain(course.id);
     const gap = (r: any) => r.skill_gaps.find((g: any) => g.criterion_id === criterion);
     expect(gap(after).consecutive_fails).toBe(2);
 

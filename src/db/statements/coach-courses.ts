@@ -3,11 +3,13 @@
  * number of rows) from JSON built in the Worker, where the ids are made so lessons can name their
  * module before either exists. Each insert writes nothing unless the course is visible in this
  * transaction: replacing another tenant's course (or one deleted meanwhile) inserts no rows
- * instead of failing on a foreign key, and the caller answers 404 from the course update.
+ * instead of failing on a foreign key, and the caller answers 404 from the course update. Nor is
+ * anything written to a course with assignments, whose content is fixed (the caller answers 409).
  */
 import { sql } from 'drizzle-orm';
 import { coachCourses, coachLessons, coachModules, type LESSON_TYPES, type LessonContent } from '../schema';
 import type { QueryBuilder } from '../tenant-db';
+import { courseHasAssignments } from './coach-assignments';
 
 export interface ModuleRow {
   id: string;
@@ -27,7 +29,7 @@ export interface LessonRow {
 }
 
 const courseVisible = (courseId: string) =>
-  sql`exists (select 1 from ${coachCourses} where ${coachCourses.id} = ${courseId}::uuid)`;
+  sql`exists (select 1 from ${coachCourses} where ${coachCourses.id} = ${courseId}::uuid) and not ${courseHasAssignments(courseId)}`;
 
 export function insertModules(q: QueryBuilder, tenantId: string, courseId: string, rows: ModuleRow[]) {
   return q.execute(sql`

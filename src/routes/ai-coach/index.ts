@@ -14,6 +14,7 @@ import {
 } from '../shared/schemas';
 import { generateRouter } from './generate';
 import { coachRulesRouter } from './rules';
+import { assignmentsRouter } from './assignments';
 import { Course, CourseWithContent, CreateCourse, ListCoursesQuery, UpdateCourse } from './schema';
 
 const tags = ['AI coach'];
@@ -27,7 +28,7 @@ export const aiCoachRouter = createRouter()
       operationId: 'listCoachCourses',
       tags,
       security: bearer,
-      summary: 'Courses of the tenant (agents: published courses only)',
+      summary: 'Courses of the tenant (agents: published courses, and those they are assigned)',
       request: { query: PaginationQuery.extend(ListCoursesQuery.shape) },
       responses: {
         200: jsonResponse(paginated(Course, 'CoursePage'), 'Courses, most recently changed first'),
@@ -61,7 +62,7 @@ export const aiCoachRouter = createRouter()
       operationId: 'getCoachCourse',
       tags,
       security: bearer,
-      summary: 'A course with its modules and lessons in order (agents: published only, no quiz answers)',
+      summary: 'A course with its modules and lessons in order (agents: published or assigned, no quiz answers)',
       request: { params: CourseParams },
       responses: { 200: jsonResponse(CourseWithContent, 'Course'), ...problemResponses },
     }),
@@ -83,4 +84,5 @@ export const aiCoachRouter = createRouter()
       c.json(await courses.updateCourse(c.get('ctx'), c.req.valid('param').course_id, c.req.valid('json')), 200),
   )
   .route('/', generateRouter)
-  .route('/rules', coachRulesRouter);
+  .route('/rules', coachRulesRouter)
+  .route('/', assignmentsRouter);

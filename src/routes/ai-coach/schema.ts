@@ -147,7 +147,17 @@ export const UpdateCourse = z
 export const ListCoursesQuery = z.object({
   category: z.string().trim().min(1).max(64).optional(),
   difficulty: z.enum(COURSE_DIFFICULTIES).optional(),
-  status: CourseStatus.optional().openapi({ description: 'Managers only; an agent sees published courses' }),
+  status: CourseStatus.optional().openapi({
+    description: 'An agent sees published courses, and drafts or archived courses only where it is assigned',
+  }),
+  assigned_only: z
+    .enum(['true', 'false'])
+    .optional()
+    .transform((v) => v === 'true')
+    .openapi({
+      description:
+        'true: an agent gets the courses of its open or completed assignments; a manager, courses with any assignment',
+    }),
 });
 
 const Citation = z

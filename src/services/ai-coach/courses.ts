@@ -3,17 +3,19 @@
  * one database round trip each. Quiz answers are stored with the lesson and removed here for
  * agents, so no agent response ever carries them.
  *
- * Not yet here: assignments. When they land, an agent also sees the drafts it is assigned, and a
- * content change to a course with assignments must keep progress meaningful (a new version the
- * assignment pins, or 409 for destructive changes).
- */
-import { and, asc, count, desc, eq, sql } from 'drizzle-orm';
+ * Agents see published courses, and any course (draft or archived too) they hold a not-cancelled
+ * assignment of, as the policy agents_published_courses says in the database. The content of a
+ * course with assignments is fixed: replacing its modules is refused with 409 (metadata and status
+ * still change), so every assignment's progress keeps pointing at the lessons it was made on. */
+import { and, asc, count, desc, eq, type SQL, sql } from 'drizzle-orm';
 import type { PgUpdateSetSource } from 'drizzle-orm/pg-core';
 import type { UserContext } from '../../context';
 import { atLeast } from '../../auth/roles';
-import { coachCourses, coachLessons, coachModules, type LessonContent } from '../../db/schema';
+import { coachAssignments, coachCourses, coachLessons, coachModules, type LessonContent } from '../../db/schema';
+import { courseHasAssignments } from '../../db/statements/coach-assignments';
 import { insertLessons, insertModules, type LessonRow, type ModuleRow } from '../../db/statements/coach-courses';
-import { NotFound } from '../../lib/errors';
+import { Conflict, NotFound } from '../../lib/errors';
+import { ASSIGNED_COURSE_CONTENT } from '../../db/tenant-db';
 import type { Pagination } from '../pagination';
 import { iso, tenantOf } from '../scope';
 
@@ -60,6 +62,8 @@ export interface CourseFilter extends Pagination {
   category?: string;
   difficulty?: Difficulty;
   status?: Status;
+  /** Agents: courses of their open or completed assignments; managers: courses with any assignment. */
+  assigned_only?: boolean;
 }
 
 type AgentLessonContent = { markdown: string; questions?: { prompt: string; options: string[] }[] };
@@ -158,11 +162,31 @@ function contentRows(modules: ModuleInput[]) {
   return { moduleRows, lessonRows };
 }
 
-/** Agents see published courses only (and, once assignments exist, drafts assigned to them). */
+/**
+ * What an agent may read: a published course, or one it holds a not-cancelled assignment of. The
+ * same condition as the policy agents_published_courses, so the count and the page agree with
+ * what the database lets through.
+ */
+function visibleToAgent(ctx: UserContext): SQL | undefined {
+  if (!isAgent(ctx)) return undefined;
+  return sql`(${coachCourses.status} = 'published' or exists (select 1 from ${coachAssignments} a
+    where a.tenant_id = ${coachCourses.tenantId} and a.course_id = ${coachCourses.id}
+      and a.agent_id = ${ctx.actor.userId}::uuid and a.status <> 'cancelled'))`;
+}
+
+function assignedOnly(ctx: UserContext): SQL {
+  const mine = isAgent(ctx)
+    ? sql`and a.agent_id = ${ctx.actor.userId}::uuid and a.status in ('assigned', 'in_progress', 'completed')`
+    : sql``;
+  return sql`exists (select 1 from ${coachAssignments} a
+    where a.tenant_id = ${coachCourses.tenantId} and a.course_id = ${coachCourses.id} ${mine})`;
+}
+
 export async function listCourses(ctx: UserContext, f: CourseFilter) {
   tenantOf(ctx);
   const where = and(
-    isAgent(ctx) ? eq(coachCourses.status, 'published') : undefined,
+    visibleToAgent(ctx),
+    f.assigned_only ? assignedOnly(ctx) : undefined,
     f.status ? eq(coachCourses.status, f.status) : undefined,
     f.category ? eq(coachCourses.category, f.category) : undefined,
     f.difficulty ? eq(coachCourses.difficulty, f.difficulty) : undefined,
@@ -182,13 +206,13 @@ export async function listCourses(ctx: UserContext, f: CourseFilter) {
 
 export async function getCourse(ctx: UserContext, courseId: string) {
   tenantOf(ctx);
-  const visible = and(eq(coachCourses.id, courseId), isAgent(ctx) ? eq(coachCourses.status, 'published') : undefined);
+  const visible = and(eq(coachCourses.id, courseId), visibleToAgent(ctx));
   const [[course], modules, lessons] = await ctx.db.run((q) => [
     q.select().from(coachCourses).where(visible),
     q.select().from(coachModules).where(eq(coachModules.courseId, courseId)),
     q.select().from(coachLessons).where(eq(coachLessons.courseId, courseId)),
   ]);
-  // A draft is not there for an agent, as another tenant's course is not there for anyone.
+  // A course an agent may not read is not there, as another tenant's course is not there for anyone.
   if (!course) throw new NotFound('Course');
   return {
     ...presentCourse(course),
@@ -225,8 +249,10 @@ export async function createCourse(ctx: UserContext, input: NewCourse) {
 
 /**
  * Metadata and status change in place. New `modules` replace the whole content and bump
- * `version`. The update comes first and locks the course row, so two concurrent replacements
- * run one after the other and never interleave their modules.
+ * `version`, and only while the course has no assignment (409 otherwise). A replacement locks the
+ * course row first and then looks for assignments: creating assignments share-locks the same row,
+ * so either the assignments committed before (and this sees them) or they wait and assign the new
+ * version. The lock also keeps two concurrent replacements from interleaving their modules.
  */
 export async function updateCourse(ctx: UserContext, courseId: string, input: CourseUpdate) {
   const tenantId = tenantOf(ctx);
@@ -238,19 +264,43 @@ export async function updateCourse(ctx: UserContext, courseId: string, input: Co
   if (input.skills_covered !== undefined) set.skillsCovered = input.skills_covered;
   if (input.estimated_hours !== undefined) set.estimatedHours = input.estimated_hours;
   if (input.status !== undefined) set.status = input.status;
-  const content = input.modules ? contentRows(input.modules) : null;
-  if (content) set.version = sql`${coachCourses.version} + 1`;
+  if (input.modules) return replaceContent(ctx, tenantId, courseId, set, input.modules);
 
-  const [[course], , , , modules, lessons] = await ctx.db.run((q) => [
+  const [[course], modules, lessons] = await ctx.db.run((q) => [
     q.update(coachCourses).set(set).where(eq(coachCourses.id, courseId)).returning(),
-    content && q.delete(coachModules).where(eq(coachModules.courseId, courseId)),
-    content && insertModules(q, tenantId, courseId, content.moduleRows),
-    content && insertLessons(q, tenantId, courseId, content.lessonRows),
-    !content && q.select().from(coachModules).where(eq(coachModules.courseId, courseId)),
-    !content && q.select().from(coachLessons).where(eq(coachLessons.courseId, courseId)),
+    q.select().from(coachModules).where(eq(coachModules.courseId, courseId)),
+    q.select().from(coachLessons).where(eq(coachLessons.courseId, courseId)),
   ]);
   if (!course) throw new NotFound('Course');
-  const moduleRows = content?.moduleRows ?? modules!.map(moduleRowOf);
-  const lessonRows = content?.lessonRows ?? lessons!.map(lessonRowOf);
-  return { ...presentCourse(course), modules: presentContent(ctx, moduleRows, lessonRows) };
+  return {
+    ...presentCourse(course),
+    modules: presentContent(ctx, modules.map(moduleRowOf), lessons.map(lessonRowOf)),
+  };
+}
+
+/** Every write after the lock is conditional on "no assignment", so a refusal changes nothing. */
+async function replaceContent(
+  ctx: UserContext,
+  tenantId: string,
+  courseId: string,
+  set: PgUpdateSetSource<typeof coachCourses>,
+  modules: ModuleInput[],
+) {
+  const content = contentRows(modules);
+  const unassigned = sql`not ${courseHasAssignments(courseId)}`;
+  const [locked, assigned, [course]] = await ctx.db.run((q) => [
+    q.execute(sql`select id from ${coachCourses} where id = ${courseId}::uuid for update`),
+    q.execute<{ assigned: boolean }>(sql`select ${courseHasAssignments(courseId)} as assigned`),
+    q
+      .update(coachCourses)
+      .set({ ...set, version: sql`${coachCourses.version} + 1` })
+      .where(and(eq(coachCourses.id, courseId), unassigned))
+      .returning(),
+    q.delete(coachModules).where(and(eq(coachModules.courseId, courseId), unassigned)),
+    insertModules(q, tenantId, courseId, content.moduleRows),
+    insertLessons(q, tenantId, courseId, content.lessonRows),
+  ]);
+  if (!locked.rows.length) throw new NotFound('Course');
+  if (assigned.rows[0]?.assigned || !course) throw new Conflict(ASSIGNED_COURSE_CONTENT);
+  return { ...presentCourse(course), modules: presentContent(ctx, content.moduleRows, content.lessonRows) };
 }
