@@ -12,6 +12,7 @@ import {
   problemResponses,
   Uuid,
 } from '../shared/schemas';
+import { recommendationsRouter } from './recommendations';
 import { Course, CourseWithContent, CreateCourse, ListCoursesQuery, UpdateCourse } from './schema';
 
 const tags = ['AI coach'];
@@ -79,4 +80,5 @@ export const aiCoachRouter = createRouter()
     }),
     async (c) =>
       c.json(await courses.updateCourse(c.get('ctx'), c.req.valid('param').course_id, c.req.valid('json')), 200),
-  );
+  )
+  .route('/', recommendationsRouter);
