@@ -125,6 +125,8 @@ const ENDPOINTS: Endpoint[] = [
     ok: 201,
     body: () => courseBody(),
   },
+  // The agent reads its own recommendations; everyone above reads any agent's.
+  { method: 'GET', path: `/api/ai-coach/recommendations/${agentId}`, min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
   {
     method: 'PUT',
