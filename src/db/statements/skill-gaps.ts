@@ -87,9 +87,15 @@ export interface SkillGapsInput {
   withCourses: boolean;
 }
 
+/** The window's start and middle, inline so the planner sees them as index bounds. */
+const windowStart = (days: number) => sql`(now() - make_interval(days => ${days}::int))`;
+const windowMiddle = (days: number) => sql`(now() - make_interval(secs => ${days}::int * 43200))`;
+
 const pct = (score: string, max: string) => sql.raw(`round(100.0 * ${score} / nullif(${max}, 0), 1)::float8`);
 
 export function skillGaps(q: QueryBuilder, { tenantId, agentId, windowDays, withCourses }: SkillGapsInput) {
+  const since = windowStart(windowDays);
+  const mid = windowMiddle(windowDays);
   const courses = withCourses
     ? sql`(
         select coalesce(json_agg(json_build_object('id', c.id, 'title', c.title, 'category', c.category,
@@ -114,63 +120,77 @@ export function skillGaps(q: QueryBuilder, { tenantId, agentId, windowDays, with
                                 and a.status = 'completed')
           ) c
           order by cardinality(c.covers) desc, c.title, c.id
-          limit ${MAX_RECOMMENDED_COURSES}
+          limit ${sql.raw(String(MAX_RECOMMENDED_COURSES))}
         ) c)`
     : sql`'[]'::json`;
 
   return q.execute<{ agent: SkillGapsResult['agent']; criteria: SkillGapRow[]; courses: RecommendedCourseRow[] }>(sql`
     with win as (
-      select now() - make_interval(days => ${windowDays}::int) as since,
-             now() - make_interval(secs => ${windowDays}::int * 43200) as mid,
-             -- Row-level security hides other agents' results from an agent: no comparison there.
-             (select current_actor_role()) is distinct from 'agent' as compare
+      -- Row-level security hides other agents' results from an agent: no comparison there.
+      select (select current_actor_role()) is distinct from 'agent' as compare
     ),
     agent as (
       select u.id, u.role, u.team_id from users u where u.tenant_id = ${tenantId} and u.id = ${agentId}::uuid
     ),
     mine as (
-      select r.criterion_id,
-             (array_agg(r.criterion_name order by r.scored_at desc))[1] as name,
-             (array_agg(r.category order by r.scored_at desc))[1] as category,
-             sum(r.score) as score, sum(r.max_points) as max_points,
-             sum(r.score) filter (where r.scored_at < w.mid) as first_score,
-             sum(r.max_points) filter (where r.scored_at < w.mid) as first_max,
-             sum(r.score) filter (where r.scored_at >= w.mid) as second_score,
-             sum(r.max_points) filter (where r.scored_at >= w.mid) as second_max,
-             count(*)::int as evaluations,
-             count(*) filter (where not r.passed)::int as fails,
-             array_agg(r.passed order by r.scored_at desc) as passes,
-             max(r.scored_at) as last_scored_at
-      from criterion_results r, win w
-      where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.current and r.scored_at >= w.since
+      select r.criterion_id, sum(r.score) as score, sum(r.max_points) as max_points,
+             sum(r.score) filter (where r.scored_at < ${mid}) as first_score,
+             sum(r.max_points) filter (where r.scored_at < ${mid}) as first_max,
+             sum(r.score) filter (where r.scored_at >= ${mid}) as second_score,
+             sum(r.max_points) filter (where r.scored_at >= ${mid}) as second_max,
+             count(*)::int as evaluations, count(*) filter (where not r.passed)::int as fails,
+             max(r.scored_at) filter (where r.passed) as last_pass_at, max(r.scored_at) as last_scored_at
+      from criterion_results r
+      where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.current and r.scored_at >= ${since}
       group by r.criterion_id
     ),
-    team as (
-      select r.criterion_id, sum(r.score) as score, sum(r.max_points) as max_points
-      from win w, agent a
-      join users u on u.tenant_id = ${tenantId} and u.team_id = a.team_id
-      join criterion_results r on r.tenant_id = ${tenantId} and r.agent_id = u.id and r.current
-      where w.compare and r.scored_at >= w.since and r.criterion_id in (select criterion_id from mine)
-      group by r.criterion_id
+    -- Everyone else in the tenant, read per user from the agent index (the agent's own rows are in mine).
+    peers as (
+      select u.id, a.team_id is not null and u.team_id = a.team_id as teammate
+      from win w, agent a, users u
+      where w.compare and u.tenant_id = ${tenantId} and u.id <> ${agentId}::uuid
     ),
-    tenant as (
-      select r.criterion_id, sum(r.score) as score, sum(r.max_points) as max_points
-      from win w
-      join criterion_results r on r.tenant_id = ${tenantId} and r.current and r.scored_at >= w.since
-      where w.compare and r.criterion_id in (select criterion_id from mine)
-      group by r.criterion_id
+    -- Lateral, so each peer's rows are one range of the agent index (tenant, agent, criterion, scored_at).
+    others as (
+      select x.criterion_id, sum(x.score) as score, sum(x.max_points) as max_points,
+             sum(x.score) filter (where p.teammate) as team_score, sum(x.max_points) filter (where p.teammate) as team_max
+      from peers p
+      cross join lateral (
+        select r.criterion_id, sum(r.score) as score, sum(r.max_points) as max_points
+        from criterion_results r
+        where r.tenant_id = ${tenantId} and r.agent_id = p.id and r.current and r.scored_at >= ${since}
+          and r.criterion_id in (select criterion_id from mine)
+        group by r.criterion_id
+      ) x
+      group by x.criterion_id
     ),
     figures as (
-      select m.criterion_id, m.name, m.category, m.evaluations, m.fails, m.last_scored_at,
+      select m.criterion_id, latest.criterion_name as name, latest.category, m.evaluations, m.fails, m.last_scored_at,
              ${pct('m.score', 'm.max_points')} as agent_pct,
-             ${pct('t.score', 't.max_points')} as team_pct,
-             ${pct('x.score', 'x.max_points')} as tenant_pct,
+             case when w.compare and a.team_id is not null
+                  then ${pct('(m.score + coalesce(o.team_score, 0))', '(m.max_points + coalesce(o.team_max, 0))')} end as team_pct,
+             case when w.compare
+                  then ${pct('(m.score + coalesce(o.score, 0))', '(m.max_points + coalesce(o.max_points, 0))')} end as tenant_pct,
              ${pct('m.first_score', 'm.first_max')} as first_half_pct,
              ${pct('m.second_score', 'm.second_max')} as second_half_pct,
-             coalesce(array_position(m.passes, true) - 1, cardinality(m.passes)) as consecutive_fails
+             streak.n as consecutive_fails
       from mine m
-      left join team t on t.criterion_id = m.criterion_id
-      left join tenant x on x.criterion_id = m.criterion_id
+      cross join win w
+      cross join agent a
+      left join others o on o.criterion_id = m.criterion_id
+      -- The name and category the criterion had when last scored.
+      cross join lateral (
+        select r.criterion_name, r.category from criterion_results r
+        where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.criterion_id = m.criterion_id and r.current
+          and r.scored_at = m.last_scored_at
+        limit 1
+      ) latest
+      -- The fails newer than the last pass: an index range as long as the streak.
+      cross join lateral (
+        select count(*)::int as n from criterion_results r
+        where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.criterion_id = m.criterion_id and r.current
+          and r.scored_at > greatest(m.last_pass_at, ${since} - interval '1 microsecond')
+      ) streak
     ),
     scored as (
       select f.*, round((f.second_half_pct - f.first_half_pct)::numeric, 1)::float8 as trend_delta,
@@ -204,11 +224,12 @@ export function skillGaps(q: QueryBuilder, { tenantId, agentId, windowDays, with
            select f.call_id, f.evaluation_id, f.scored_at, q.value ->> 'quote' as quote,
                   (q.value ->> 'start_seconds')::float8 as start_seconds
            from (
-             select r.call_id, r.evaluation_id, r.scored_at from criterion_results r, win w
+             select r.call_id, r.evaluation_id, r.scored_at from criterion_results r
              where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.criterion_id = s.criterion_id
-               and r.current and not r.passed and r.scored_at >= w.since
-             order by r.scored_at desc
-             limit ${EVIDENCE_PER_CRITERION}
+               and r.current and not r.passed and r.scored_at >= ${since}
+             -- The index's own order (desc nulls last), so the scan stops at the third fail.
+             order by r.scored_at desc nulls last
+             limit ${sql.raw(String(EVIDENCE_PER_CRITERION))}
            ) f
            -- The call must still be the agent's: evidence never quotes anyone else's call.
            join calls c on c.tenant_id = ${tenantId} and c.id = f.call_id and c.agent_id = ${agentId}::uuid
@@ -218,7 +239,7 @@ export function skillGaps(q: QueryBuilder, { tenantId, agentId, windowDays, with
              case when jsonb_typeof(res.value -> 'evidence') = 'array' then res.value -> 'evidence' else '[]'::jsonb end) q
            where res.value ->> 'criterion_id' = s.criterion_id and coalesce(q.value ->> 'quote', '') <> ''
            order by f.scored_at desc, start_seconds
-           limit ${EVIDENCE_PER_CRITERION}
+           limit ${sql.raw(String(EVIDENCE_PER_CRITERION))}
          ) x
        ) e on true) as criteria,
       ${courses} as courses`);
