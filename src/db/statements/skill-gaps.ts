@@ -4,13 +4,14 @@
  * the same statement, the published courses that train the gaps.
  *
  * How it stays cheap on a tenant with millions of results:
- * - the agent's rows come from `criterion_results_agent` (tenant, agent, criterion, scored_at desc,
- *   current only): one index range per agent, never the table;
- * - the team's rows come from the same index, one range per teammate (users_tenant_team);
- * - the tenant's rows from `criterion_results_tenant` (tenant, scored_at desc, current only), the
- *   window as the index range, restricted to the agent's criteria;
- * - evidence is read for at most 3 failed results per criterion (the agent index, newest first),
- *   each joined to its evaluation by primary key.
+ * - the agent's rows are one range of `criterion_results_agent` (tenant, agent, criterion,
+ *   scored_at desc, current only), never the table;
+ * - every other user's rows (team and tenant) are one range each of the same index, read
+ *   laterally per user, so the comparison costs the rows in the window and not the history
+ *   (`criterion_results_tenant` would read the agent's own rows a second time);
+ * - the streak reads only the fails newer than the last pass, and evidence at most 3 failed
+ *   results per criterion in the index's order, each joined to its evaluation by key.
+ * bench/coach-recommendations.ts measures it and shows the plan.
  *
  * Row-level security keeps other agents' results from an agent's own context, so for an agent
  * reading itself the team and tenant figures would only be its own again: they are null there
