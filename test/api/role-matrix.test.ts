@@ -136,6 +136,8 @@ const ENDPOINTS: Endpoint[] = [
   },
   { method: 'GET', path: '/api/ai-coach/rules', min: 'manager', ok: 200 },
   { method: 'POST', path: '/api/ai-coach/rules', min: 'manager', ok: 201, body: () => ruleBody() },
+  // The agent reads its own recommendations; everyone above reads any agent's.
+  { method: 'GET', path: `/api/ai-coach/recommendations/${agentId}`, min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
   {
     method: 'PUT',

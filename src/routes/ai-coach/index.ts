@@ -15,6 +15,7 @@ import {
 import { generateRouter } from './generate';
 import { coachRulesRouter } from './rules';
 import { assignmentsRouter } from './assignments';
+import { recommendationsRouter } from './recommendations';
 import { Course, CourseWithContent, CreateCourse, ListCoursesQuery, UpdateCourse } from './schema';
 
 const tags = ['AI coach'];
@@ -85,4 +86,5 @@ export const aiCoachRouter = createRouter()
   )
   .route('/', generateRouter)
   .route('/rules', coachRulesRouter)
-  .route('/', assignmentsRouter);
+  .route('/', assignmentsRouter)
+  .route('/', recommendationsRouter);
