@@ -127,7 +127,8 @@ CREATE INDEX "coach_assignments_agent" ON "coach_assignments" USING btree ("tena
 CREATE INDEX "coach_assignments_course" ON "coach_assignments" USING btree ("tenant_id","course_id");--> statement-breakpoint
 CREATE INDEX "coach_rule_firings_cooldown" ON "coach_rule_firings" USING btree ("tenant_id","rule_id","agent_id","fired_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "coach_rules_tenant_criterion" ON "coach_rules" USING btree ("tenant_id","criterion_id") WHERE "coach_rules"."enabled";--> statement-breakpoint
-CREATE INDEX "criterion_results_agent" ON "criterion_results" USING btree ("tenant_id","agent_id","criterion_id","scored_at" DESC NULLS LAST) WHERE "criterion_results"."current";--> statement-breakpoint
+-- Covering (INCLUDE, which drizzle-kit cannot express): skill gaps and rule checks read the points from the index alone.
+CREATE INDEX "criterion_results_agent" ON "criterion_results" USING btree ("tenant_id","agent_id","criterion_id","scored_at" DESC NULLS LAST) INCLUDE ("score","max_points","passed") WHERE "criterion_results"."current";--> statement-breakpoint
 CREATE INDEX "criterion_results_tenant" ON "criterion_results" USING btree ("tenant_id","scored_at" DESC NULLS LAST) WHERE "criterion_results"."current";--> statement-breakpoint
 CREATE INDEX "criterion_results_call" ON "criterion_results" USING btree ("tenant_id","call_id");--> statement-breakpoint
 CREATE POLICY "tenant_isolation" ON "coach_assignments" AS PERMISSIVE FOR ALL TO "qa_app" USING ("coach_assignments"."tenant_id" = (select current_tenant())) WITH CHECK ("coach_assignments"."tenant_id" = (select current_tenant()));--> statement-breakpoint

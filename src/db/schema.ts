@@ -834,6 +834,7 @@ export const criterionResults = pgTable(
       foreignColumns: [evaluations.tenantId, evaluations.id],
     }).onDelete('cascade'),
     // An agent's history per criterion, newest first: skill gaps, consecutive fails, rule checks.
+    // The migration adds INCLUDE (score, max_points, passed), so those reads are index-only.
     index('criterion_results_agent')
       .on(t.tenantId, t.agentId, t.criterionId, t.scoredAt.desc())
       .where(sql`${t.current}`),

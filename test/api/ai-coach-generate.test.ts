@@ -218,7 +218,7 @@ describe('generate-course: happy path', () => {
     expect(listed.data.map((c: any) => c.id)).not.toContain(course_id);
   });
 
-  it('with no weakness areas, takes the agent’s weakest failing criteria', async () => {
+  it('with no weakness areas, takes the skill gaps of the agent’s recommendations', async () => {
     // The calls narrow the evidence, not the choice of areas (the marker calls would stop the model).
     const res = await post({ agent_id: agent.id, weakness_areas: [], call_ids: [calls.rude1, calls.rude2] });
     const answer = await json(res);
@@ -227,20 +227,9 @@ describe('generate-course: happy path', () => {
     const areas: string[] = course.generated_from.weakness_areas;
     expect(areas.length).toBeGreaterThan(0);
     expect(areas.length).toBeLessThanOrEqual(3);
-    const [rows] = await asTenant(tenant, admin.id, 'tenant_admin', [
-      {
-        query: `select criterion_id, sum(score)::float8 / sum(max_points) as pct, bool_or(not passed) as failed
-                  from criterion_results where agent_id = $1 and current group by criterion_id`,
-        params: [agent.id],
-      },
-    ]);
-    const stats = rows as { criterion_id: string; pct: number; failed: boolean }[];
-    const failing = stats
-      .filter((s) => s.failed)
-      .sort((a, b) => a.pct - b.pct || a.criterion_id.localeCompare(b.criterion_id));
-    expect(areas, 'the lowest share of points first, failing criteria only').toEqual(
-      failing.slice(0, 3).map((s) => s.criterion_id),
-    );
+    const recommendations = await json(await get(`/api/ai-coach/recommendations/${agent.id}`));
+    const gaps = recommendations.skill_gaps.filter((g: any) => g.is_gap).map((g: any) => g.criterion_id);
+    expect(areas, 'the recommendations’ gaps, worst first').toEqual(gaps.slice(0, 3));
     expect(course.modules.length).toBe(new Set(course.generated_from.criterion_ids).size);
     // Nothing of the other agent went into it.
     expect(course.generated_from.call_ids).not.toContain(calls.other);

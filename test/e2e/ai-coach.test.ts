@@ -97,8 +97,9 @@ describe('the coaching loop end to end', () => {
       201,
     );
 
+    const gap = (r: any) => r.skill_gaps.find((g: any) => g.criterion_id === criterion);
     const before = await recommendations();
-    expect(before.improvement_areas.map((a: any) => a.criterion_id)).toContain(criterion);
+    expect(gap(before), 'the failed criterion is a skill gap').toMatchObject({ is_gap: true, consecutive_fails: 1 });
     expect(
       before.recommended_courses.map((c: any) => c.id),
       'the course covers the gap',
@@ -158,7 +159,6 @@ describe('the coaching loop end to end', () => {
       after.recommended_courses.map((c: any) => c.id),
       'a completed course is not recommended again',
     ).not.toContain(course.id);
-    const gap = (r: any) => r.skill_gaps.find((g: any) => g.criterion_id === criterion);
     expect(gap(after).consecutive_fails).toBe(2);
 
     // A call that gets it right ends the run of misses.

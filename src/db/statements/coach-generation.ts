@@ -3,41 +3,13 @@
  * their evidence), checked and charged to the day's quota in one statement, and the refund when
  * nothing came of it.
  */
-import { sql, type SQL } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { criterionResults, evaluations, idempotencyKeys, tenants, tenantUsage, users, calls } from '../schema';
 import type { QueryBuilder } from '../tenant-db';
 import { chargeCall } from './calls';
 
 /** How much evidence one course is written from: enough to teach from, small enough for one prompt. */
 export const GROUNDING_LIMITS = { results: 20, resultsPerCriterion: 5, quotesPerResult: 3 } as const;
-
-/**
- * ---- DEFAULT WEAKNESS AREAS: a placeholder, to be replaced by the recommendations' skill gaps ----
- * The agent's criteria that failed at least once over the last `days`, lowest share of max points
- * first, as rows `(area, i)` ranked from 1. Reads only the agent's current results through the
- * `criterion_results_agent` index (tenant, agent, criterion, scored_at desc where current).
- */
-export function defaultWeaknessAreas(
-  tenantId: string,
-  agentId: string,
-  opts: { days?: number; limit?: number } = {},
-): SQL {
-  const days = opts.days ?? 90;
-  const limit = opts.limit ?? 3;
-  return sql`
-    select area, i from (
-      select r.criterion_id as area,
-             row_number() over (
-               order by sum(r.score)::float8 / nullif(sum(r.max_points), 0) asc nulls last, r.criterion_id
-             ) as i
-        from ${criterionResults} r
-       where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.current
-         and r.scored_at > now() - make_interval(days => ${days}::int)
-       group by r.criterion_id
-      having bool_or(not r.passed)
-    ) ranked
-    where i <= ${limit}::int`;
-}
 
 /** One failing result with what the model is shown of it. */
 export interface GroundingResult {
@@ -93,9 +65,7 @@ export function generationGrounding(
   const { tenantId, agentId } = input;
   const agent = sql`${agentId}::uuid`;
   const callIds = sql`${sql.param(input.callIds)}::uuid[]`;
-  const areas = input.weaknessAreas.length
-    ? sql`select a.area, a.i from unnest(${sql.param(input.weaknessAreas)}::text[]) with ordinality as a(area, i)`
-    : defaultWeaknessAreas(tenantId, agentId);
+  const areas = sql`select a.area, a.i from unnest(${sql.param(input.weaknessAreas)}::text[]) with ordinality as a(area, i)`;
   const replay = input.idempotency
     ? sql`exists (select 1 from ${idempotencyKeys} k where k.actor_id = ${input.idempotency.actorId}
                    and k.key = ${input.idempotency.key} and k.created_at > now() - interval '24 hours')`

@@ -23,14 +23,15 @@ import {
   type Weakness,
   writeCourse,
 } from '../../integrations/openai-course-writer';
-import { Conflict, Invalid, TooManyRequests, Unavailable } from '../../lib/errors';
+import { Conflict, Invalid, NotFound, TooManyRequests, Unavailable } from '../../lib/errors';
 import { actorId } from '../../service-context';
 import { answerOfWinner, type IdempotentRequest, replayOf, requestFingerprint, storedAnswer } from '../call-intake';
 import { tenantOf } from '../scope';
+import { skillGaps } from './recommendations';
 
 export interface GenerateCourseInput {
   agentId: string;
-  /** Criterion ids or categories; empty: the agent's weakest criteria (`defaultWeaknessAreas`). */
+  /** Criterion ids or categories; empty: the agent's top skill gaps from the recommendations. */
   weaknessAreas: string[];
   /** Only these calls' evaluations are used; each must be the agent's. */
   callIds?: string[];
@@ -54,6 +55,9 @@ export interface GeneratedCourseAnswer {
   dropped_citations: number;
 }
 
+/** How many skill gaps a course is written for when the request names none. */
+const DEFAULT_AREAS = 3;
+
 export async function generateCourse(ctx: ServiceContext, input: GenerateCourseInput): Promise<GeneratedCourseAnswer> {
   const tenantId = tenantOf(ctx);
   const callIds = input.callIds ?? [];
@@ -68,12 +72,27 @@ export async function generateCourse(ctx: ServiceContext, input: GenerateCourseI
       }
     : undefined;
 
+  // With none given, the weakness areas are the recommendations' skill gaps, worst first. An
+  // unknown id or a user who is not an agent has none; the grounding answers 422 for it below.
+  const areas = input.weaknessAreas.length
+    ? input.weaknessAreas
+    : await skillGaps(ctx, input.agentId).then(
+        (gaps) =>
+          gaps
+            .filter((c) => c.is_gap)
+            .slice(0, DEFAULT_AREAS)
+            .map((c) => c.criterion_id),
+        (err: unknown) => {
+          if (err instanceof NotFound) return [];
+          throw err;
+        },
+      );
   const [stored, grounding] = await ctx.db.run((q) => [
     storedAnswer(q, ctx, idempotency?.key),
     generationGrounding(q, {
       tenantId,
       agentId: input.agentId,
-      weaknessAreas: input.weaknessAreas,
+      weaknessAreas: areas,
       callIds,
       idempotency: idempotency ? { actorId: actorId(ctx.actor), key: idempotency.key } : null,
     }),
@@ -221,7 +240,7 @@ function checkGrounding(
           ? 'these calls have no failing results for the weakness areas'
           : input.weaknessAreas.length
             ? 'the agent has no failing results for these weakness areas'
-            : 'the agent has no failing results in the last 90 days',
+            : 'the agent has no skill gaps with failing results in the last 90 days',
       },
     ]);
   }
