@@ -52,7 +52,7 @@ export function checkRange(r: DateRange) {
  * `bounds(f, t, pf, pt)`: the range asked for (default: the last `defaultDays` days up to the
  * tenant's today) and the previous range of the same length, just before it.
  */
-function bounds(r: DateRange, defaultDays: number): SQL {
+export function bounds(r: DateRange, defaultDays: number): SQL {
   return sql`bounds as (
       select f, t, (f - (t - f + 1)) as pf, (f - 1) as pt from (
         select coalesce(${r.from_date ?? null}::date, today - ${defaultDays - 1}::int) as f,
@@ -76,12 +76,12 @@ function unknownTeam(): never {
 }
 
 type Num = number | null;
-const ratio = (num: number, den: number, digits = 3): Num =>
+export const ratio = (num: number, den: number, digits = 3): Num =>
   den > 0 ? Math.round((num / den) * 10 ** digits) / 10 ** digits : null;
-const pct = (points: number, max: number): Num => (max > 0 ? Math.round((points / max) * 1000) / 10 : null);
-const mean = (sum: number, n: number): Num => (n > 0 ? Math.round((sum / n) * 10) / 10 : null);
+export const pct = (points: number, max: number): Num => (max > 0 ? Math.round((points / max) * 1000) / 10 : null);
+export const mean = (sum: number, n: number): Num => (n > 0 ? Math.round((sum / n) * 10) / 10 : null);
 
-type DailySums = {
+export type DailySums = {
   received: number;
   scored: number;
   failed: number;
@@ -94,7 +94,8 @@ type DailySums = {
   negative: number;
 };
 
-const DAILY_SUMS = sql.raw(`coalesce(sum(d.received), 0)::int as received, coalesce(sum(d.scored), 0)::int as scored,
+export const DAILY_SUMS =
+  sql.raw(`coalesce(sum(d.received), 0)::int as received, coalesce(sum(d.scored), 0)::int as scored,
   coalesce(sum(d.failed), 0)::int as failed, coalesce(sum(d.score_sum), 0)::float8 as score_sum,
   coalesce(sum(d.passed), 0)::int as passed, coalesce(sum(d.auto_failed), 0)::int as auto_failed,
   coalesce(sum(d.compliant), 0)::int as compliant, coalesce(sum(d.sentiment_positive), 0)::int as positive,

@@ -6,7 +6,19 @@
 import { describe, expect, it } from 'vitest';
 import billingVerified from '../../dev/samples/billing-verified.json';
 import type { PipelineMessage } from '../../src/pipeline/messages';
-import { as, asTenant, call, callForm, deliver, eventually, expectProblem, IDS, json, wavBytes } from './helpers';
+import {
+  as,
+  asTenant,
+  call,
+  runtimeSql,
+  callForm,
+  deliver,
+  eventually,
+  expectProblem,
+  IDS,
+  json,
+  wavBytes,
+} from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 const SYSTEM = 'system:pipeline';
@@ -386,6 +398,35 @@ describe('analytics: who sees what', () => {
       await as('globex_manager', '/api/analytics/agent-performance?from_date=2026-06-01&to_date=2026-06-01'),
     );
     expect(perf.agents.map((a: { agent_id: string }) => a.agent_id)).not.toContain(t.agents.ny1);
+  });
+});
+
+describe('analytics: the rollup tables', () => {
+  it('have row-level security enabled and forced, and no audit trigger (derived counters)', async () => {
+    const rows = await runtimeSql().query(
+      `select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
+              exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = c.relname || '_audit') as audited
+         from pg_class c where c.relkind = 'r' and c.relname like 'analytics\\_%' order by c.relname`,
+    );
+    expect(rows).toEqual(
+      ['analytics_call_facts', 'analytics_daily', 'analytics_daily_criteria'].map((table) => ({
+        table,
+        enabled: true,
+        forced: true,
+        audited: false,
+      })),
+    );
+  });
+
+  it('cannot be written for another tenant by the runtime role', async () => {
+    await expect(
+      asTenant('acme', IDS['manager@acme.test']!, 'manager', [
+        {
+          query: `insert into analytics_daily (tenant_id, day, agent_id, received) values ('globex', '2026-01-01', $1, 1)`,
+          params: [crypto.randomUUID()],
+        },
+      ]),
+    ).rejects.toMatchObject({ code: '42501' });
   });
 });
 
