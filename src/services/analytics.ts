@@ -50,10 +50,11 @@ export function checkRange(r: DateRange) {
 
 /**
  * `bounds(f, t, pf, pt)`: the range asked for (default: the last `defaultDays` days up to the
- * tenant's today) and the previous range of the same length, just before it.
+ * tenant's today) and the previous range of the same length, just before it. Materialized: inlined
+ * into a join, the planner would evaluate the time-zone lookup once per rollup row.
  */
 export function bounds(r: DateRange, defaultDays: number): SQL {
-  return sql`bounds as (
+  return sql`bounds as materialized (
       select f, t, (f - (t - f + 1)) as pf, (f - 1) as pt from (
         select coalesce(${r.from_date ?? null}::date, today - ${defaultDays - 1}::int) as f,
                coalesce(${r.to_date ?? null}::date, today) as t
@@ -209,7 +210,7 @@ export async function trends(ctx: UserContext, input: TrendsInput) {
     throw new Invalid('No criterion named.', [{ field: 'metric', message: 'criterion:<id> needs an id' }]);
   const unit = sql.raw(`'${input.period}'`);
   const span = sql.raw(`'${DEFAULT_TREND_SPAN[input.period]}'`);
-  const range = sql`bounds as (
+  const range = sql`bounds as materialized (
       select f, t from (
         select coalesce(${input.from_date ?? null}::date, (date_trunc(${unit}, today::timestamp) - interval ${span})::date) as f,
                coalesce(${input.to_date ?? null}::date, today) as t
@@ -245,67 +246,59 @@ export async function trends(ctx: UserContext, input: TrendsInput) {
         : input.group_by === 'department'
           ? sql`(select x.name from departments x where x.id::text = k.key)`
           : sql`null::text`;
-  const [team, rows] = await ctx.db.run((q) => [
+  // The buckets come from generate_series and the figures from one aggregate; they are put
+  // together here, so no statement multiplies groups by buckets (and no plan gets costly enough
+  // to be JIT-compiled for a few hundred rows).
+  const [team, buckets, rows] = await ctx.db.run((q) => [
     q.execute<{ found: boolean }>(input.team_id ? teamExists(input.team_id) : sql`select true as found`),
-    q.execute<{
-      key: string | null;
-      name: string | null;
-      bucket: string;
-      num: number | null;
-      den: number | null;
-      n: number | null;
-      f: string;
-      t: string;
-    }>(sql`
+    q.execute<{ bucket: string; f: string; t: string }>(sql`
+      with ${range}
+      select g::date::text as bucket, f::text as f, t::text as t
+      from bounds, generate_series(date_trunc(${unit}, f::timestamp), date_trunc(${unit}, t::timestamp), ${sql.raw(`'1 ${input.period}'`)}::interval) g
+      order by g`),
+    q.execute<{ key: string | null; name: string | null; bucket: string; num: number; den: number; n: number }>(sql`
       with ${range},
-      buckets as (
-        select g::date as bucket
-        from bounds, generate_series(date_trunc(${unit}, f::timestamp), date_trunc(${unit}, t::timestamp), ${sql.raw(`'1 ${input.period}'`)}::interval) g
-      ),
       grouped as (
-        select date_trunc(${unit}, d.day::timestamp)::date as bucket, ${key} as key, ${sums}
+        select date_trunc(${unit}, d.day::timestamp)::date::text as bucket, ${key} as key, ${sums}
         from ${source} join bounds b on d.day between b.f and b.t ${onlyCriterion}
         left join users u on u.id = d.agent_id
         where ${scope}
         group by 1, 2
       ),
-      keys as (
-        select distinct key from grouped
-        union select null::text where ${input.group_by === 'none'} or not exists (select 1 from grouped)
-      )
-      select k.key, ${name} as name, b.bucket::text as bucket, g.num, g.den, g.n,
-             (select f::text from bounds) as f, (select t::text from bounds) as t
-      from keys k cross join buckets b
-      left join grouped g on g.bucket = b.bucket and g.key is not distinct from k.key
-      order by k.key nulls first, b.bucket`),
+      keys as (select distinct key from grouped)
+      select g.key, n.name, g.bucket, g.num, g.den, g.n
+      from grouped g join (select k.key, ${name} as name from keys k) n on n.key is not distinct from g.key
+      order by g.key nulls first, g.bucket`),
   ]);
   if (!team.rows[0]?.found) unknownTeam();
-  const series = new Map<
-    string,
-    { key: string | null; name: string | null; points: { bucket: string; value: Num; count: number }[] }
-  >();
+  type Point = { bucket: string; value: Num; count: number };
+  const valueOf = (num: number, den: number): Num =>
+    input.metric === 'volume'
+      ? num
+      : criterionId
+        ? pct(num, den)
+        : input.metric === 'average_score'
+          ? mean(num, den)
+          : ratio(num, den);
+  const empty = (): Map<string, Point> =>
+    new Map(buckets.rows.map((b) => [b.bucket, { bucket: b.bucket, value: valueOf(0, 0), count: 0 }]));
+  const series = new Map<string, { key: string | null; name: string | null; points: Map<string, Point> }>();
+  // Without grouping there is always one series, empty or not.
+  if (input.group_by === 'none' || rows.rows.length === 0) series.set('', { key: null, name: null, points: empty() });
   for (const r of rows.rows) {
     const id = r.key ?? '';
-    if (!series.has(id)) series.set(id, { key: r.key, name: r.name, points: [] });
-    const num = r.num ?? 0;
-    const den = r.den ?? 0;
-    const value =
-      input.metric === 'volume'
-        ? num
-        : criterionId
-          ? pct(num, den)
-          : input.metric === 'average_score'
-            ? mean(num, den)
-            : ratio(num, den);
-    series.get(id)!.points.push({ bucket: r.bucket, value, count: r.n ?? 0 });
+    if (!series.has(id)) series.set(id, { key: r.key, name: r.name, points: empty() });
+    const point = series.get(id)!.points.get(r.bucket);
+    if (point) Object.assign(point, { value: valueOf(r.num ?? 0, r.den ?? 0), count: r.n ?? 0 });
   }
+  const bounds0 = buckets.rows[0];
   return {
     metric: input.metric,
     period: input.period,
     group_by: input.group_by,
-    from_date: rows.rows[0]?.f ?? input.from_date ?? null,
-    to_date: rows.rows[0]?.t ?? input.to_date ?? null,
-    series: [...series.values()],
+    from_date: bounds0?.f ?? input.from_date ?? null,
+    to_date: bounds0?.t ?? input.to_date ?? null,
+    series: [...series.values()].map((x) => ({ key: x.key, name: x.name, points: [...x.points.values()] })),
   };
 }
 

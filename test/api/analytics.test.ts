@@ -366,6 +366,33 @@ describe('analytics: the summary agrees with the calls', () => {
   );
 });
 
+describe('analytics: where calls are counted', () => {
+  it('a direct upload is received when it completes, not when it is announced', { timeout: 60_000 }, async () => {
+    const t = await analyticsTenant();
+    const audio = wavBytes(1);
+    const post = (path: string, body?: unknown) =>
+      call(path, { method: 'POST', headers: { authorization: `Bearer ${t.token}` }, ...(body ? { body } : {}) });
+    const up = await json(
+      await post('/api/calls/uploads', {
+        content_type: 'audio/wav',
+        content_length: audio.byteLength,
+        metadata: { agent_id: t.agents.utc, started_at: '2026-07-04T10:00:00Z' },
+      }),
+    );
+    const received = async () =>
+      (await json(await t.get('/api/analytics/summary?from_date=2026-07-04&to_date=2026-07-04'))).current
+        .calls_received;
+    expect(await received(), 'announced only').toBe(0);
+    const path = new URL(up.upload_url).pathname + new URL(up.upload_url).search;
+    expect((await call(path, { method: 'PUT', headers: up.headers, body: audio })).status).toBe(200);
+    expect((await post(`/api/calls/${up.call_id}/complete`)).status).toBe(202);
+    expect(await received(), 'received on the day it started').toBe(1);
+    // Completing twice counts it once.
+    await post(`/api/calls/${up.call_id}/complete`);
+    expect(await received()).toBe(1);
+  });
+});
+
 describe('analytics: who sees what', () => {
   it('an agent gets its own figures whatever it asks for; the database holds it to them too', async () => {
     const me = IDS['agent@acme.test']!;
