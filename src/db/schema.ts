@@ -1068,3 +1068,113 @@ export const coachRuleFirings = pgTable(
     isolatedBy(t.tenantId),
   ],
 );
+
+// ---- analytics rollups: what the dashboards read, written beside the facts they count --------
+
+/** Stands in for "no agent" in rollup keys, which cannot hold a null. */
+export const NO_AGENT = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * What one call contributes to the daily rollups, as it was last counted. Every writer moves a
+ * call's contribution from this row to its new one (subtract old, add new) in the statement that
+ * changes the call, so a re-analysis, a failure or a delete is counted exactly once, and a later
+ * change of time zone or passing score cannot make the subtraction miss. `day` is the call's day
+ * in its time zone (`analytics_day()`, migrations/0014), fixed when the call is first counted.
+ */
+export const analyticsCallFacts = pgTable(
+  'analytics_call_facts',
+  {
+    tenantId: text('tenant_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    /** The call's agent, or NO_AGENT. */
+    agentId: uuid('agent_id').notNull(),
+    scored: boolean('scored').notNull().default(false),
+    failed: boolean('failed').notNull().default(false),
+    score: integer('score'),
+    passed: boolean('passed').notNull().default(false),
+    autoFailed: boolean('auto_failed').notNull().default(false),
+    compliant: boolean('compliant').notNull().default(false),
+    sentiment: text('sentiment'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.callId] }),
+    foreignKey({
+      name: 'analytics_call_facts_call_fk',
+      columns: [t.tenantId, t.callId],
+      foreignColumns: [calls.tenantId, calls.id],
+    }).onDelete('cascade'),
+    isolatedBy(t.tenantId),
+    pgPolicy('agents_own_facts', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
+    }),
+  ],
+);
+
+const counter = (name: string) => integer(name).notNull().default(0);
+
+/**
+ * Call-level figures per tenant, day (the call's day, see analytics_call_facts) and agent. Reads sum
+ * days × agents rows, whatever the number of calls. `passed`: scored, not auto-failed, and an
+ * overall score at or above the tenant's `qa.passing_score` (70 when unset) at scoring time.
+ */
+export const analyticsDaily = pgTable(
+  'analytics_daily',
+  {
+    tenantId: text('tenant_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    agentId: uuid('agent_id').notNull(),
+    received: counter('received'),
+    scored: counter('scored'),
+    failed: counter('failed'),
+    scoreSum: bigint('score_sum', { mode: 'number' }).notNull().default(0),
+    passed: counter('passed'),
+    autoFailed: counter('auto_failed'),
+    compliant: counter('compliant'),
+    sentimentPositive: counter('sentiment_positive'),
+    sentimentNeutral: counter('sentiment_neutral'),
+    sentimentNegative: counter('sentiment_negative'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.day, t.agentId] }),
+    index('analytics_daily_agent').on(t.tenantId, t.agentId, t.day),
+    isolatedBy(t.tenantId),
+    pgPolicy('agents_own_daily', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
+    }),
+  ],
+);
+
+/** Criterion-level figures per tenant, day, agent and criterion: the calls' current criterion results. */
+export const analyticsDailyCriteria = pgTable(
+  'analytics_daily_criteria',
+  {
+    tenantId: text('tenant_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    agentId: uuid('agent_id').notNull(),
+    criterionId: text('criterion_id').notNull(),
+    /** The name it was last scored under. */
+    criterionName: text('criterion_name').notNull(),
+    n: counter('n'),
+    points: bigint('points', { mode: 'number' }).notNull().default(0),
+    maxPoints: bigint('max_points', { mode: 'number' }).notNull().default(0),
+    passed: counter('passed'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.day, t.agentId, t.criterionId] }),
+    index('analytics_daily_criteria_agent').on(t.tenantId, t.agentId, t.day),
+    isolatedBy(t.tenantId),
+    pgPolicy('agents_own_daily_criteria', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
+    }),
+  ],
+);

@@ -34,6 +34,11 @@ const TAGS = [
       'Training for agents: courses with ordered modules and lessons (reading, examples, exercises, quizzes, roleplays).',
   },
   {
+    name: 'Analytics',
+    description:
+      "Summaries, trends and agent performance over the tenant's days, read from daily rollups written with each evaluation.",
+  },
+  {
     name: 'Webhooks',
     description: 'Callbacks from providers, authenticated by their signature or shared secret, not by a token.',
   },

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
+import { factBase, failCallStatement, lockCall, moveCallFacts, moveCriterionFacts } from '../db/statements/analytics';
 import { calls, criteriaSets, evaluationCriteria, transcripts, type Utterance } from '../db/schema';
 import type { ServiceContext, SystemActor } from '../context';
 import { fetchTranscript, submitTranscription, type Transcript } from '../integrations/assemblyai';
@@ -232,7 +233,11 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
     passed: result.criteria[c.id]!.passed,
   }));
   const evaluationId = crypto.randomUUID();
+  // What the rollups count of this scoring (the same rules as compliance_status and the sentiment shown).
+  const compliant = result.compliance.every((c) => (c as { met?: boolean }).met !== false);
+  const sentiment = (result.sentiment as { overall?: string } | undefined)?.overall ?? null;
   await ctx.db.run((q) => [
+    q.execute(lockCall(msg.call_id)),
     q.execute(sql`
       with ev as (
         insert into evaluations (id, tenant_id, call_id, run_key, criteria_set_id, criteria_set_version, criteria_snapshot, overall_score, auto_failed,
@@ -261,10 +266,33 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
       retired as (
         update criterion_results set current = false
         where call_id = ${msg.call_id} and current and exists (select 1 from ev)
-        returning 1
-      )
-      update calls set status = 'completed', overall_score = ${score}, failure_reason = null
-      where id = ${msg.call_id} and exists (select 1 from ev) and (status = 'evaluating' or ${!initial})`),
+        returning criterion_id, criterion_name, score, max_points, passed
+      ),
+      moved as (
+        update calls set status = 'completed', overall_score = ${score}, failure_reason = null
+        where id = ${msg.call_id} and exists (select 1 from ev) and (status = 'evaluating' or ${!initial})
+        returning id
+      ),
+      -- The rollups move only when this statement recorded the evaluation: a duplicate message
+      -- finds ev empty and counts nothing.
+      ${factBase(msg.tenant_id, msg.call_id)},
+      ${moveCallFacts(
+        msg.tenant_id,
+        msg.call_id,
+        sql`select b.day, b.agent_id, true as scored, false as failed, ${score}::int as score,
+                   ${!autoFailed}::boolean and ${score}::int >= analytics_passing_score(${msg.tenant_id}) as passed,
+                   ${autoFailed}::boolean as auto_failed, ${compliant}::boolean as compliant, ${sentiment}::text as sentiment
+            from fact_base b where exists (select 1 from moved)`,
+        sql`exists (select 1 from moved)`,
+      )},
+      ${moveCriterionFacts(
+        msg.tenant_id,
+        sql`select criterion_id, criterion_name, score, max_points, passed from retired`,
+        sql`select x.criterion_id, x.criterion_name, x.score, x.max_points, x.passed
+            from ev, jsonb_to_recordset(${JSON.stringify(criterionRows)}::jsonb)
+              as x(criterion_id text, criterion_name text, category text, score int, max_points int, passed boolean)`,
+      )}
+      select count(*) from moved`),
   ]);
   await followUp(ctx, msg, evaluationId);
 }
@@ -317,14 +345,11 @@ export function criteriaFor(setId: string | null | undefined, sets: SetRow[], cr
   return { setId: set?.id ?? null, setVersion: set?.version ?? null, scoring };
 }
 
-/** Moves a call to `failed` unless it already finished, and raises the alert that says so. */
+/** Moves a call to `failed` unless it already finished (its rollups with it), and raises the alert that says so. */
 export async function markFailed(ctx: StepContext, tenantId: string, callId: string, reason: string) {
-  const [failed] = await ctx.db.run((q) => [
-    q
-      .update(calls)
-      .set({ status: 'failed', failureReason: reason.slice(0, 500) })
-      .where(and(eq(calls.id, callId), sql`${calls.status} not in ('completed', 'failed')`))
-      .returning({ id: calls.id }),
+  const [, failed] = await ctx.db.run((q) => [
+    q.execute(lockCall(callId)),
+    q.execute(failCallStatement(tenantId, callId, reason.slice(0, 500))),
   ]);
-  if (failed.length) await alertForFailedCall(ctx, tenantId, callId, reason);
+  if (failed.rows.length) await alertForFailedCall(ctx, tenantId, callId, reason);
 }

@@ -7,6 +7,7 @@ import { jsonBodies, MAX_COURSE_BODY_BYTES } from '../lib/body-rules';
 import { createRouter } from '../lib/create-app';
 import { adminRouter } from './admin';
 import { aiCoachRouter } from './ai-coach';
+import { analyticsRouter } from './analytics';
 import { authRouter } from './auth';
 import { callsRouter, streamsItsBody } from './calls';
 import { commandCenterRouter } from './command-center';
@@ -35,4 +36,5 @@ export const protectedRoutes = createRouter()
   .route('/calls', callsRouter)
   .route('/integrations', integrationsRouter)
   .route('/command-center', commandCenterRouter)
-  .route('/ai-coach', aiCoachRouter);
+  .route('/ai-coach', aiCoachRouter)
+  .route('/analytics', analyticsRouter);

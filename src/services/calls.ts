@@ -14,6 +14,7 @@ import type {
 } from '../routes/calls/schema';
 import type { Pagination } from './pagination';
 import { chargeReanalysis } from '../db/statements/calls';
+import { deleteCallStatement, lockCall } from '../db/statements/analytics';
 import { iso, tenantOf } from './scope';
 
 type CallRow = typeof calls.$inferSelect;
@@ -126,12 +127,14 @@ function presentTranscript(t: typeof transcripts.$inferSelect) {
   };
 }
 
-/** Deletes the call and all derived from it (cascade), then its audio; audited by trigger. */
+/** Deletes the call and all derived from it (cascade, its rollup contribution subtracted), then its audio; audited by trigger. */
 export async function deleteCall(ctx: UserContext, callId: string) {
   const tenantId = tenantOf(ctx);
-  const [[deleted]] = await ctx.db.run((q) => [
-    q.delete(calls).where(eq(calls.id, callId)).returning({ key: calls.audioKey }),
+  const [, gone] = await ctx.db.run((q) => [
+    q.execute(lockCall(callId)),
+    q.execute<{ audio_key: string }>(deleteCallStatement(tenantId, callId)),
   ]);
+  const deleted = gone.rows[0] ? { key: gone.rows[0].audio_key } : undefined;
   if (!deleted) throw new NotFound('Call');
   await ctx.audio.delete(deleted.key).catch(async (err) => {
     ctx.log.warn('audio delete failed; queued for purge', { call_id: callId, error: err });

@@ -1,7 +1,9 @@
 import { eq, sql } from 'drizzle-orm';
 import type { AgentStatus, Thresholds } from '../../durable-objects/tenant-hub';
 import type { UserContext } from '../context';
-import { calls, dashboards, evaluations, settings, users } from '../db/schema';
+import { dashboards, settings, users } from '../db/schema';
+import { noAgent } from '../db/statements/analytics';
+import { bounds, DAILY_SUMS, mean, pct, ratio, type DailySums } from './analytics';
 import { Invalid } from '../lib/errors';
 import type { DashboardWidget, Metrics } from '../routes/command-center/schema';
 import { iso, tenantOf } from './scope';
@@ -123,41 +125,96 @@ export async function putDashboard(
 
 // ---- metrics --------------------------------------------------------------------------------
 
+/** Tenant days covered, today included. */
 const PERIOD_DAYS = { day: 1, week: 7, month: 30, quarter: 90 } as const;
 
-/** Aggregates over scored calls in Postgres: volume, average score, compliance rate, by group. */
+/**
+ * Volume, average scores (overall and per criterion), compliance rate and agent performance over
+ * the last `period` of tenant days, from the analytics rollups (cost: days × agents, not calls).
+ * `call_volume` counts the calls received (queued or later); rates are over the scored calls.
+ */
 export async function metrics(
   ctx: UserContext,
   period: keyof typeof PERIOD_DAYS,
   groupBy: 'agent' | 'team' | 'day' | undefined,
 ): Promise<Metrics> {
   tenantOf(ctx);
-  const since = sql`now() - make_interval(days => ${PERIOD_DAYS[period]})`;
-  const compliant = sql`(e.compliance is null or not exists (select 1 from jsonb_array_elements(e.compliance) c where (c ->> 'met') = 'false'))`;
-  const latest = sql`left join lateral (select overall_score, compliance from ${evaluations} ev where ev.call_id = ${calls.id} order by ev.created_at desc limit 1) e on true`;
-  const group =
+  const range = bounds({}, PERIOD_DAYS[period]);
+  const key =
     groupBy === 'agent'
-      ? sql`${calls.agentId}::text`
+      ? sql`nullif(d.agent_id, ${noAgent})::text`
       : groupBy === 'team'
-        ? sql`(select u.team_id::text from ${users} u where u.id = ${calls.agentId})`
+        ? sql`u.team_id::text`
         : groupBy === 'day'
-          ? sql`to_char(${calls.createdAt}, 'YYYY-MM-DD')`
+          ? sql`d.day::text`
           : sql`'all'`;
-  const [totals, groups] = await ctx.db.run((q) => [
-    q.execute(sql`
-      select count(*)::int as call_volume, round(avg(e.overall_score)::numeric, 1)::float as average_score,
-             round((avg(case when e.overall_score is null then null when ${compliant} then 1 else 0 end))::numeric, 3)::float as compliance_rate
-      from ${calls} ${latest} where ${calls.createdAt} >= ${since}`),
-    q.execute(sql`
-      select ${group} as key, count(*)::int as call_volume, round(avg(e.overall_score)::numeric, 1)::float as average_score,
-             round((avg(case when e.overall_score is null then null when ${compliant} then 1 else 0 end))::numeric, 3)::float as compliance_rate
-      from ${calls} ${latest} where ${calls.createdAt} >= ${since} group by 1 order by 1`),
+  const [totals, groups, criteria, agents] = await ctx.db.run((q) => [
+    q.execute<DailySums>(sql`
+      with ${range}
+      select ${DAILY_SUMS} from analytics_daily d join bounds b on d.day between b.f and b.t`),
+    q.execute<DailySums & { key: string | null }>(sql`
+      with ${range}
+      select ${key} as key, ${DAILY_SUMS}
+      from analytics_daily d join bounds b on d.day between b.f and b.t
+      left join ${users} u on u.id = d.agent_id
+      group by 1 order by 1 nulls first`),
+    q.execute<{ criterion_id: string; name: string; n: number; points: number; max_points: number }>(sql`
+      with ${range}
+      select d.criterion_id, max(d.criterion_name) as name, sum(d.n)::int as n, sum(d.points)::float8 as points,
+             sum(d.max_points)::float8 as max_points
+      from analytics_daily_criteria d join bounds b on d.day between b.f and b.t
+      group by d.criterion_id having sum(d.n) > 0
+      order by sum(d.points)::float8 / nullif(sum(d.max_points), 0), d.criterion_id`),
+    q.execute<{
+      agent_id: string;
+      name: string | null;
+      team_id: string | null;
+      calls: number;
+      scored: number;
+      score_sum: number;
+      passed: number;
+    }>(sql`
+      with ${range}
+      select d.agent_id, coalesce(nullif(trim(concat_ws(' ', u.first_name, u.last_name)), ''), u.email) as name,
+             u.team_id, sum(d.received)::int as calls, sum(d.scored)::int as scored,
+             sum(d.score_sum)::float8 as score_sum, sum(d.passed)::int as passed
+      from analytics_daily d join bounds b on d.day between b.f and b.t
+      left join ${users} u on u.id = d.agent_id
+      where d.agent_id <> ${noAgent}
+      group by d.agent_id, u.first_name, u.last_name, u.email, u.team_id
+      order by sum(d.score_sum)::float8 / nullif(sum(d.scored), 0) desc nulls last, d.agent_id
+      limit ${MAX_METRIC_AGENTS}`),
   ]);
-  type Figures = Omit<Metrics, 'period' | 'group_by' | 'groups'>;
+  const figures = (s: DailySums) => ({
+    call_volume: s.received,
+    average_score: mean(s.score_sum, s.scored),
+    compliance_rate: ratio(s.compliant, s.scored),
+  });
+  const total = totals.rows[0]!;
   return {
     period,
     group_by: groupBy ?? null,
-    ...(totals.rows[0] as Figures),
-    groups: groups.rows as Metrics['groups'],
+    ...figures(total),
+    average_scores: {
+      overall: mean(total.score_sum, total.scored),
+      by_criterion: criteria.rows.map((c) => ({
+        criterion_id: c.criterion_id,
+        name: c.name,
+        pct: pct(c.points, c.max_points),
+        results: c.n,
+      })),
+    },
+    agent_performance: agents.rows.map((a) => ({
+      agent_id: a.agent_id,
+      name: a.name,
+      team_id: a.team_id,
+      calls: a.calls,
+      average_score: mean(a.score_sum, a.scored),
+      pass_rate: ratio(a.passed, a.scored),
+    })),
+    groups: groups.rows.map((g) => ({ key: g.key, ...figures(g) })),
   };
 }
+
+/** The agents listed in `agent_performance`, best average first. */
+export const MAX_METRIC_AGENTS = 50;

@@ -548,6 +548,15 @@ describe('agent presence, alarms and REST views', () => {
     expect(m).toMatchObject({ period: 'month', group_by: 'agent' });
     expect(m.call_volume).toBeGreaterThan(0);
     expect(Array.isArray(m.groups)).toBe(true);
+    // The plan's shape: call_volume, average_scores, compliance_rate, agent_performance (average_score kept).
+    expect(m.average_scores).toMatchObject({ overall: m.average_score });
+    expect(Array.isArray(m.average_scores.by_criterion)).toBe(true);
+    expect(m).toHaveProperty('compliance_rate');
+    expect(m.agent_performance.map((a: { agent_id: string }) => a.agent_id)).toContain(IDS['agent@acme.test']);
+    expect(
+      m.groups.reduce((n: number, g: { call_volume: number }) => n + g.call_volume, 0),
+      'groups add up',
+    ).toBe(m.call_volume);
     await expectProblem(await as('acme_manager', '/api/command-center/metrics?period=decade'), 422);
     const rt = await json(
       await as('super_admin', '/api/command-center/realtime', { headers: { 'x-tenant-id': 'acme' } }),

@@ -31,6 +31,9 @@ describe('row-level security as the runtime role', () => {
       'coach_courses',
       'coach_modules',
       'coach_lessons',
+      'analytics_call_facts',
+      'analytics_daily',
+      'analytics_daily_criteria',
     ]) {
       const [row] = await sql.query(`select count(*)::int as n from ${table}`);
       expect(row, `${table} without context`).toEqual({ n: 0 });

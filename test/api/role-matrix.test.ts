@@ -138,6 +138,10 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'POST', path: '/api/ai-coach/rules', min: 'manager', ok: 201, body: () => ruleBody() },
   // The agent reads its own recommendations; everyone above reads any agent's.
   { method: 'GET', path: `/api/ai-coach/recommendations/${agentId}`, min: 'agent', ok: 200 },
+  // Every user reads the summary (an agent: its own figures); trends and agent performance are for managers.
+  { method: 'GET', path: '/api/analytics/summary', min: 'agent', ok: 200 },
+  { method: 'GET', path: '/api/analytics/trends?metric=volume', min: 'manager', ok: 200 },
+  { method: 'GET', path: '/api/analytics/agent-performance', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
   {
     method: 'PUT',

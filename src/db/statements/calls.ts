@@ -6,6 +6,7 @@
 import { sql, type SQL } from 'drizzle-orm';
 import { calls, criteriaSets, idempotencyKeys, tenants, tenantUsage, transcripts } from '../schema';
 import type { QueryBuilder } from '../tenant-db';
+import { factBase, moveCallFacts, queuedFact, receivedFact } from './analytics';
 
 /**
  * Counts one call (and its stored bytes) against today's quota of the tenant's tier. Returns a
@@ -94,6 +95,13 @@ export function insertCall(q: QueryBuilder, call: NewCall, idempotency?: Idempot
                ${JSON.stringify(idempotency.answer)}::jsonb from ins
         returning 1)`
     : sql``;
+  // A queued call is received now; a direct upload's call when its upload completes.
+  const received = charged
+    ? sql`, old_fact as (select null::date as day, null::uuid as agent_id, false as scored, false as failed,
+                                null::int as score, false as passed, false as auto_failed, false as compliant,
+                                null::text as sentiment where false),
+        ${moveCallFacts(call.tenantId, call.id, receivedFact(call.tenantId, call.agentId, call.startedAt, sql`ins`), sql`exists (select 1 from ins)`)}`
+    : sql``;
   return q.execute<{ [K in keyof InsertCallFlags]: InsertCallFlags[K] }>(sql`
     with tier as (
       select (limits ->> 'max_upload_mb')::int as max_upload_mb, (limits ->> 'max_calls_per_day')::int as max_calls_per_day,
@@ -115,7 +123,7 @@ export function insertCall(q: QueryBuilder, call: NewCall, idempotency?: Idempot
              ${call.criteriaSetId}::uuid
       where (select ok from size_ok) and (select ok from storage_ok) and ${quotaOk}
       returning id
-    )${remember}
+    )${remember}${received}
     select (select id from ins) as call_id, coalesce((select ok from size_ok), false) as within_size,
            coalesce((select ok from storage_ok), false) as within_storage,
            ${quotaOk} as within_quota, (select max_upload_mb from tier) as max_upload_mb,
@@ -142,7 +150,10 @@ export function queueUploadedCall(
                           audio_bytes = ${upload.bytes}
       where id = ${callId} and status = 'uploaded' and exists (select 1 from counted)
       returning id
-    )
+    ),
+    -- Received now that it reached the pipeline, on the day it started (else was created).
+    ${factBase(tenantId, callId)},
+    ${moveCallFacts(tenantId, callId, queuedFact(sql`exists (select 1 from moved)`), sql`exists (select 1 from moved)`)}
     select exists (select 1 from pending) as pending, exists (select 1 from moved) as queued`);
 }
 

@@ -183,7 +183,8 @@ export const commandCenterRouter = createRouter()
       tags,
       security: bearer,
       middleware: managers,
-      summary: 'Call volume, average score, compliance rate, by agent, team or day (manager)',
+      summary:
+        'Call volume, average scores (overall and per criterion), compliance rate and agent performance, by agent, team or day (manager)',
       request: {
         query: z.object({
           period: z.enum(['day', 'week', 'month', 'quarter']).default('week'),

@@ -152,6 +152,31 @@ export const Metrics = z
     period: z.enum(['day', 'week', 'month', 'quarter']),
     group_by: z.enum(['agent', 'team', 'day']).nullable(),
     ...MetricFigures,
+    average_scores: z
+      .object({
+        overall: z.number().nullable().openapi({ description: 'Mean overall score of the scored calls, one decimal' }),
+        by_criterion: z.array(
+          z.object({
+            criterion_id: z.string(),
+            name: z.string(),
+            pct: z.number().nullable().openapi({ description: 'Points earned, % of max points, one decimal' }),
+            results: z.number().int(),
+          }),
+        ),
+      })
+      .openapi({ description: 'Overall and per criterion, lowest criterion first' }),
+    agent_performance: z
+      .array(
+        z.object({
+          agent_id: z.uuid(),
+          name: z.string().nullable(),
+          team_id: z.uuid().nullable(),
+          calls: z.number().int(),
+          average_score: z.number().nullable(),
+          pass_rate: z.number().min(0).max(1).nullable(),
+        }),
+      )
+      .openapi({ description: 'Agents with calls in the period, best average first (at most 50)' }),
     groups: z.array(
       z
         .object({
