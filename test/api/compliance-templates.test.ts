@@ -3,7 +3,7 @@
  * versions, attachment to criteria sets, and scoring a call's transcript against them.
  */
 import { describe, expect, it } from 'vitest';
-import { as, asTenant, expectProblem, IDS, json, type Who } from './helpers';
+import { as, asTenant, deliver, expectProblem, IDS, json, type Who } from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 const acmeAdmin = IDS['admin@acme.test']!;
@@ -28,10 +28,10 @@ function customBody(overrides: Record<string, unknown> = {}) {
   };
 }
 
-async function newCriterion() {
+async function newCriterion(overrides: Record<string, unknown> = {}) {
   const res = await as('acme_manager', '/api/evaluation-criteria', {
     method: 'POST',
-    body: { name: `Criterion ${uniq()}`, category: 'opening', max_points: 10 },
+    body: { name: `Criterion ${uniq()}`, category: 'opening', max_points: 10, ...overrides },
   });
   expect(res.status).toBe(201);
   return json(res);
@@ -386,5 +386,200 @@ describe('roles and tenant isolation', () => {
     await expect(
       asTenant('acme', acmeAdmin, 'tenant_admin', [{ query: 'update compliance_template_versions set version = 99' }]),
     ).rejects.toMatchObject({ code: '42501' });
+  });
+});
+
+// ---- scoring ----------------------------------------------------------------------------------
+
+const AGENT = IDS['agent@acme.test']!;
+const PCI_CALL = [
+  ['agent', 'Thank you for calling Acme billing, my name is Sam. How can I help?'],
+  ['customer', 'I would like to pay my bill by card.'],
+  ['agent', 'Sure, go ahead with the card number.'],
+  ['customer', 'It is 4111 1111 1111 1111.'],
+  ['agent', 'Let me read that back: 4111 1111 1111 1111, correct?'],
+  ['customer', 'Yes. The security code is 737.'],
+  ['agent', 'Thanks, so the security code is 737. The payment went through.'],
+  ['customer', 'Great, thanks.'],
+] as const;
+const NO_CARD_CALL = [
+  ['agent', 'Thank you for calling Acme, my name is Sam. How can I help?'],
+  ['customer', 'What are your opening hours?'],
+  ['agent', 'We are open nine to five on weekdays.'],
+] as const;
+
+/** A transcribed call of acme's scored with `setId`, ready for the evaluate step. */
+async function transcribedCall(setId: string, lines: readonly (readonly [string, string])[]) {
+  const id = crypto.randomUUID();
+  const utterances = lines.map(([role, text], i) => ({
+    speaker: role === 'agent' ? 'A' : 'B',
+    role,
+    text,
+    start_ms: i * 5000,
+    end_ms: i * 5000 + 4000,
+    confidence: 0.95,
+  }));
+  await asTenant('acme', 'system:pipeline', 'system', [
+    {
+      query: `insert into calls (id, tenant_id, agent_id, source, status, audio_key, criteria_set_id, tags)
+              values ($1, 'acme', $2, 'upload', 'transcribed', $3, $4, array['compliance-test'])`,
+      params: [id, AGENT, `acme/calls/${id}/audio`, setId],
+    },
+    {
+      query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles)
+              values ($1, 'acme', $2, $3, $4::jsonb, '{"A":"agent","B":"customer"}'::jsonb)`,
+      params: [id, `test-${id}`, lines.map(([, t]) => t).join(' '), JSON.stringify(utterances)],
+    },
+  ]);
+  return id;
+}
+
+async function pciSet() {
+  const template = await create('acme_admin', { from_system: 'pci_dss', name: `PCI ${uniq()}` });
+  const criterion = await newCriterion();
+  const res = await as('acme_manager', '/api/evaluation-criteria/sets', {
+    method: 'POST',
+    body: { name: `PCI set ${uniq()}`, criteria_ids: [criterion.id], compliance_template_ids: [template.id] },
+  });
+  expect(res.status).toBe(201);
+  return { template, set: await json(res) };
+}
+
+const evaluateMsg = (callId: string, runKey = 'pipeline') =>
+  ({ step: 'evaluate', tenant_id: 'acme', call_id: callId, run_key: runKey }) as const;
+const alertsMsg = (callId: string) => ({ step: 'alerts', tenant_id: 'acme', call_id: callId }) as const;
+
+async function evaluationsOf(callId: string) {
+  const [rows, alerts] = await asTenant('acme', 'system:pipeline', 'system', [
+    {
+      query: 'select run_key, compliance from evaluations where call_id = $1 order by created_at, run_key',
+      params: [callId],
+    },
+    {
+      query: `select severity, title, dedupe_key from alerts where entity_id = $1 and type = 'compliance_violation' order by dedupe_key`,
+      params: [callId],
+    },
+  ]);
+  return {
+    evaluations: rows as { run_key: string; compliance: Record<string, any>[] }[],
+    alerts: alerts as { severity: string; title: string; dedupe_key: string }[],
+  };
+}
+
+describe('scoring against compliance templates', () => {
+  it('judges every requirement of the attached template, with evidence, and alerts once per call and requirement', async () => {
+    const { template, set } = await pciSet();
+    const callId = await transcribedCall(set.id, PCI_CALL);
+    await deliver('qa-pipeline', [evaluateMsg(callId), evaluateMsg(callId), evaluateMsg(callId)]);
+    await deliver('qa-pipeline', [alertsMsg(callId), alertsMsg(callId), alertsMsg(callId)]);
+
+    const { evaluations, alerts } = await evaluationsOf(callId);
+    expect(evaluations, 'duplicate messages score the call once').toHaveLength(1);
+    const items = evaluations[0]!.compliance;
+    expect(items.map((i) => [i.requirement_key, i.status])).toEqual([
+      ['no_card_number_repeated', 'not_met'],
+      ['no_security_code_repeated', 'not_met'],
+      ['no_security_code_written', 'met'],
+      ['recording_paused_for_card_details', 'not_met'],
+      ['card_details_not_by_email_or_chat', 'met'],
+    ]);
+    for (const item of items) {
+      expect(item).toMatchObject({
+        template_id: template.id,
+        template_name: template.name,
+        template_version: 1,
+        regulation_type: 'PCI_DSS',
+        met: item.status !== 'not_met',
+      });
+      expect(item.requirement).toBe(
+        template.requirements.find((r: { key: string }) => r.key === item.requirement_key).text,
+      );
+      expect(typeof item.reasoning).toBe('string');
+    }
+    const readBack = items[0]!;
+    expect(readBack.severity).toBe('critical');
+    expect(readBack.evidence_quotes).toEqual([
+      { quote: 'Let me read that back: 4111 1111 1111 1111, correct?', start_seconds: 20 },
+    ]);
+    expect(readBack.evidence).toBe('Let me read that back: 4111 1111 1111 1111, correct?');
+    expect(items[1]!.evidence_quotes[0].start_seconds).toBe(30);
+
+    const detail = await json(await as('acme_manager', `/api/calls/${callId}`));
+    expect(detail.compliance_status.compliant).toBe(false);
+    expect(detail.compliance_status.items).toEqual(items);
+
+    // The three high or critical violations, each named; the medium requirement was met.
+    expect(alerts).toEqual(
+      [
+        ['critical', 'Card number not read back', 'no_card_number_repeated'],
+        ['critical', 'Security code not repeated', 'no_security_code_repeated'],
+        ['high', 'Recording paused or secure entry used', 'recording_paused_for_card_details'],
+      ]
+        .map(([severity, title, key]) => ({
+          severity,
+          title: `Compliance requirement missed: ${title}`,
+          dedupe_key: `${callId}:compliance:${template.id}:${key}`,
+        }))
+        .sort((a, b) => a.dedupe_key.localeCompare(b.dedupe_key)),
+    );
+
+    // A re-analysis finds the same violations: new results, no new alerts.
+    await deliver('qa-pipeline', [evaluateMsg(callId, `reanalysis:${crypto.randomUUID()}`)]);
+    await deliver('qa-pipeline', [alertsMsg(callId), alertsMsg(callId)]);
+    const after = await evaluationsOf(callId);
+    expect(after.evaluations).toHaveLength(2);
+    expect(after.alerts).toEqual(alerts);
+  });
+
+  it('keeps the requirement version an old evaluation was judged against', async () => {
+    const { template, set } = await pciSet();
+    const callId = await transcribedCall(set.id, PCI_CALL);
+    await deliver('qa-pipeline', [evaluateMsg(callId)]);
+    const original = template.requirements[0];
+    const reworded = { ...original, text: `${original.text} Reading back the first six digits is refused too.` };
+    const put = await as('acme_admin', `${BASE}/${template.id}`, {
+      method: 'PUT',
+      body: { requirements: [reworded, ...template.requirements.slice(1)] },
+    });
+    expect((await json(put)).version).toBe(2);
+    await deliver('qa-pipeline', [evaluateMsg(callId, `reanalysis:${crypto.randomUUID()}`)]);
+
+    const { evaluations } = await evaluationsOf(callId);
+    const [first, second] = evaluations.map((e) => e.compliance[0]!);
+    expect(first).toMatchObject({ template_version: 1, requirement: original.text });
+    expect(second).toMatchObject({ template_version: 2, requirement: reworded.text });
+    const history = await json(await as('acme_manager', `${BASE}/${template.id}`));
+    expect(history.versions[0].requirements[0].text, 'the version named by the old result').toBe(original.text);
+    expect(history.versions[1].requirements[0].text).toBe(reworded.text);
+  });
+
+  it('answers not applicable when the call takes no card payment, and raises nothing', async () => {
+    const { set } = await pciSet();
+    const callId = await transcribedCall(set.id, NO_CARD_CALL);
+    await deliver('qa-pipeline', [evaluateMsg(callId)]);
+    await deliver('qa-pipeline', [alertsMsg(callId)]);
+    const { evaluations, alerts } = await evaluationsOf(callId);
+    expect(evaluations[0]!.compliance.map((i) => i.status)).toEqual(Array(5).fill('not_applicable'));
+    expect(alerts).toEqual([]);
+    const detail = await json(await as('acme_manager', `/api/calls/${callId}`));
+    expect(detail.compliance_status.compliant).toBe(true);
+  });
+
+  it('keeps the free-form compliance list for a set without templates', async () => {
+    const criterion = await newCriterion({
+      name: `Recording disclosure ${uniq()}`,
+      category: 'compliance',
+      description: 'States that the call is recorded.',
+    });
+    const set = await json(
+      await as('acme_manager', '/api/evaluation-criteria/sets', {
+        method: 'POST',
+        body: { name: `Plain ${uniq()}`, criteria_ids: [criterion.id] },
+      }),
+    );
+    const callId = await transcribedCall(set.id, PCI_CALL);
+    await deliver('qa-pipeline', [evaluateMsg(callId)]);
+    const { evaluations } = await evaluationsOf(callId);
+    expect(evaluations[0]!.compliance).toEqual([{ requirement: criterion.name, met: false, evidence: null }]);
   });
 });

@@ -148,8 +148,8 @@ describe('OpenAI stand-in: the product evaluation', () => {
       score: 0,
       autoFailed: true,
     });
-    expect(good.compliance.every((c) => c.met && c.evidence !== null)).toBe(true);
-    expect(bad.compliance.map((c) => [c.requirement, c.met, c.evidence])).toEqual([
+    expect(good.compliance!.every((c) => c.met && c.evidence !== null)).toBe(true);
+    expect(bad.compliance!.map((c) => [c.requirement, c.met, c.evidence])).toEqual([
       ['Recording disclosure', false, null],
       ['Identity verification', false, null],
     ]);
