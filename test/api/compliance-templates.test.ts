@@ -3,7 +3,7 @@
  * versions, attachment to criteria sets, and scoring a call's transcript against them.
  */
 import { describe, expect, it } from 'vitest';
-import { as, asTenant, deliver, expectProblem, IDS, json, type Who } from './helpers';
+import { as, asTenant, call, deliver, expectProblem, IDS, json, type Who } from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
 const acmeAdmin = IDS['admin@acme.test']!;
@@ -581,5 +581,77 @@ describe('scoring against compliance templates', () => {
     await deliver('qa-pipeline', [evaluateMsg(callId)]);
     const { evaluations } = await evaluationsOf(callId);
     expect(evaluations[0]!.compliance).toEqual([{ requirement: criterion.name, met: false, evidence: null }]);
+  });
+});
+
+describe("a tenant's default templates", () => {
+  it('judges calls whose criteria set names no templates against the default ones', async () => {
+    // A tenant of its own: a default template changes how every call of its tenant is judged.
+    const tenant = `ct${uniq()}`;
+    const created = await as('super_admin', '/api/tenants', {
+      method: 'POST',
+      body: {
+        tenant_id: tenant,
+        display_name: 'Defaults Ltd',
+        subdomain: tenant,
+        admin: { email: `admin@${tenant}.test`, first_name: 'D', last_name: 'F', password: 'a-long-password-1' },
+      },
+    });
+    expect(created.status).toBe(201);
+    const login = await json(
+      await call('/api/auth/login', {
+        method: 'POST',
+        body: { username: `admin@${tenant}.test`, password: 'a-long-password-1', tenant_id: tenant },
+      }),
+    );
+    const headers = { authorization: `Bearer ${login.access_token}` };
+    const gdpr = await json(
+      await call(BASE, { method: 'POST', headers, body: { from_system: 'gdpr_recording', is_default: true } }),
+    );
+    expect(gdpr).toMatchObject({ is_default: true, source_key: 'gdpr_recording', version: 1 });
+
+    const callId = crypto.randomUUID();
+    const lines = [
+      'Hello, this call is recorded for quality and training purposes. Is that okay with you?',
+      'How can I help today?',
+    ];
+    await asTenant(tenant, 'system:pipeline', 'system', [
+      {
+        query: `insert into calls (id, tenant_id, source, status, audio_key) values ($1, $2, 'upload', 'transcribed', $3)`,
+        params: [callId, tenant, `${tenant}/calls/${callId}/audio`],
+      },
+      {
+        query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles)
+                values ($1, $2, $3, $4, $5::jsonb, '{"A":"agent"}'::jsonb)`,
+        params: [
+          callId,
+          tenant,
+          `test-${callId}`,
+          lines.join(' '),
+          JSON.stringify(
+            lines.map((text, i) => ({
+              speaker: 'A',
+              role: 'agent',
+              text,
+              start_ms: i * 4000,
+              end_ms: i * 4000 + 3000,
+              confidence: 0.9,
+            })),
+          ),
+        ],
+      },
+    ]);
+    await deliver('qa-pipeline', [{ step: 'evaluate', tenant_id: tenant, call_id: callId, run_key: 'pipeline' }]);
+    const [rows] = await asTenant(tenant, 'system:pipeline', 'system', [
+      { query: 'select compliance from evaluations where call_id = $1', params: [callId] },
+    ]);
+    const items = rows![0]!.compliance as Record<string, unknown>[];
+    expect(items.map((i) => [i.template_id, i.requirement_key, i.status])).toEqual([
+      [gdpr.id, 'recording_notice', 'met'],
+      [gdpr.id, 'recording_purpose', 'met'],
+      [gdpr.id, 'consent_or_objection', 'met'],
+      [gdpr.id, 'data_rights_pointer', 'not_applicable'],
+    ]);
+    expect(items[0]!.evidence_quotes).toEqual([{ quote: lines[0], start_seconds: 0 }]);
   });
 });

@@ -42,6 +42,10 @@ const TOPICS: { about: RegExp; present: RegExp }[] = [
   },
   { about: /not to be called|do-not-call|stop calling/i, present: /\b(stop calling|don't call|do not call)\b/i },
   { about: /voicemail|leaves a message/i, present: /\b(voicemail|leave a message|after the tone)\b/i },
+  {
+    about: /asks about their data|privacy notice/i,
+    present: /\b(my data|personal data|privacy|delete my|my recording)\b/i,
+  },
 ];
 
 export function judgeRequirement(utterances: Utterance[], r: RequirementPrompt): RequirementVerdict {
