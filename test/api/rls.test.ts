@@ -31,6 +31,8 @@ describe('row-level security as the runtime role', () => {
       'coach_courses',
       'coach_modules',
       'coach_lessons',
+      'compliance_templates',
+      'compliance_template_versions',
     ]) {
       const [row] = await sql.query(`select count(*)::int as n from ${table}`);
       expect(row, `${table} without context`).toEqual({ n: 0 });
