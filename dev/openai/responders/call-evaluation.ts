@@ -7,10 +7,15 @@
  *     [{ "id", "name", "description", "category", "max_points", "auto_fail", "evaluation_prompts" }, ...]
  *     ```
  *
+ *     Compliance requirements:          (only when compliance templates apply)
+ *     ```json
+ *     [{ "id", "regulation_type", "template", "title", "requirement", "severity", "must_say", "must_not_say" }, ...]
+ *     ```
+ *
  *     Transcript:
  *     [0.5s] Agent: ...
  *
- * and the answer follows the product's `evaluationSchema(criteria)`.
+ * and the answer follows the product's `evaluationSchema(criteria, requirements)`.
  */
 import { z } from 'zod';
 import {
