@@ -2,7 +2,8 @@
  * Compliance requirements judged by keyword, the way a first-pass reviewer would: a phrase from
  * `must_not_say`, a card number or security code read out by the agent, is a violation; a topic the
  * requirement is scoped to that never comes up makes it not applicable; a `must_say` phrase or a
- * known disclosure/verification wording meets it; a prohibition nobody broke is met.
+ * known disclosure/verification wording meets it; a prohibition nobody broke is met; anything else
+ * is not met.
  */
 import { RUBRICS } from './rubric.ts';
 import type { Utterance } from './transcript.ts';
@@ -82,7 +83,8 @@ export function judgeRequirement(utterances: Utterance[], r: RequirementPrompt):
   ];
   const met = agent.find((u) => positive.some((test) => test(u)));
   if (met) return { status: 'met', evidence: quote(met), reasoning: 'The agent said what the requirement asks for.' };
-  if (!r.must_say.length && /\b(never|does not|do not|no)\b/i.test(r.requirement))
+  // A prohibition is met by silence; its must_say examples only show allowed wording.
+  if (/\b(never|does not|do not|contains no)\b/i.test(r.requirement))
     return { status: 'met', evidence: [], reasoning: 'Nothing the requirement prohibits was said.' };
   return { status: 'not_met', evidence: [], reasoning: 'The agent never said what the requirement asks for.' };
 }
