@@ -81,11 +81,9 @@ export const ComplianceTemplateVersion = z
   .openapi('ComplianceTemplateVersion');
 
 export const ComplianceTemplateWithVersions = ComplianceTemplate.extend({
-  versions: z
-    .array(ComplianceTemplateVersion)
-    .openapi({
-      description: 'Every content version, oldest first; compliance results name the one they were judged with',
-    }),
+  versions: z.array(ComplianceTemplateVersion).openapi({
+    description: 'Every content version, oldest first; compliance results name the one they were judged with',
+  }),
 }).openapi('ComplianceTemplateWithVersions');
 
 export const CreateComplianceTemplate = z
@@ -123,7 +121,8 @@ export const TemplateParams = z.object({
   template_id: z
     .string()
     .regex(
-      /^([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[a-z][a-z0-9_]{1,63})$/i,
+      // No regex flags: the pattern is published in the OpenAPI document, where flags do not exist.
+      /^([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}|[a-z][a-z0-9_]{1,63})$/,
       'must be a template UUID or a system template key',
     )
     .openapi({ param: { name: 'template_id', in: 'path' }, example: 'pci_dss' }),
