@@ -91,16 +91,12 @@ export async function getComplianceTemplate(ctx: UserContext, ref: string) {
     const system = systemTemplate(ref);
     if (!system) throw new NotFound('Compliance template');
     const presented = presentSystem(system);
-    const {
-      id: _id,
-      is_system: _s,
-      read_only: _r,
-      source_key: _k,
-      is_default: _d,
-      criteria_set_ids: _c,
-      ...content
-    } = presented;
-    return { ...presented, versions: [{ ...content, version: 1, created_at: null }] };
+    const { name, regulation_type, description, requirements } = presented;
+    // Shipped with the platform: one version, the one in this release.
+    return {
+      ...presented,
+      versions: [{ version: 1, name, regulation_type, description, requirements, created_at: null }],
+    };
   }
   const [[row], versions, sets] = await ctx.db.run((q) => [
     q.select().from(complianceTemplates).where(eq(complianceTemplates.id, ref)),
@@ -172,7 +168,8 @@ export async function createComplianceTemplate(ctx: UserContext, input: NewCompl
   return present(row!, []);
 }
 
-function refuseSystem(ref: string, verb: string): asserts ref is string {
+/** Writes name a tenant template's UUID; a system key is refused (403), anything else is unknown (404). */
+function refuseSystem(ref: string, verb: string): void {
   if (UUID.test(ref)) return;
   if (systemTemplate(ref))
     throw new Forbidden(
