@@ -94,11 +94,9 @@ export const CriteriaSet = z
     name: z.string(),
     criteria_ids: z.array(z.uuid()),
     criteria_count: z.number().int(),
-    compliance_template_ids: z
-      .array(z.uuid())
-      .openapi({
-        description: "Compliance templates judged with this set; empty means the tenant's default templates",
-      }),
+    compliance_template_ids: z.array(z.uuid()).openapi({
+      description: "Compliance templates judged with this set; empty means the tenant's default templates",
+    }),
     is_default: z.boolean(),
     version: z.number().int(),
     created_at: Timestamp,
