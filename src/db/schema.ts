@@ -366,6 +366,11 @@ export const criteriaSets = pgTable(
       .references(() => tenants.id, { onDelete: 'cascade' }),
     name: text('name').notNull(),
     criteriaIds: uuid('criteria_ids').array().notNull(),
+    /** Compliance templates judged with this set; none means the tenant's default templates. */
+    complianceTemplateIds: uuid('compliance_template_ids')
+      .array()
+      .notNull()
+      .default(sql`'{}'::uuid[]`),
     isDefault: boolean('is_default').notNull().default(false),
     version: integer('version').notNull().default(1),
     ...timestamps,
@@ -1177,4 +1182,73 @@ export const analyticsDailyCriteria = pgTable(
       using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
     }),
   ],
+);
+
+// ---- compliance templates: versioned requirements judged in the evaluate step -----------------
+
+export const REGULATION_TYPES = ['PCI_DSS', 'HIPAA', 'GDPR', 'TCPA', 'FDCPA', 'CUSTOM'] as const;
+export const REQUIREMENT_SEVERITIES = ['low', 'medium', 'high', 'critical'] as const;
+export type RegulationType = (typeof REGULATION_TYPES)[number];
+export type RequirementSeverity = (typeof REQUIREMENT_SEVERITIES)[number];
+
+/** One requirement as the model judges it; `key` is stable across versions of its template. */
+export type ComplianceRequirement = {
+  key: string;
+  title: string | null;
+  text: string;
+  severity: RequirementSeverity;
+  must_say: string[];
+  must_not_say: string[];
+};
+
+/**
+ * A tenant's compliance template. Requirements live in the row (they are always read and replaced
+ * together); `version` goes up on every content change and each version is kept in
+ * `compliance_template_versions` (trigger), so an evaluation can show the requirement it was
+ * judged against. `source_key` names the platform template it was copied from.
+ */
+export const complianceTemplates = pgTable(
+  'compliance_templates',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    regulationType: text('regulation_type', { enum: REGULATION_TYPES }).notNull(),
+    description: text('description'),
+    requirements: jsonb('requirements').$type<ComplianceRequirement[]>().notNull(),
+    sourceKey: text('source_key'),
+    /** Judged on calls whose criteria set names no templates. */
+    isDefault: boolean('is_default').notNull().default(false),
+    version: integer('version').notNull().default(1),
+    createdBy: text('created_by'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('compliance_templates_tenant_id_id').on(t.tenantId, t.id),
+    unique('compliance_templates_tenant_name').on(t.tenantId, t.name),
+    check(
+      'compliance_templates_regulation',
+      sql`${t.regulationType} in ('PCI_DSS', 'HIPAA', 'GDPR', 'TCPA', 'FDCPA', 'CUSTOM')`,
+    ),
+    check(
+      'compliance_templates_requirements',
+      sql`jsonb_typeof(${t.requirements}) = 'array' and jsonb_array_length(${t.requirements}) between 1 and 50`,
+    ),
+    isolatedBy(t.tenantId),
+  ],
+);
+
+/** Every content version of a template; kept after the template is deleted, like criterion_versions. */
+export const complianceTemplateVersions = pgTable(
+  'compliance_template_versions',
+  {
+    tenantId: text('tenant_id').notNull(),
+    templateId: uuid('template_id').notNull(),
+    version: integer('version').notNull(),
+    snapshot: jsonb('snapshot').$type<JsonObject>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.templateId, t.version] }), isolatedBy(t.tenantId)],
 );

@@ -20,6 +20,11 @@ const TAGS = [
   { name: 'Administration', description: 'Feature flags, settings and the audit trail of a tenant (tenant_admin).' },
   { name: 'Evaluation criteria', description: 'What calls are scored against: criteria, their versions and sets.' },
   {
+    name: 'Compliance templates',
+    description:
+      'Versioned compliance requirements (PCI DSS, HIPAA, GDPR, TCPA, FDCPA, custom) judged on every call; system templates are read-only and copied.',
+  },
+  {
     name: 'Calls',
     description: 'Recorded calls and what the pipeline derives from them: transcript, evaluation, insights, audio.',
   },

@@ -3,6 +3,19 @@ import { calls, evaluations, settings, users } from '../db/schema';
 import { pushToHub, raiseAlerts, type NewAlert } from '../services/alerts';
 import type { ServiceContext } from '../context';
 
+/** An item of an evaluation's `compliance`; the template fields exist when a template was judged. */
+type ComplianceFinding = {
+  requirement?: string;
+  met?: boolean;
+  requirement_key?: string;
+  title?: string | null;
+  severity?: string;
+  template_id?: string;
+  template_name?: string;
+  template_version?: number;
+  reasoning?: string | null;
+};
+
 /** Below this overall score a call raises an alert, unless the tenant's `qa` settings say otherwise. */
 export const DEFAULT_ALERT_SCORE = 60;
 
@@ -53,16 +66,30 @@ export async function alertsForScoredCall(ctx: ServiceContext, tenantId: string,
       dedupe_key: key('low_score'),
     });
   }
-  const violations = (evaluation.compliance as { requirement?: string; met?: boolean }[]).filter(
-    (c) => c.met === false,
-  );
-  if (violations.length) {
+  const items = evaluation.compliance as ComplianceFinding[];
+  const violations = items.filter((c) => c.met === false);
+  // A template's requirement raises its own alert at high or critical severity, keyed by call and
+  // requirement, not by run: a re-analysis that finds the same violation raises nothing new.
+  for (const v of violations) {
+    if (!v.requirement_key || (v.severity !== 'high' && v.severity !== 'critical')) continue;
+    raised.push({
+      ...base,
+      type: 'compliance_violation',
+      severity: v.severity,
+      title: `Compliance requirement missed: ${v.title ?? v.requirement_key}`,
+      description: `${v.template_name} (version ${v.template_version}), ${v.requirement_key}: ${v.requirement}${v.reasoning ? ` ${v.reasoning}` : ''}`,
+      dedupe_key: `${callId}:compliance:${v.template_id}:${v.requirement_key}`,
+    });
+  }
+  // The free-form list of a call judged without templates: one alert per scoring, as before.
+  const loose = violations.filter((v) => !v.requirement_key);
+  if (loose.length) {
     raised.push({
       ...base,
       type: 'compliance_violation',
       severity: 'critical',
       title: 'Compliance requirement missed',
-      description: violations.map((v) => v.requirement).join('; '),
+      description: loose.map((v) => v.requirement).join('; '),
       dedupe_key: key('compliance'),
     });
   }

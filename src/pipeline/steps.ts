@@ -1,6 +1,13 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
 import { factBase, failCallStatement, lockCall, moveCallFacts, moveCriterionFacts } from '../db/statements/analytics';
-import { calls, criteriaSets, evaluationCriteria, transcripts, type Utterance } from '../db/schema';
+import {
+  calls,
+  complianceTemplates,
+  criteriaSets,
+  evaluationCriteria,
+  transcripts,
+  type Utterance,
+} from '../db/schema';
 import type { ServiceContext, SystemActor } from '../context';
 import { fetchTranscript, submitTranscription, type Transcript } from '../integrations/assemblyai';
 import {
@@ -13,6 +20,7 @@ import { presignR2 } from '../integrations/r2-presign';
 import { CRITERIA_TEMPLATES } from '../services/criteria-templates';
 import { raiseAlerts } from '../services/alerts';
 import { alertForFailedCall, alertsForScoredCall } from './alert-rules';
+import { complianceItems, requirementsFor } from './compliance';
 import { applyCoachingRules, courseWriter, generateAndAssign } from './coaching-rules';
 import { MAX_POLLS, type PipelineMessage } from './messages';
 
@@ -185,7 +193,7 @@ export function toUtterances(
  */
 async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 'evaluate' }>) {
   const initial = msg.run_key === 'pipeline';
-  const [claimed, [call], [transcript], sets, criteria, existing] = await ctx.db.run((q) => [
+  const [claimed, [call], [transcript], sets, criteria, templates, existing] = await ctx.db.run((q) => [
     initial
       ? q
           .update(calls)
@@ -197,6 +205,7 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
     q.select({ utterances: transcripts.utterances }).from(transcripts).where(eq(transcripts.callId, msg.call_id)),
     q.select().from(criteriaSets),
     q.select().from(evaluationCriteria).orderBy(asc(evaluationCriteria.name)),
+    q.select().from(complianceTemplates),
     q.execute(sql`select id from evaluations where call_id = ${msg.call_id} and run_key = ${msg.run_key}`),
   ]);
   if (!claimed.length || !call) return;
@@ -206,9 +215,13 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
   if (scoredAs) return followUp(ctx, msg, scoredAs);
 
   const { setId, setVersion, scoring } = criteriaFor(msg.criteria_set_id ?? call.criteriaSetId, sets, criteria);
+  const requirements = requirementsFor(
+    sets.find((s) => s.id === setId),
+    templates,
+  );
   let evaluation;
   try {
-    evaluation = await evaluateTranscript(ctx.config, scoring, transcript.utterances);
+    evaluation = await evaluateTranscript(ctx.config, scoring, transcript.utterances, requirements);
   } catch (err) {
     if (err instanceof EvaluationRejected) throw new PermanentFailure(`evaluation failed: ${err.message}`);
     throw err;
@@ -234,7 +247,8 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
   }));
   const evaluationId = crypto.randomUUID();
   // What the rollups count of this scoring (the same rules as compliance_status and the sentiment shown).
-  const compliant = result.compliance.every((c) => (c as { met?: boolean }).met !== false);
+  const compliance = complianceItems(requirements, result);
+  const compliant = compliance.every((c) => (c as { met?: boolean }).met !== false);
   const sentiment = (result.sentiment as { overall?: string } | undefined)?.overall ?? null;
   await ctx.db.run((q) => [
     q.execute(lockCall(msg.call_id)),
@@ -243,7 +257,7 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
         insert into evaluations (id, tenant_id, call_id, run_key, criteria_set_id, criteria_set_version, criteria_snapshot, overall_score, auto_failed,
                                  results, compliance, sentiment, customer_behavior, summary, model, transcript_truncated, requested_by)
         values (${evaluationId}, ${msg.tenant_id}, ${msg.call_id}, ${msg.run_key}, ${setId}::uuid, ${setVersion}::int, ${JSON.stringify(scoring)}::jsonb, ${score}, ${autoFailed},
-                ${JSON.stringify(results)}::jsonb, ${JSON.stringify(result.compliance)}::jsonb, ${JSON.stringify(result.sentiment)}::jsonb,
+                ${JSON.stringify(results)}::jsonb, ${JSON.stringify(compliance)}::jsonb, ${JSON.stringify(result.sentiment)}::jsonb,
                 ${JSON.stringify(result.customer_behavior)}::jsonb, ${result.summary}, ${model}, ${truncated}, ${msg.requested_by ?? null})
         on conflict (tenant_id, call_id, run_key) do nothing
         returning id

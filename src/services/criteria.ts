@@ -1,6 +1,6 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { UserContext } from '../context';
-import { criteriaSets, criterionVersions, evaluationCriteria, evaluations } from '../db/schema';
+import { complianceTemplates, criteriaSets, criterionVersions, evaluationCriteria, evaluations } from '../db/schema';
 import { Conflict, Invalid, NotFound } from '../lib/errors';
 import type { CriterionVersionContent } from '../routes/criteria/schema';
 import { CRITERIA_TEMPLATES } from './criteria-templates';
@@ -186,6 +186,7 @@ function presentSet(row: typeof criteriaSets.$inferSelect) {
     name: row.name,
     criteria_ids: row.criteriaIds,
     criteria_count: row.criteriaIds.length,
+    compliance_template_ids: row.complianceTemplateIds,
     is_default: row.isDefault,
     version: row.version,
     created_at: iso(row.createdAt),
@@ -199,28 +200,53 @@ export async function listSets(ctx: UserContext) {
   return rows.map(presentSet);
 }
 
+type Db = Parameters<Parameters<UserContext['db']['run']>[0]>[0];
+
+/** How many of `ids` are active criteria, and how many of `templateIds` are compliance templates, of this tenant. */
+function knownCounts(q: Db, ids: string[], templateIds: string[]) {
+  const criteria = q
+    .select({ n: count() })
+    .from(evaluationCriteria)
+    .where(and(inArray(evaluationCriteria.id, ids), eq(evaluationCriteria.isActive, true)));
+  const templates = q
+    .select({ n: count() })
+    .from(complianceTemplates)
+    .where(inArray(complianceTemplates.id, templateIds));
+  return { criteria, templates, valid: sql`(${criteria}) = ${ids.length} and (${templates}) = ${templateIds.length}` };
+}
+
+function unknownReferences(criteria: number, ids: string[], templates: number, templateIds: string[]): Invalid {
+  return new Invalid('Every criterion and compliance template of a set must exist in this tenant.', [
+    ...(criteria !== ids.length
+      ? [{ field: 'criteria_ids', message: 'contains an unknown or inactive criterion' }]
+      : []),
+    ...(templates !== templateIds.length
+      ? [{ field: 'compliance_template_ids', message: 'contains an unknown compliance template' }]
+      : []),
+  ]);
+}
+
 /**
- * The listed criteria must all exist, be active and belong to the tenant: the insert selects
- * itself only when the count matches, so a foreign or unknown id writes nothing. Becoming the
- * default clears the previous default first, in the same transaction.
+ * The listed criteria (and compliance templates) must all exist, the criteria be active, and all
+ * belong to the tenant: the insert selects itself only when the counts match, so a foreign or
+ * unknown id writes nothing. Becoming the default clears the previous default first, in the same
+ * transaction.
  */
 export async function createSet(
   ctx: UserContext,
-  input: { name: string; criteria_ids: string[]; is_default?: boolean },
+  input: { name: string; criteria_ids: string[]; compliance_template_ids?: string[]; is_default?: boolean },
 ) {
   const tenantId = tenantOf(ctx);
   const ids = [...new Set(input.criteria_ids)];
+  const templateIds = [...new Set(input.compliance_template_ids ?? [])];
   const isDefault = input.is_default ?? false;
-  const [, inserted] = await ctx.db.run((q) => {
-    const known = q
-      .select({ n: count() })
-      .from(evaluationCriteria)
-      .where(and(inArray(evaluationCriteria.id, ids), eq(evaluationCriteria.isActive, true)));
+  const [, inserted, [criteria], [templates]] = await ctx.db.run((q) => {
+    const known = knownCounts(q, ids, templateIds);
     return [
       q
         .update(criteriaSets)
         .set({ isDefault: false })
-        .where(sql`${criteriaSets.isDefault} and ${isDefault} and (${known}) = ${ids.length}`),
+        .where(sql`${criteriaSets.isDefault} and ${isDefault} and ${known.valid}`),
       q
         .insert(criteriaSets)
         .select(
@@ -230,20 +256,51 @@ export async function createSet(
               tenantId: sql`${tenantId}`.as('tenant_id'),
               name: sql`${input.name}`.as('name'),
               criteriaIds: sql`${`{${ids.join(',')}}`}::uuid[]`.as('criteria_ids'),
+              complianceTemplateIds: sql`${`{${templateIds.join(',')}}`}::uuid[]`.as('compliance_template_ids'),
               isDefault: sql`${isDefault}::boolean`.as('is_default'),
               version: sql`1`.as('version'),
               createdAt: sql`now()`.as('created_at'),
               updatedAt: sql`now()`.as('updated_at'),
             })
             .from(sql`(select 1) as one`)
-            .where(sql`(${known}) = ${ids.length}`),
+            .where(known.valid),
         )
         .returning(),
+      known.criteria,
+      known.templates,
     ];
   });
-  if (!inserted[0])
-    throw new Invalid('Every criterion of a set must exist in this tenant and be active.', [
-      { field: 'criteria_ids', message: 'contains an unknown or inactive criterion' },
-    ]);
+  if (!inserted[0]) throw unknownReferences(criteria!.n, ids, templates!.n, templateIds);
   return presentSet(inserted[0]);
+}
+
+/** Renames a set, or replaces its criteria or its compliance templates; a change is a new version of the set. */
+export async function updateSet(
+  ctx: UserContext,
+  id: string,
+  input: { name?: string; criteria_ids?: string[]; compliance_template_ids?: string[] },
+) {
+  tenantOf(ctx);
+  const ids = input.criteria_ids ? [...new Set(input.criteria_ids)] : [];
+  const templateIds = input.compliance_template_ids ? [...new Set(input.compliance_template_ids)] : [];
+  const set: Partial<typeof criteriaSets.$inferInsert> = {};
+  if (input.name !== undefined) set.name = input.name;
+  if (input.criteria_ids) set.criteriaIds = ids;
+  if (input.compliance_template_ids) set.complianceTemplateIds = templateIds;
+  const [[target], updated, [criteria], [templates]] = await ctx.db.run((q) => {
+    const known = knownCounts(q, ids, templateIds);
+    return [
+      q.select({ id: criteriaSets.id }).from(criteriaSets).where(eq(criteriaSets.id, id)),
+      q
+        .update(criteriaSets)
+        .set(set)
+        .where(and(eq(criteriaSets.id, id), known.valid))
+        .returning(),
+      known.criteria,
+      known.templates,
+    ];
+  });
+  if (!target) throw new NotFound('Criteria set');
+  if (!updated[0]) throw unknownReferences(criteria!.n, ids, templates!.n, templateIds);
+  return presentSet(updated[0]);
 }

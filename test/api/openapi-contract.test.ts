@@ -99,6 +99,12 @@ describe('the OpenAPI document', () => {
         'updateCoachAssignment',
         'getCoachAssignmentProgress',
         'recordCoachProgress',
+        'listComplianceTemplates',
+        'createComplianceTemplate',
+        'getComplianceTemplate',
+        'updateComplianceTemplate',
+        'deleteComplianceTemplate',
+        'updateCriteriaSet',
       ]),
     );
   });

@@ -34,6 +34,8 @@ describe('row-level security as the runtime role', () => {
       'analytics_call_facts',
       'analytics_daily',
       'analytics_daily_criteria',
+      'compliance_templates',
+      'compliance_template_versions',
     ]) {
       const [row] = await sql.query(`select count(*)::int as n from ${table}`);
       expect(row, `${table} without context`).toEqual({ n: 0 });

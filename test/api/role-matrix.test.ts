@@ -142,6 +142,15 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/api/analytics/summary', min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/analytics/trends?metric=volume', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/analytics/agent-performance', min: 'manager', ok: 200 },
+  { method: 'GET', path: '/api/admin/compliance-templates', min: 'manager', ok: 200 },
+  { method: 'GET', path: '/api/admin/compliance-templates/pci_dss', min: 'manager', ok: 200 },
+  {
+    method: 'POST',
+    path: '/api/admin/compliance-templates',
+    min: 'tenant_admin',
+    ok: 201,
+    body: () => ({ from_system: 'hipaa_identity', name: `Matrix HIPAA ${uniq()}` }),
+  },
   { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
   {
     method: 'PUT',
@@ -234,6 +243,19 @@ const RULE_ENDPOINTS: ((id: string) => Endpoint)[] = [
   (id) => ({ method: 'DELETE', path: `/api/ai-coach/rules/${id}`, min: 'manager', ok: 204 }),
 ];
 
+/** Per-template endpoints, on a copy of a system template made for the case. */
+const TEMPLATE_ENDPOINTS: ((id: string) => Endpoint)[] = [
+  (id) => ({ method: 'GET', path: `/api/admin/compliance-templates/${id}`, min: 'manager', ok: 200 }),
+  (id) => ({
+    method: 'PUT',
+    path: `/api/admin/compliance-templates/${id}`,
+    min: 'tenant_admin',
+    ok: 200,
+    body: () => ({ description: `Changed ${uniq()}` }),
+  }),
+  (id) => ({ method: 'DELETE', path: `/api/admin/compliance-templates/${id}`, min: 'tenant_admin', ok: 204 }),
+];
+
 const cases = ENDPOINTS.flatMap((e) => CALLERS.map((c) => ({ ...e, ...c, allowed: atLeast(c.role, e.min) })));
 
 describe('role matrix', () => {
@@ -276,6 +298,23 @@ describe('role matrix', () => {
     const { id } = await json(created);
     const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
     for (const make of COURSE_ENDPOINTS) {
+      const e = make(id);
+      const res = await as(who, e.path, { method: e.method, headers, ...(e.body ? { body: e.body() } : {}) });
+      expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(
+        atLeast(role, e.min) ? e.ok : 403,
+      );
+    }
+  });
+
+  it.each(CALLERS)('per-compliance-template endpoints as $role', async ({ who, role }) => {
+    const created = await as('acme_admin', '/api/admin/compliance-templates', {
+      method: 'POST',
+      body: { from_system: 'gdpr_recording', name: `Matrix GDPR ${uniq()}` },
+    });
+    expect(created.status).toBe(201);
+    const { id } = await json(created);
+    const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
+    for (const make of TEMPLATE_ENDPOINTS) {
       const e = make(id);
       const res = await as(who, e.path, { method: e.method, headers, ...(e.body ? { body: e.body() } : {}) });
       expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(

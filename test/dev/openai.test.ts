@@ -27,8 +27,10 @@ import {
   evaluateTranscript,
   evaluationSchema,
   overallScore,
+  type RequirementForScoring,
   transcriptForPrompt,
 } from '../../src/integrations/openai-evaluator.ts';
+import { SYSTEM_COMPLIANCE_TEMPLATES } from '../../src/services/compliance-system-templates.ts';
 import {
   CourseGenerationRejected,
   generatedCourseSchema,
@@ -148,8 +150,8 @@ describe('OpenAI stand-in: the product evaluation', () => {
       score: 0,
       autoFailed: true,
     });
-    expect(good.compliance.every((c) => c.met && c.evidence !== null)).toBe(true);
-    expect(bad.compliance.map((c) => [c.requirement, c.met, c.evidence])).toEqual([
+    expect(good.compliance!.every((c) => c.met && c.evidence !== null)).toBe(true);
+    expect(bad.compliance!.map((c) => [c.requirement, c.met, c.evidence])).toEqual([
       ['Recording disclosure', false, null],
       ['Identity verification', false, null],
     ]);
@@ -183,6 +185,54 @@ describe('OpenAI stand-in: the product evaluation', () => {
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(BadRequestError);
     expect((err as BadRequestError).requestID).toMatch(/^req_/);
+  });
+});
+
+describe('OpenAI stand-in: compliance requirements', () => {
+  const pci = SYSTEM_COMPLIANCE_TEMPLATES.find((t) => t.key === 'pci_dss')!;
+  const requirements: RequirementForScoring[] = pci.requirements.map((r) => ({
+    ...r,
+    id: `tpl-1/${r.key}`,
+    template_id: 'tpl-1',
+    template_name: pci.name,
+    template_version: 4,
+    regulation_type: pci.regulation_type,
+    must_say: [...r.must_say],
+    must_not_say: [...r.must_not_say],
+  }));
+  const line = (role: 'agent' | 'customer', text: string, at: number): Utterance => ({
+    speaker: role === 'agent' ? 'A' : 'B',
+    role,
+    text,
+    start_ms: at * 1000,
+    end_ms: at * 1000 + 900,
+    confidence: 0.9,
+  });
+
+  it('judges each requirement of the prompt by its id, with quotes and times, in the schema the product asks for', async () => {
+    const utterances = [
+      line('agent', 'I will transfer you to our secure payment line for the card details.', 1),
+      line('customer', 'Okay. Actually, my card is 4111 1111 1111 1111.', 5),
+      line('agent', 'Just to confirm, 4111-1111-1111-1111?', 9.5),
+    ];
+    const { result } = await evaluateTranscript(config, criteria, utterances, requirements);
+    expect(evaluationSchema(criteria, requirements).parse(result)).toEqual(result);
+    expect(result.compliance, 'requirements replace the free-form list').toBeUndefined();
+    expect(Object.keys(result.requirements!)).toEqual(requirements.map((r) => r.id));
+    expect(result.requirements!['tpl-1/no_card_number_repeated']).toMatchObject({
+      status: 'not_met',
+      evidence: [{ quote: 'Just to confirm, 4111-1111-1111-1111?', start_seconds: 9.5 }],
+    });
+    expect(result.requirements!['tpl-1/recording_paused_for_card_details']).toMatchObject({
+      status: 'met',
+      evidence: [{ quote: utterances[0]!.text, start_seconds: 1 }],
+    });
+    expect(result.requirements!['tpl-1/no_security_code_repeated']!.status).toBe('met');
+  });
+
+  it('answers not applicable when the call never reaches what a requirement covers', async () => {
+    const { result } = await evaluateTranscript(config, criteria, calls.get('tech-support')!, requirements);
+    expect(Object.values(result.requirements!).map((r) => r.status)).toEqual(Array(5).fill('not_applicable'));
   });
 });
 

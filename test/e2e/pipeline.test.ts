@@ -128,6 +128,93 @@ describe('the call pipeline end to end', () => {
     }
   });
 
+  it('judges a call against the PCI DSS template its criteria set attaches, alerting once per requirement', async () => {
+    const admin = await login(stack, 'admin@acme.test', 'acme');
+    const copy = await api(stack, '/api/admin/compliance-templates', {
+      method: 'POST',
+      token: admin,
+      json: { from_system: 'pci_dss', name: `PCI e2e ${crypto.randomUUID().slice(0, 8)}` },
+    });
+    expect(copy.status).toBe(201);
+    const template = (await copy.json()) as any;
+    const criterion = (await (
+      await api(stack, '/api/evaluation-criteria', {
+        method: 'POST',
+        token: manager,
+        json: { template_id: 'greeting', name: `Greeting e2e ${template.id.slice(0, 8)}` },
+      })
+    ).json()) as any;
+    const setRes = await api(stack, '/api/evaluation-criteria/sets', {
+      method: 'POST',
+      token: manager,
+      json: {
+        name: `PCI set ${template.id.slice(0, 8)}`,
+        criteria_ids: [criterion.id],
+        compliance_template_ids: [template.id],
+      },
+    });
+    expect(setRes.status).toBe(201);
+    const set = (await setRes.json()) as any;
+
+    // Every AssemblyAI webhook twice: the call is still scored, and alerted, once.
+    stack.assemblyai.configure({ duplicateWebhookRate: 1 });
+    let id: string;
+    try {
+      id = await uploadAudio(stack, manager, await loadSampleAudio('billing-verified'), {
+        direction: 'inbound',
+        criteria_set_id: set.id,
+      });
+      expect((await settle(stack, manager, [id])).get(id)!.status).toBe('completed');
+    } finally {
+      stack.assemblyai.configure({ duplicateWebhookRate: 0 });
+    }
+    const detail = (await (await api(stack, `/api/calls/${id}`, { token: manager })).json()) as any;
+    const items = detail.compliance_status.items;
+    expect(items.map((i: any) => i.requirement_key)).toEqual(template.requirements.map((r: any) => r.key));
+    for (const item of items) expect(item).toMatchObject({ template_id: template.id, template_version: 1 });
+    // The agent refunds to "the card ending in nine zero two one": no card number read back, but
+    // card details came up without the recording paused.
+    const status = Object.fromEntries(items.map((i: any) => [i.requirement_key, i.status]));
+    expect(status).toMatchObject({
+      no_card_number_repeated: 'met',
+      no_security_code_repeated: 'met',
+      recording_paused_for_card_details: 'not_met',
+    });
+    expect(detail.compliance_status.compliant).toBe(false);
+
+    const until = Date.now() + 30_000;
+    let alerts: { dedupe_key: string; title: string; severity: string }[] = [];
+    while (Date.now() < until) {
+      alerts = await ownerQuery(
+        stack,
+        `select dedupe_key, title, severity from alerts where entity_id = $1 and type = 'compliance_violation'`,
+        [id],
+      );
+      if (alerts.length) break;
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    const settled = await ownerQuery(
+      stack,
+      `select dedupe_key from alerts where entity_id = $1 and type = 'compliance_violation'`,
+      [id],
+    );
+    expect(settled).toHaveLength(alerts.length);
+    expect(alerts).toEqual([
+      {
+        dedupe_key: `${id}:compliance:${template.id}:recording_paused_for_card_details`,
+        title: 'Compliance requirement missed: Recording paused or secure entry used',
+        severity: 'high',
+      },
+    ]);
+    const counts = await ownerQuery<{ n: number }>(
+      stack,
+      `select count(*)::int as n from evaluations where call_id = $1`,
+      [id],
+    );
+    expect(counts).toEqual([{ n: 1 }]);
+  });
+
   it('turns a Twilio recording callback into a scored call, once', async () => {
     const admin = await login(stack, 'admin@acme.test', 'acme');
     const put = await api(stack, '/api/integrations/twilio', {

@@ -7,22 +7,31 @@
  *     [{ "id", "name", "description", "category", "max_points", "auto_fail", "evaluation_prompts" }, ...]
  *     ```
  *
+ *     Compliance requirements:          (only when compliance templates apply)
+ *     ```json
+ *     [{ "id", "regulation_type", "template", "title", "requirement", "severity", "must_say", "must_not_say" }, ...]
+ *     ```
+ *
  *     Transcript:
  *     [0.5s] Agent: ...
  *
- * and the answer follows the product's `evaluationSchema(criteria)`.
+ * and the answer follows the product's `evaluationSchema(criteria, requirements)`.
  */
 import { z } from 'zod';
 import {
   type CriterionForScoring,
   evaluationSchema,
   type ModelEvaluation,
+  type RequirementForScoring,
 } from '../../../src/integrations/openai-evaluator.ts';
+import { REGULATION_TYPES, REQUIREMENT_SEVERITIES } from '../../../src/db/schema.ts';
+import { judgeRequirement } from '../review/compliance.ts';
 import { type CallReview, reviewCall, type Verdict } from '../review/review-call.ts';
 import { parseTranscript } from '../review/transcript.ts';
 import { PromptMismatch, type Responder } from './responder.ts';
 
-const USER_MESSAGE = /^Criteria:\n```json\n([\s\S]*?)\n```\n\nTranscript:\n([\s\S]*)$/;
+const USER_MESSAGE =
+  /^Criteria:\n```json\n([\s\S]*?)\n```\n\n(?:Compliance requirements:\n```json\n([\s\S]*?)\n```\n\n)?Transcript:\n([\s\S]*)$/;
 
 /** The criteria block exactly as the product writes it; an extra or missing key is a format change. */
 const CriteriaBlock = z.array(
@@ -37,21 +46,53 @@ const CriteriaBlock = z.array(
   }),
 );
 
+/** The requirements block exactly as the product writes it (`requirementsBlock`). */
+const RequirementsBlock = z.array(
+  z.strictObject({
+    id: z.string(),
+    regulation_type: z.enum(REGULATION_TYPES),
+    template: z.string(),
+    title: z.string().nullable(),
+    requirement: z.string(),
+    severity: z.enum(REQUIREMENT_SEVERITIES),
+    must_say: z.array(z.string()),
+    must_not_say: z.array(z.string()),
+  }),
+);
+
 const COMPLIANCE_KINDS = new Set(['disclosure', 'verification', 'compliance']);
 const MAX_INSIGHTS = 10;
 
 export const callEvaluation: Responder = {
   respond(messages) {
     const user = messages.find((m) => m.role === 'user' && USER_MESSAGE.test(m.content));
-    const [, criteriaJson, transcript] = USER_MESSAGE.exec(user?.content ?? '') ?? [];
+    const [, criteriaJson, requirementsJson, transcript] = USER_MESSAGE.exec(user?.content ?? '') ?? [];
     if (criteriaJson === undefined || transcript === undefined)
       throw new PromptMismatch('no user message with a "Criteria:" json block followed by "Transcript:".');
     const parsed = CriteriaBlock.safeParse(tryJson(criteriaJson));
     if (!parsed.success) throw new PromptMismatch(`the criteria block: ${z.prettifyError(parsed.error)}`);
     // The prompt carries no version, and the schema depends only on ids and points.
     const criteria: CriterionForScoring[] = parsed.data.map((c) => ({ ...c, version: 0 }));
+    const block = requirementsJson === undefined ? undefined : RequirementsBlock.safeParse(tryJson(requirementsJson));
+    if (block && !block.success)
+      throw new PromptMismatch(`the compliance requirements block: ${z.prettifyError(block.error)}`);
+    // The schema depends only on the requirement ids; the rest is what the judgement reads.
+    const requirements: RequirementForScoring[] = (block?.data ?? []).map((r) => ({
+      id: r.id,
+      template_id: '',
+      template_name: r.template,
+      template_version: 0,
+      regulation_type: r.regulation_type,
+      key: r.id,
+      title: r.title,
+      text: r.requirement,
+      severity: r.severity,
+      must_say: r.must_say,
+      must_not_say: r.must_not_say,
+    }));
+    const utterances = parseTranscript(transcript);
     const review = reviewCall(
-      parseTranscript(transcript),
+      utterances,
       criteria.map((c) => ({
         id: c.id,
         name: c.name,
@@ -60,7 +101,16 @@ export const callEvaluation: Responder = {
         maxPoints: c.max_points,
       })),
     );
-    return { schema: evaluationSchema(criteria), answer: evaluation(review, criteria) };
+    const answer = evaluation(review, criteria);
+    if (!requirements.length) return { schema: evaluationSchema(criteria), answer };
+    const { compliance: _judgedByRequirements, ...rest } = answer;
+    return {
+      schema: evaluationSchema(criteria, requirements),
+      answer: {
+        ...rest,
+        requirements: Object.fromEntries((block?.data ?? []).map((r) => [r.id, judgeRequirement(utterances, r)])),
+      },
+    };
   },
 };
 

@@ -11,6 +11,7 @@ import {
   PaginationQuery,
   problemResponses,
 } from '../shared/schemas';
+import { complianceTemplatesRouter } from './compliance-templates';
 import { AuditLog, AuditQuery, FeatureFlag, PutFeatureFlag, PutSettings, SettingsCategory } from './schema';
 
 const tags = ['Administration'];
@@ -89,4 +90,5 @@ export const adminRouter = createRouter()
       const { rows, total } = await service.listAuditLogs(c.get('ctx'), q);
       return c.json(pageOf(rows, q, total), 200);
     },
-  );
+  )
+  .route('/compliance-templates', complianceTemplatesRouter);

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CALL_STATUSES } from '../../db/schema';
+import { CALL_STATUSES, REGULATION_TYPES, REQUIREMENT_SEVERITIES } from '../../db/schema';
 import { CallMetadata } from '../../services/call-upload';
 import { ACCEPTED_AUDIO_TYPES } from '../../services/presigned-upload';
 import { orNull, Timestamp } from '../shared/schemas';
@@ -154,8 +154,26 @@ export const CustomerBehavior = z
   })
   .openapi('CustomerBehavior');
 
+/**
+ * One compliance finding. Items judged against a compliance template carry the template, its
+ * version and the requirement as judged; without templates only the first three fields exist.
+ */
 export const ComplianceItem = z
-  .object({ requirement: z.string(), met: z.boolean(), evidence: z.string().nullable() })
+  .object({
+    requirement: z.string().openapi({ description: 'The requirement text as judged' }),
+    met: z.boolean().openapi({ description: 'False only when the requirement was not met' }),
+    evidence: z.string().nullable().openapi({ description: 'The first evidence quote' }),
+    status: z.enum(['met', 'not_met', 'not_applicable']).optional(),
+    template_id: z.uuid().optional(),
+    template_name: z.string().optional(),
+    template_version: z.number().int().optional(),
+    regulation_type: z.enum(REGULATION_TYPES).optional(),
+    requirement_key: z.string().optional(),
+    title: z.string().nullable().optional(),
+    severity: z.enum(REQUIREMENT_SEVERITIES).optional(),
+    evidence_quotes: z.array(z.object({ quote: z.string(), start_seconds: z.number() })).optional(),
+    reasoning: z.string().nullable().optional(),
+  })
   .openapi('ComplianceItem');
 
 /** A criterion as it was when the call was scored (the evaluation keeps it, so later edits do not rewrite history). */

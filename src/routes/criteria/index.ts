@@ -10,11 +10,13 @@ import {
   CriterionWithVersions,
   CriteriaSet,
   Template,
+  UpdateCriteriaSet,
   UpdateCriterion,
 } from './schema';
 
 const tags = ['Evaluation criteria'];
 const Params = z.object({ criterion_id: Uuid('criterion_id') });
+const SetParams = z.object({ set_id: Uuid('set_id') });
 
 // Static paths (/templates, /sets) are registered before /{criterion_id} so they win the match.
 export const criteriaRouter = createRouter()
@@ -55,6 +57,20 @@ export const criteriaRouter = createRouter()
       responses: { 201: jsonResponse(CriteriaSet, 'Created'), ...problemResponses },
     }),
     async (c) => c.json(await service.createSet(c.get('ctx'), c.req.valid('json')), 201),
+  )
+  .openapi(
+    createRoute({
+      method: 'put',
+      path: '/sets/{set_id}',
+      operationId: 'updateCriteriaSet',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
+      summary: 'Rename a set or replace its criteria or compliance templates; a change is a new version (manager)',
+      request: { params: SetParams, body: jsonBody(UpdateCriteriaSet) },
+      responses: { 200: jsonResponse(CriteriaSet, 'Updated'), ...problemResponses },
+    }),
+    async (c) => c.json(await service.updateSet(c.get('ctx'), c.req.valid('param').set_id, c.req.valid('json')), 200),
   )
   .openapi(
     createRoute({

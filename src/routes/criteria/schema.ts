@@ -4,6 +4,9 @@ import { Timestamp } from '../shared/schemas';
 const text = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const prompts = z.array(text(1000)).max(10, 'at most 10 prompts');
+const templateIds = z
+  .array(z.uuid('must be UUIDs of compliance templates (copy a system template first)'))
+  .max(10, 'at most 10 templates');
 
 export const Template = z
   .object({
@@ -91,6 +94,9 @@ export const CriteriaSet = z
     name: z.string(),
     criteria_ids: z.array(z.uuid()),
     criteria_count: z.number().int(),
+    compliance_template_ids: z.array(z.uuid()).openapi({
+      description: "Compliance templates judged with this set; empty means the tenant's default templates",
+    }),
     is_default: z.boolean(),
     version: z.number().int(),
     created_at: Timestamp,
@@ -102,6 +108,16 @@ export const CreateCriteriaSet = z
   .strictObject({
     name: text(200),
     criteria_ids: z.array(z.uuid('must be UUIDs')).min(1, 'must list at least one criterion').max(50),
+    compliance_template_ids: templateIds.optional(),
     is_default: z.boolean().optional(),
   })
   .openapi('CreateCriteriaSet');
+
+export const UpdateCriteriaSet = z
+  .strictObject({
+    name: text(200).optional(),
+    criteria_ids: z.array(z.uuid('must be UUIDs')).min(1, 'must list at least one criterion').max(50).optional(),
+    compliance_template_ids: templateIds.optional().openapi({ description: 'Replaces the attached templates' }),
+  })
+  .refine((b) => Object.keys(b).length > 0, 'must change at least one field')
+  .openapi('UpdateCriteriaSet');
