@@ -1184,6 +1184,38 @@ export const analyticsDailyCriteria = pgTable(
   ],
 );
 
+/**
+ * Compliance figures per tenant, day, agent and requirement: how often it was judged (met or not
+ * met; not applicable is not counted) and violated. A templated requirement is keyed
+ * `<template id>/<requirement key>`, a free-form one by its text. Moved like the criteria: from the
+ * call's previous current evaluation to its new one, in the statement that records it.
+ */
+export const analyticsDailyRequirements = pgTable(
+  'analytics_daily_requirements',
+  {
+    tenantId: text('tenant_id').notNull(),
+    day: date('day', { mode: 'string' }).notNull(),
+    agentId: uuid('agent_id').notNull(),
+    requirementId: text('requirement_id').notNull(),
+    /** The requirement's text (or title) as last judged. */
+    requirement: text('requirement').notNull(),
+    severity: text('severity'),
+    checked: counter('checked'),
+    violations: counter('violations'),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.day, t.agentId, t.requirementId] }),
+    index('analytics_daily_requirements_agent').on(t.tenantId, t.agentId, t.day),
+    isolatedBy(t.tenantId),
+    pgPolicy('agents_own_daily_requirements', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
+    }),
+  ],
+);
+
 // ---- compliance templates: versioned requirements judged in the evaluate step -----------------
 
 export const REGULATION_TYPES = ['PCI_DSS', 'HIPAA', 'GDPR', 'TCPA', 'FDCPA', 'CUSTOM'] as const;

@@ -1,5 +1,12 @@
 import { and, asc, eq, inArray, or, sql } from 'drizzle-orm';
-import { factBase, failCallStatement, lockCall, moveCallFacts, moveCriterionFacts } from '../db/statements/analytics';
+import {
+  factBase,
+  failCallStatement,
+  lockCall,
+  moveCallFacts,
+  moveCriterionFacts,
+  moveRequirementFacts,
+} from '../db/statements/analytics';
 import {
   calls,
   complianceTemplates,
@@ -280,7 +287,7 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
       retired as (
         update criterion_results set current = false
         where call_id = ${msg.call_id} and current and exists (select 1 from ev)
-        returning criterion_id, criterion_name, score, max_points, passed
+        returning evaluation_id, criterion_id, criterion_name, score, max_points, passed
       ),
       moved as (
         update calls set status = 'completed', overall_score = ${score}, failure_reason = null
@@ -305,6 +312,12 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
         sql`select x.criterion_id, x.criterion_name, x.score, x.max_points, x.passed
             from ev, jsonb_to_recordset(${JSON.stringify(criterionRows)}::jsonb)
               as x(criterion_id text, criterion_name text, category text, score int, max_points int, passed boolean)`,
+      )},
+      -- Compliance moves from the evaluation whose criterion results this one retired.
+      ${moveRequirementFacts(
+        msg.tenant_id,
+        sql`select e.compliance from evaluations e where e.id in (select evaluation_id from retired)`,
+        sql`select ${JSON.stringify(compliance)}::jsonb as compliance from ev`,
       )}
       select count(*) from moved`),
   ]);

@@ -120,6 +120,9 @@ export interface SummaryInput extends DateRange {
   team_id?: string;
 }
 
+/** The requirements listed in a summary, most violated first. */
+const MAX_REQUIREMENTS = 20;
+
 /** The summary of a range beside the previous range of the same length. */
 export async function summary(ctx: UserContext, input: SummaryInput) {
   tenantOf(ctx);
@@ -129,7 +132,7 @@ export async function summary(ctx: UserContext, input: SummaryInput) {
   const agentId = self ? ctx.actor.userId : input.agent_id;
   const teamId = self ? undefined : input.team_id;
   const scope = agentScope('d', agentId, teamId);
-  const [team, totals, criteria] = await ctx.db.run((q) => [
+  const [team, totals, criteria, requirements] = await ctx.db.run((q) => [
     q.execute<{ found: boolean }>(teamId ? teamExists(teamId) : sql`select true as found`),
     q.execute<DailySums & { period: string; f: string; t: string }>(sql`
       with ${bounds(input, DEFAULT_RANGE_DAYS)},
@@ -168,6 +171,25 @@ export async function summary(ctx: UserContext, input: SummaryInput) {
       select l.*, p.n as prev_n, p.points as prev_points, p.max_points as prev_max
       from lowest l left join prev p on p.criterion_id = l.criterion_id
       order by l.points / nullif(l.max_points, 0), l.criterion_id`),
+    q.execute<{
+      requirement_id: string;
+      requirement: string;
+      severity: string | null;
+      checked: number;
+      violations: number;
+      prev_violations: number;
+    }>(sql`
+      with ${bounds(input, DEFAULT_RANGE_DAYS)}
+      select d.requirement_id, max(d.requirement) as requirement, max(d.severity) as severity,
+             sum(d.checked) filter (where d.day between b.f and b.t)::int as checked,
+             coalesce(sum(d.violations) filter (where d.day between b.f and b.t), 0)::int as violations,
+             coalesce(sum(d.violations) filter (where d.day between b.pf and b.pt), 0)::int as prev_violations
+      from analytics_daily_requirements d, bounds b
+      where d.day between b.pf and b.t and ${scope}
+      group by d.requirement_id
+      having sum(d.checked) filter (where d.day between b.f and b.t) > 0
+      order by violations desc, requirement_id
+      limit ${sql.raw(String(MAX_REQUIREMENTS))}`),
   ]);
   if (!team.rows[0]?.found) unknownTeam();
   const byPeriod = new Map(totals.rows.map((r) => [r.period, r]));
@@ -189,6 +211,15 @@ export async function summary(ctx: UserContext, input: SummaryInput) {
       pass_rate: ratio(c.passed, c.n),
       previous_pct: c.prev_max ? pct(c.prev_points ?? 0, c.prev_max) : null,
       previous_results: c.prev_n ?? 0,
+    })),
+    violations_by_requirement: requirements.rows.map((r) => ({
+      requirement_id: r.requirement_id,
+      requirement: r.requirement,
+      severity: r.severity,
+      checked: r.checked,
+      violations: r.violations,
+      violation_rate: ratio(r.violations, r.checked),
+      previous_violations: r.prev_violations,
     })),
   };
 }

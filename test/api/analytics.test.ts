@@ -436,12 +436,14 @@ describe('analytics: the rollup tables', () => {
          from pg_class c where c.relkind = 'r' and c.relname like 'analytics\\_%' order by c.relname`,
     );
     expect(rows).toEqual(
-      ['analytics_call_facts', 'analytics_daily', 'analytics_daily_criteria'].map((table) => ({
-        table,
-        enabled: true,
-        forced: true,
-        audited: false,
-      })),
+      ['analytics_call_facts', 'analytics_daily', 'analytics_daily_criteria', 'analytics_daily_requirements'].map(
+        (table) => ({
+          table,
+          enabled: true,
+          forced: true,
+          audited: false,
+        }),
+      ),
     );
   });
 

@@ -531,6 +531,35 @@ describe('scoring against compliance templates', () => {
     expect(after.alerts).toEqual(alerts);
   });
 
+  it('counts each requirement once per call in the analytics summary, through re-analyses and a delete', async () => {
+    const { template, set } = await pciSet();
+    const callId = await transcribedCall(set.id, PCI_CALL);
+    const ofTemplate = async () => {
+      const summary = await json(await as('acme_manager', '/api/analytics/summary'));
+      return Object.fromEntries(
+        (summary.violations_by_requirement as { requirement_id: string; checked: number; violations: number }[])
+          .filter((r) => r.requirement_id.startsWith(`${template.id}/`))
+          .map((r) => [r.requirement_id.slice(template.id.length + 1), [r.checked, r.violations]]),
+      );
+    };
+    await deliver('qa-pipeline', [evaluateMsg(callId), evaluateMsg(callId)]);
+    const expected = {
+      no_card_number_repeated: [1, 1],
+      no_security_code_repeated: [1, 1],
+      no_security_code_written: [1, 0],
+      recording_paused_for_card_details: [1, 1],
+      card_details_not_by_email_or_chat: [1, 0],
+    };
+    expect(await ofTemplate(), 'duplicate messages count once').toEqual(expected);
+
+    const again = evaluateMsg(callId, `reanalysis:${crypto.randomUUID()}`);
+    await deliver('qa-pipeline', [again, again]);
+    expect(await ofTemplate(), 'a re-analysis replaces the call’s figures').toEqual(expected);
+
+    expect((await as('acme_manager', `/api/calls/${callId}`, { method: 'DELETE' })).status).toBe(204);
+    expect(await ofTemplate(), 'a deleted call no longer counts').toEqual({});
+  });
+
   it('keeps the requirement version an old evaluation was judged against', async () => {
     const { template, set } = await pciSet();
     const callId = await transcribedCall(set.id, PCI_CALL);

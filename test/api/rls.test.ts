@@ -34,6 +34,7 @@ describe('row-level security as the runtime role', () => {
       'analytics_call_facts',
       'analytics_daily',
       'analytics_daily_criteria',
+      'analytics_daily_requirements',
       'compliance_templates',
       'compliance_template_versions',
     ]) {

@@ -158,7 +158,7 @@ export function failCallStatement(tenantId: string, callId: string, reason: stri
     select id from moved`;
 }
 
-/** Deletes a call and subtracts its contribution and its current criterion results; answers its audio key. */
+/** Deletes a call and subtracts its contribution, its current criterion results and compliance items; answers its audio key. */
 export function deleteCallStatement(tenantId: string, callId: string): SQL {
   const gone = sql`exists (select 1 from gone)`;
   return sql`
@@ -170,6 +170,42 @@ export function deleteCallStatement(tenantId: string, callId: string): SQL {
       sql`select criterion_id, criterion_name, score, max_points, passed from criterion_results
           where call_id = ${callId}::uuid and current and ${gone}`,
       sql`select criterion_id, criterion_name, score, max_points, passed from criterion_results where false`,
+    )},
+    ${moveRequirementFacts(
+      tenantId,
+      sql`select e.compliance from evaluations e
+          where e.call_id = ${callId}::uuid and ${gone}
+            and exists (select 1 from criterion_results r where r.evaluation_id = e.id and r.current)`,
+      sql`select null::jsonb as compliance where false`,
     )}
     select audio_key from gone`;
+}
+
+/**
+ * Moves requirement figures from the compliance items `retired` yields to those `added` yields
+ * (each a row with one `compliance` jsonb: an evaluation's items), on the call's `fact_base` day
+ * and agent. `analytics_requirement_rows` (migrations) says what counts as judged and violated.
+ */
+export function moveRequirementFacts(tenantId: string, retired: SQL, added: SQL): SQL {
+  return sql`
+    requirement_moves as (
+      select m.requirement_id, coalesce(max(m.requirement) filter (where m.s > 0), max(m.requirement)) as requirement,
+             coalesce(max(m.severity) filter (where m.s > 0), max(m.severity)) as severity,
+             sum(m.s)::int as checked, sum(m.s * m.violated::int)::int as violations
+      from (select x.*, -1 as s from (${retired}) r, analytics_requirement_rows(r.compliance) x
+            union all
+            select x.*, 1 as s from (${added}) a, analytics_requirement_rows(a.compliance) x) m
+      group by m.requirement_id
+    ),
+    requirements_moved as (
+      insert into analytics_daily_requirements (tenant_id, day, agent_id, requirement_id, requirement, severity, checked, violations)
+      select ${tenantId}, b.day, b.agent_id, d.requirement_id, d.requirement, d.severity, d.checked, d.violations
+      from requirement_moves d, fact_base b
+      on conflict (tenant_id, day, agent_id, requirement_id) do update
+        set requirement = excluded.requirement,
+            severity = excluded.severity,
+            checked = analytics_daily_requirements.checked + excluded.checked,
+            violations = analytics_daily_requirements.violations + excluded.violations
+      returning 1
+    )`;
 }

@@ -81,6 +81,24 @@ export const Summary = z
         }),
       )
       .openapi({ description: 'The five criteria with the lowest % of max points in the range, lowest first' }),
+    violations_by_requirement: z
+      .array(
+        z.object({
+          requirement_id: z
+            .string()
+            .openapi({ description: '`<template id>/<requirement key>`, or the text of a free-form requirement' }),
+          requirement: z.string(),
+          severity: z.string().nullable(),
+          checked: z
+            .number()
+            .int()
+            .openapi({ description: 'Calls judged met or not met (not applicable is not counted)' }),
+          violations: z.number().int(),
+          violation_rate: Rate('Judged calls that violated it'),
+          previous_violations: z.number().int(),
+        }),
+      )
+      .openapi({ description: 'Compliance requirements judged in the range, most violated first (at most 20)' }),
   })
   .openapi('AnalyticsSummary');
 
