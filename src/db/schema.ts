@@ -44,6 +44,21 @@ function isolatedBy(tenantColumn: AnyPgColumn) {
   return pgPolicy('tenant_isolation', { for: 'all', to: appRole, using: sameTenant, withCheck: sameTenant });
 }
 
+/** In an agent's context, only the agent's own rows; other roles are not narrowed by it. */
+const agentsOwn = (agentColumn: AnyPgColumn) =>
+  sql`${currentRole} is distinct from 'agent' or ${agentColumn}::text = (select current_actor_id())`;
+
+/** Agents read only their own rows; the database says so, not only the WHERE clause. */
+function agentsReadOwn(name: string, agentColumn: AnyPgColumn) {
+  return pgPolicy(name, { as: 'restrictive', for: 'select', to: appRole, using: agentsOwn(agentColumn) });
+}
+
+/** Agents read and write only their own rows. */
+function agentsOwnRows(name: string, agentColumn: AnyPgColumn) {
+  const own = agentsOwn(agentColumn);
+  return pgPolicy(name, { as: 'restrictive', for: 'all', to: appRole, using: own, withCheck: own });
+}
+
 const timestamps = {
   createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
@@ -442,12 +457,7 @@ export const calls = pgTable(
     }),
     isolatedBy(t.tenantId),
     // Agents see only their own calls; the database says so, not only the WHERE clause.
-    pgPolicy('agents_own_calls', {
-      as: 'restrictive',
-      for: 'select',
-      to: appRole,
-      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
-    }),
+    agentsReadOwn('agents_own_calls', t.agentId),
   ],
 );
 
@@ -850,12 +860,7 @@ export const criterionResults = pgTable(
     index('criterion_results_call').on(t.tenantId, t.callId),
     check('criterion_results_points', sql`${t.score} between 0 and ${t.maxPoints}`),
     isolatedBy(t.tenantId),
-    pgPolicy('agents_own_results', {
-      as: 'restrictive',
-      for: 'select',
-      to: appRole,
-      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
-    }),
+    agentsReadOwn('agents_own_results', t.agentId),
   ],
 );
 
@@ -868,12 +873,6 @@ export const ASSIGNMENT_STATES = ['assigned', 'in_progress', 'completed', 'cance
 export const OPEN_ASSIGNMENT_STATES = ['assigned', 'in_progress'] as const;
 export const PROGRESS_STATUSES = ['not_started', 'in_progress', 'completed'] as const;
 export const PROGRESS_SUCCESS = ['passed', 'failed'] as const;
-
-/** Agents read and write only their own rows; the database says so, not only the WHERE clause. */
-function agentsOwnRows(name: string, agentColumn: AnyPgColumn) {
-  const own = sql`${currentRole} is distinct from 'agent' or ${agentColumn}::text = (select current_actor_id())`;
-  return pgPolicy(name, { as: 'restrictive', for: 'all', to: appRole, using: own, withCheck: own });
-}
 
 export const coachAssignments = pgTable(
   'coach_assignments',
@@ -1110,12 +1109,7 @@ export const analyticsCallFacts = pgTable(
       foreignColumns: [calls.tenantId, calls.id],
     }).onDelete('cascade'),
     isolatedBy(t.tenantId),
-    pgPolicy('agents_own_facts', {
-      as: 'restrictive',
-      for: 'select',
-      to: appRole,
-      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
-    }),
+    agentsReadOwn('agents_own_facts', t.agentId),
   ],
 );
 
@@ -1147,12 +1141,7 @@ export const analyticsDaily = pgTable(
     primaryKey({ columns: [t.tenantId, t.day, t.agentId] }),
     index('analytics_daily_agent').on(t.tenantId, t.agentId, t.day),
     isolatedBy(t.tenantId),
-    pgPolicy('agents_own_daily', {
-      as: 'restrictive',
-      for: 'select',
-      to: appRole,
-      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
-    }),
+    agentsReadOwn('agents_own_daily', t.agentId),
   ],
 );
 
@@ -1175,12 +1164,7 @@ export const analyticsDailyCriteria = pgTable(
     primaryKey({ columns: [t.tenantId, t.day, t.agentId, t.criterionId] }),
     index('analytics_daily_criteria_agent').on(t.tenantId, t.agentId, t.day),
     isolatedBy(t.tenantId),
-    pgPolicy('agents_own_daily_criteria', {
-      as: 'restrictive',
-      for: 'select',
-      to: appRole,
-      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
-    }),
+    agentsReadOwn('agents_own_daily_criteria', t.agentId),
   ],
 );
 
@@ -1207,12 +1191,7 @@ export const analyticsDailyRequirements = pgTable(
     primaryKey({ columns: [t.tenantId, t.day, t.agentId, t.requirementId] }),
     index('analytics_daily_requirements_agent').on(t.tenantId, t.agentId, t.day),
     isolatedBy(t.tenantId),
-    pgPolicy('agents_own_daily_requirements', {
-      as: 'restrictive',
-      for: 'select',
-      to: appRole,
-      using: sql`${currentRole} is distinct from 'agent' or ${t.agentId}::text = (select current_actor_id())`,
-    }),
+    agentsReadOwn('agents_own_daily_requirements', t.agentId),
   ],
 );
 

@@ -230,10 +230,9 @@ export async function applyCoachingRules(ctx: Ctx, msg: CoachingMessage): Promis
 // ---- coach-generate -----------------------------------------------------------------------------
 
 /**
- * What writes a course for an agent from its own evaluations and returns the draft's id: the
- * shape of `generateCourse` in services/ai-coach/generate-course.ts. `trigger` names the firing
- * (`<rule>:<agent>:<evaluation>`); a writer that keeps it in the course's `generated_from` lets a
- * step retried after the course was written, but before it was assigned, reuse that course.
+ * What writes a course for an agent from its own evaluations and returns the draft's id.
+ * `trigger` names the firing (`<rule>:<agent>:<evaluation>`), so a step retried after the course
+ * was written, but before it was assigned, gets the same course back (see `courseWriter`).
  */
 export type CourseGenerator = (
   ctx: ServiceContext,
@@ -272,7 +271,7 @@ export async function generateAndAssign(
   generate: CourseGenerator,
 ): Promise<{ assignment_id: string | null; course_id: string | null; generated: boolean }> {
   const key = firingKey(msg);
-  const [firing, rules, done, tagged, triggers, agents] = await ctx.db.run((q) => [
+  const [firing, rules, done, triggers, agents] = await ctx.db.run((q) => [
     q.execute(sql`
       select 1 from coach_rule_firings
        where rule_id = ${msg.rule_id}::uuid and agent_id = ${msg.agent_id}::uuid
@@ -282,10 +281,6 @@ export async function generateAndAssign(
       select id from coach_assignments
        where rule_id = ${msg.rule_id}::uuid and agent_id = ${msg.agent_id}::uuid and reason = 'generated'
          and ${msg.evaluation_id}::uuid = any(trigger_evaluation_ids)
-       limit 1`),
-    q.execute(sql`
-      select id from coach_courses
-       where source = 'generated' and generated_from ->> 'trigger' = ${key} and status <> 'archived'
        limit 1`),
     // The evaluations that made the rule fire, as of the triggering one, and their calls.
     q.execute(sql`
@@ -321,18 +316,13 @@ export async function generateAndAssign(
     ...pairs.map((p) => p.evaluation_id).filter((id) => id !== msg.evaluation_id),
   ];
   const callIds = [...new Set(pairs.map((p) => p.call_id))];
-  const reused = (tagged.rows[0] as { id: string } | undefined)?.id;
-  const courseId =
-    reused ??
-    (
-      await generate(ctx, {
-        agentId: msg.agent_id,
-        weaknessAreas: [msg.criterion_id],
-        callIds,
-        requestedBy: null,
-        trigger: key,
-      })
-    ).course_id;
+  const { course_id: courseId } = await generate(ctx, {
+    agentId: msg.agent_id,
+    weaknessAreas: [msg.criterion_id],
+    callIds,
+    requestedBy: null,
+    trigger: key,
+  });
 
   const [, inserted, titled] = await ctx.db.run((q) => [
     // Duplicates of this step queue up here, so the second one sees the first one's assignment.
@@ -376,5 +366,5 @@ export async function generateAndAssign(
     );
     ctx.log.info('generated course assigned', { rule_id: msg.rule_id, course_id: courseId, assignment_id: created.id });
   }
-  return { assignment_id: created?.id ?? null, course_id: courseId, generated: !reused };
+  return { assignment_id: created?.id ?? null, course_id: courseId, generated: true };
 }
