@@ -1263,3 +1263,149 @@ export const complianceTemplateVersions = pgTable(
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.templateId, t.version] }), isolatedBy(t.tenantId)],
 );
+
+// ---- reports: files generated in the background, schedules, the emails that announce them -----
+
+export const REPORT_TYPES = ['call_scores', 'agent_performance', 'compliance', 'coaching_progress'] as const;
+export const REPORT_FORMATS = ['csv', 'xlsx', 'pdf'] as const;
+export const REPORT_STATUSES = ['queued', 'generating', 'ready', 'failed', 'expired'] as const;
+export type ReportType = (typeof REPORT_TYPES)[number];
+export type ReportFormat = (typeof REPORT_FORMATS)[number];
+export type ReportStatus = (typeof REPORT_STATUSES)[number];
+
+/** What a report covers, as stored: the period resolved to dates in the tenant's time zone. */
+export type ReportFilters = {
+  from: string;
+  to: string;
+  team_id?: string;
+  department_id?: string;
+  agent_id?: string;
+  criteria_set_id?: string;
+};
+
+/**
+ * A schedule runs `type` on `schedule` (five-field cron in the tenant's time zone). The cron
+ * trigger claims a due schedule by moving `next_run_at` on with a conditional update, so two
+ * triggers never both run it; `paused_reason` set means it does not run.
+ */
+export const reportSchedules = pgTable(
+  'report_schedules',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    type: text('type', { enum: REPORT_TYPES }).notNull(),
+    format: text('format', { enum: REPORT_FORMATS }).notNull(),
+    /** Filters without the period: each run covers the period `period_days` before it. */
+    filters: jsonb('filters').$type<Omit<ReportFilters, 'from' | 'to'>>().notNull().default({}),
+    periodDays: integer('period_days').notNull().default(7),
+    schedule: text('schedule').notNull(),
+    recipients: text('recipients').array().notNull(),
+    nextRunAt: timestamp('next_run_at', { withTimezone: true, mode: 'string' }).notNull(),
+    lastRunAt: timestamp('last_run_at', { withTimezone: true, mode: 'string' }),
+    pausedReason: text('paused_reason'),
+    createdBy: text('created_by'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('report_schedules_tenant_id_id').on(t.tenantId, t.id),
+    unique('report_schedules_tenant_name').on(t.tenantId, t.name),
+    // What the cron trigger looks for: unpaused schedules by due time, across tenants.
+    index('report_schedules_due')
+      .on(t.nextRunAt)
+      .where(sql`${t.pausedReason} is null`),
+    check(
+      'report_schedules_type',
+      sql`${t.type} in ('call_scores', 'agent_performance', 'compliance', 'coaching_progress')`,
+    ),
+    check('report_schedules_format', sql`${t.format} in ('csv', 'xlsx', 'pdf')`),
+    check('report_schedules_period', sql`${t.periodDays} between 1 and 366`),
+    check('report_schedules_recipients', sql`cardinality(${t.recipients}) between 1 and 50`),
+    isolatedBy(t.tenantId),
+  ],
+);
+
+/**
+ * One generated (or generating) report. The file lives in R2 under `object_key` once `ready`,
+ * until `expires_at`, when the sweeper deletes it and the row says `expired`. Agents see only
+ * reports they asked for.
+ */
+export const reports = pgTable(
+  'reports',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    type: text('type', { enum: REPORT_TYPES }).notNull(),
+    format: text('format', { enum: REPORT_FORMATS }).notNull(),
+    filters: jsonb('filters').$type<ReportFilters>().notNull(),
+    status: text('status', { enum: REPORT_STATUSES }).notNull().default('queued'),
+    failureReason: text('failure_reason'),
+    /** The user who asked, or `system:scheduler` for a scheduled run. */
+    requestedBy: text('requested_by').notNull(),
+    scheduleId: uuid('schedule_id'),
+    /** The scheduled run this report is; one report per schedule and run. */
+    scheduledFor: timestamp('scheduled_for', { withTimezone: true, mode: 'string' }),
+    objectKey: text('object_key'),
+    filename: text('filename'),
+    contentType: text('content_type'),
+    sizeBytes: bigint('size_bytes', { mode: 'number' }),
+    rowCount: integer('row_count'),
+    attempts: integer('attempts').notNull().default(0),
+    startedAt: timestamp('started_at', { withTimezone: true, mode: 'string' }),
+    completedAt: timestamp('completed_at', { withTimezone: true, mode: 'string' }),
+    expiresAt: timestamp('expires_at', { withTimezone: true, mode: 'string' }),
+    ...timestamps,
+  },
+  (t) => [
+    unique('reports_tenant_id_id').on(t.tenantId, t.id),
+    uniqueIndex('reports_schedule_run')
+      .on(t.tenantId, t.scheduleId, t.scheduledFor)
+      .where(sql`${t.scheduleId} is not null`),
+    index('reports_tenant_created').on(t.tenantId, t.createdAt.desc()),
+    // The expiry sweep: ready files past their time, across tenants.
+    index('reports_expiry')
+      .on(t.expiresAt)
+      .where(sql`${t.status} = 'ready'`),
+    foreignKey({
+      name: 'reports_schedule_fk',
+      columns: [t.tenantId, t.scheduleId],
+      foreignColumns: [reportSchedules.tenantId, reportSchedules.id],
+    }).onDelete('set null'),
+    check('reports_type', sql`${t.type} in ('call_scores', 'agent_performance', 'compliance', 'coaching_progress')`),
+    check('reports_format', sql`${t.format} in ('csv', 'xlsx', 'pdf')`),
+    check('reports_status', sql`${t.status} in ('queued', 'generating', 'ready', 'failed', 'expired')`),
+    isolatedBy(t.tenantId),
+    agentsOwnRows('agents_own_reports', t.requestedBy),
+  ],
+);
+
+/**
+ * One row per report and recipient, written before the email is sent: a retried message or a
+ * second trigger finds it and does not send again. `sent_at` null means the send did not finish
+ * and may be retried (with the same provider idempotency key).
+ */
+export const reportDeliveries = pgTable(
+  'report_deliveries',
+  {
+    tenantId: text('tenant_id').notNull(),
+    reportId: uuid('report_id').notNull(),
+    recipient: text('recipient').notNull(),
+    messageId: text('message_id'),
+    sentAt: timestamp('sent_at', { withTimezone: true, mode: 'string' }),
+    error: text('error'),
+    createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.reportId, t.recipient] }),
+    foreignKey({
+      name: 'report_deliveries_report_fk',
+      columns: [t.tenantId, t.reportId],
+      foreignColumns: [reports.tenantId, reports.id],
+    }).onDelete('cascade'),
+    isolatedBy(t.tenantId),
+  ],
+);
