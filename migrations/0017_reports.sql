@@ -72,6 +72,7 @@ CREATE INDEX "report_schedules_due" ON "report_schedules" USING btree ("next_run
 CREATE UNIQUE INDEX "reports_schedule_run" ON "reports" USING btree ("tenant_id","schedule_id","scheduled_for") WHERE "reports"."schedule_id" is not null;--> statement-breakpoint
 CREATE INDEX "reports_tenant_created" ON "reports" USING btree ("tenant_id","created_at" DESC NULLS LAST);--> statement-breakpoint
 CREATE INDEX "reports_expiry" ON "reports" USING btree ("expires_at") WHERE "reports"."status" = 'ready';--> statement-breakpoint
+CREATE INDEX "analytics_call_facts_day" ON "analytics_call_facts" USING btree ("tenant_id","day","call_id");--> statement-breakpoint
 CREATE POLICY "tenant_isolation" ON "report_deliveries" AS PERMISSIVE FOR ALL TO "qa_app" USING ("report_deliveries"."tenant_id" = (select current_tenant())) WITH CHECK ("report_deliveries"."tenant_id" = (select current_tenant()));--> statement-breakpoint
 CREATE POLICY "tenant_isolation" ON "report_schedules" AS PERMISSIVE FOR ALL TO "qa_app" USING ("report_schedules"."tenant_id" = (select current_tenant())) WITH CHECK ("report_schedules"."tenant_id" = (select current_tenant()));--> statement-breakpoint
 CREATE POLICY "tenant_isolation" ON "reports" AS PERMISSIVE FOR ALL TO "qa_app" USING ("reports"."tenant_id" = (select current_tenant())) WITH CHECK ("reports"."tenant_id" = (select current_tenant()));--> statement-breakpoint

@@ -1103,6 +1103,8 @@ export const analyticsCallFacts = pgTable(
   },
   (t) => [
     primaryKey({ columns: [t.tenantId, t.callId] }),
+    // Reports page through a period's calls in day order.
+    index('analytics_call_facts_day').on(t.tenantId, t.day, t.callId),
     foreignKey({
       name: 'analytics_call_facts_call_fk',
       columns: [t.tenantId, t.callId],
