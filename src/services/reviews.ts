@@ -236,19 +236,19 @@ export function refuse(flags: HumanScoresFlags, items: HumanScore[]) {
   const at = (id: string) => items.findIndex((i) => i.criterion_id === id);
   const errors: FieldError[] = [
     ...flags.unknown.map((id) => ({
-      field: `criteria[${at(id)}].criterion_id`,
+      field: `criteria.${at(id)}.criterion_id`,
       message: `${id} is not a criterion of this evaluation`,
     })),
     ...flags.over_max.map((c) => ({
-      field: `criteria[${at(c.criterion_id)}].score`,
+      field: `criteria.${at(c.criterion_id)}.score`,
       message: `must be at most ${c.max_points}, the max points of "${c.name}"${c.version ? ` (version ${c.version})` : ''} as the call was scored`,
     })),
     ...flags.not_auto_fail.map((id) => ({
-      field: `criteria[${at(id)}].auto_fail`,
+      field: `criteria.${at(id)}.auto_fail`,
       message: 'this criterion is not an auto-fail criterion',
     })),
     ...flags.no_model_result.map((id) => ({
-      field: `criteria[${at(id)}].confirm`,
+      field: `criteria.${at(id)}.confirm`,
       message: 'there is no model result to confirm (a manual set): give a score',
     })),
   ];
@@ -290,6 +290,7 @@ export async function reviewQueue(ctx: UserContext, f: QueueFilter) {
     join calls c on c.id = e.call_id
     left join users u on u.id = c.agent_id
     left join evaluation_reviews r on r.evaluation_id = e.id
+    left join criteria_sets s on s.id = e.criteria_set_id
     where ${sql.join(conditions, sql` and `)}`;
   const order = f.status === 'waiting' ? sql`e.created_at, e.id` : sql`r.updated_at desc, e.id`;
   const [found, rows, counted] = await ctx.db.run((q) => [
@@ -305,7 +306,6 @@ export async function reviewQueue(ctx: UserContext, f: QueueFilter) {
              r.updated_by as reviewed_by, r.updated_at as reviewed_at,
              floor(extract(epoch from now() - e.created_at) / 3600)::int as waiting_hours
       ${from}
-      left join criteria_sets s on s.id = e.criteria_set_id
       order by ${order}
       limit ${f.limit} offset ${(f.page - 1) * f.limit}`),
     q.execute<{ n: number }>(sql`select count(*)::int as n ${from}`),

@@ -72,7 +72,7 @@ export function applyHumanScores(q: QueryBuilder, input: HumanScoresInput) {
   input.items.forEach((item, i) => {
     if (seen.has(item.criterion_id))
       throw new Invalid('A criterion is named twice.', [
-        { field: `criteria[${i}].criterion_id`, message: 'is already named earlier in the list' },
+        { field: `criteria.${i}.criterion_id`, message: 'is already named earlier in the list' },
       ]);
     seen.add(item.criterion_id);
   });
