@@ -11,12 +11,11 @@ import {
   asTenant,
   call,
   runtimeSql,
-  callForm,
   deliver,
-  eventually,
   expectProblem,
   IDS,
   json,
+  uploadTranscribed,
   wavBytes,
 } from './helpers';
 
@@ -79,47 +78,9 @@ async function analyticsTenant() {
 }
 type Tenant = Awaited<ReturnType<typeof analyticsTenant>>;
 
-/** Uploads a call, waits for the local pipeline to give up on its audio (failed), and gives it a transcript. */
-async function upload(t: Tenant, agentId: string | null, startedAt: string, text: string) {
-  const res = await call('/api/calls', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${t.token}` },
-    body: callForm({ metadata: { agent_id: agentId, started_at: startedAt, direction: 'inbound' }, audio: wavBytes() }),
-  });
-  expect(res.status, 'upload accepted').toBe(202);
-  const id = (await json(res)).call_id as string;
-  // The stand-in cannot fetch audio from inside the test runner: the real pipeline fails the call.
-  await eventually(async () => {
-    const [rows] = await asTenant(t.id, SYSTEM, 'system', [
-      { query: 'select status from calls where id = $1', params: [id] },
-    ]);
-    return rows?.[0]?.status === 'failed';
-  });
-  await asTenant(t.id, SYSTEM, 'system', [
-    {
-      query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles)
-              values ($1, $2, $3, $4, $5::jsonb, '{"A":"agent","B":"customer"}'::jsonb)`,
-      params: [
-        id,
-        t.id,
-        `test-${id}`,
-        text,
-        JSON.stringify([
-          { speaker: 'A', role: 'agent', text, start_ms: 0, end_ms: 4000, confidence: 0.95 },
-          {
-            speaker: 'B',
-            role: 'customer',
-            text: 'Thanks, that is all.',
-            start_ms: 4100,
-            end_ms: 6000,
-            confidence: 0.95,
-          },
-        ]),
-      ],
-    },
-  ]);
-  return id;
-}
+/** A call ready to be scored: uploaded, failed by the local pipeline, given a transcript. */
+const upload = (t: Tenant, agentId: string | null, startedAt: string, text: string) =>
+  uploadTranscribed(t.id, t.token, { agent_id: agentId, started_at: startedAt }, text);
 
 const reanalysis = (t: Tenant, callId: string, key = crypto.randomUUID()): PipelineMessage => ({
   step: 'evaluate',

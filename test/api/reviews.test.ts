@@ -9,7 +9,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import billingVerified from '../../dev/samples/billing-verified.json';
 import rudeAgent from '../../dev/samples/rude-agent.json';
 import type { PipelineMessage } from '../../src/pipeline/messages';
-import { as, asTenant, call, callForm, deliver, eventually, expectProblem, json, wavBytes } from './helpers';
+import { as, asTenant, call, deliver, eventually, expectProblem, json, uploadTranscribed } from './helpers';
 import { live, openSocket, type Live } from './live-socket';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
@@ -115,40 +115,8 @@ async function scoredCall(t: Tenant, agentId: string, mode: Mode, text = billing
 }
 
 async function transcribedCall(t: Tenant, agentId: string, mode: Mode, text: string, startedAt?: string) {
-  const res = await t.manager.req('/api/calls', {
-    method: 'POST',
-    body: callForm({
-      metadata: { agent_id: agentId, direction: 'inbound', criteria_set_id: t.sets[mode], started_at: startedAt },
-      audio: wavBytes(),
-    }),
-  });
-  expect(res.status, 'upload accepted').toBe(202);
-  const id = (await json(res)).call_id as string;
-  await eventually(
-    async () => (await system(t, 'select status from calls where id = $1', [id]))[0]?.status === 'failed',
-  );
-  await system(
-    t,
-    `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles)
-     values ($1, $2, $3, $4, $5::jsonb, '{"A":"agent","B":"customer"}'::jsonb)`,
-    [
-      id,
-      t.id,
-      `test-${id}`,
-      text,
-      JSON.stringify([
-        { speaker: 'A', role: 'agent', text, start_ms: 0, end_ms: 4000, confidence: 0.95 },
-        {
-          speaker: 'B',
-          role: 'customer',
-          text: 'Thanks, that is all.',
-          start_ms: 4100,
-          end_ms: 6000,
-          confidence: 0.95,
-        },
-      ]),
-    ],
-  );
+  const metadata = { agent_id: agentId, criteria_set_id: t.sets[mode], started_at: startedAt };
+  const id = await uploadTranscribed(t.id, t.manager.token, metadata, text);
   await system(t, `update calls set status = 'transcribed' where id = $1`, [id]);
   return id;
 }
