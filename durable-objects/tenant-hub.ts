@@ -17,6 +17,7 @@ export type HubEventType =
   | 'call.started'
   | 'call.ended'
   | 'call.scored'
+  | 'call.reviewed'
   | 'coaching.assigned'
   | 'metrics';
 

@@ -321,6 +321,8 @@ export const CALL_STATUSES = [
   'transcribing',
   'transcribed',
   'evaluating',
+  /** Scored by the model for a set in `ai_review`, or waiting to be scored by hand (`manual`). */
+  'awaiting_review',
   'completed',
   'failed',
 ] as const;
@@ -371,7 +373,18 @@ export const criterionVersions = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.criterionId, t.version] }), isolatedBy(t.tenantId)],
 );
 
-/** An ordered list of criteria; one default per tenant. Changing it creates a new version. */
+/**
+ * How a set's calls are scored. `ai_auto`: the model's score is the score of record at once.
+ * `ai_review`: the model scores, and the call's agent sees nothing of it until a manager has
+ * reviewed it. `manual`: no model call; a manager's review is the scoring.
+ */
+export const GRADING_MODES = ['ai_auto', 'ai_review', 'manual'] as const;
+export type GradingMode = (typeof GRADING_MODES)[number];
+
+/**
+ * An ordered list of criteria; one default per tenant. Changing its criteria, name or templates
+ * creates a new version; its grading mode applies to the calls scored after the change.
+ */
 export const criteriaSets = pgTable(
   'criteria_sets',
   {
@@ -387,6 +400,7 @@ export const criteriaSets = pgTable(
       .notNull()
       .default(sql`'{}'::uuid[]`),
     isDefault: boolean('is_default').notNull().default(false),
+    gradingMode: text('grading_mode', { enum: GRADING_MODES }).notNull().default('ai_auto'),
     version: integer('version').notNull().default(1),
     ...timestamps,
   },
@@ -396,6 +410,7 @@ export const criteriaSets = pgTable(
     uniqueIndex('criteria_sets_one_default')
       .on(t.tenantId)
       .where(sql`${t.isDefault}`),
+    check('criteria_sets_grading_mode', sql`${t.gradingMode} in ('ai_auto', 'ai_review', 'manual')`),
     isolatedBy(t.tenantId),
   ],
 );
@@ -432,6 +447,11 @@ export const calls = pgTable(
     durationSeconds: integer('duration_seconds'),
     criteriaSetId: uuid('criteria_set_id'),
     transcriptId: text('transcript_id'),
+    /**
+     * The score of record: the current evaluation's effective score (a review's where one exists,
+     * else the model's) once released to the agent; null while it waits for review or scoring.
+     * Every list, filter and rollup reads this one.
+     */
     overallScore: integer('overall_score'),
     statusChangedAt: timestamp('status_changed_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
     completedAt: timestamp('completed_at', { withTimezone: true, mode: 'string' }),
@@ -497,8 +517,11 @@ export const transcripts = pgTable(
 
 /**
  * One row per scoring of a call. `run_key` makes a pipeline step's evaluation unique however often
- * the step is retried ('pipeline'), and each re-analysis its own ('reanalysis:<uuid>'). The AI
- * result is kept as scored; a human override would sit beside it, never over it.
+ * the step is retried ('pipeline'), and each re-analysis its own ('reanalysis:<uuid>'). The model's
+ * result is kept as scored (`overall_score`, `auto_failed`, `results`; null and empty for a manual
+ * set, where no model scores); a human review sits beside it in evaluation_reviews, never over it.
+ * `current` marks the call's latest scoring. `released_at` says when the call's agent could first
+ * see it: at scoring in `ai_auto`, at its first review otherwise; agents never read a row without.
  */
 export const evaluations = pgTable(
   'evaluations',
@@ -510,16 +533,22 @@ export const evaluations = pgTable(
     criteriaSetId: uuid('criteria_set_id'),
     criteriaSetVersion: integer('criteria_set_version'),
     criteriaSnapshot: jsonb('criteria_snapshot').$type<JsonObject[]>().notNull(),
-    overallScore: integer('overall_score').notNull(),
-    autoFailed: boolean('auto_failed').notNull(),
+    /** The set's grading mode when the call was scored. */
+    gradingMode: text('grading_mode', { enum: GRADING_MODES }).notNull().default('ai_auto'),
+    overallScore: integer('overall_score'),
+    autoFailed: boolean('auto_failed'),
     results: jsonb('results').$type<JsonObject[]>().notNull(),
     compliance: jsonb('compliance').$type<JsonObject[]>().notNull(),
     sentiment: jsonb('sentiment').$type<JsonObject>().notNull(),
     customerBehavior: jsonb('customer_behavior').$type<JsonObject>().notNull(),
     summary: text('summary').notNull(),
-    model: text('model').notNull(),
+    /** The model that scored; null for a manual set. */
+    model: text('model'),
     transcriptTruncated: boolean('transcript_truncated').notNull().default(false),
     requestedBy: text('requested_by'),
+    current: boolean('current').notNull().default(true),
+    /** The evaluate step sets it (or leaves it null) explicitly; the default keeps older writers visible. */
+    releasedAt: timestamp('released_at', { withTimezone: true, mode: 'string' }).defaultNow(),
     createdAt: timestamp('created_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
   },
   (t) => [
@@ -530,7 +559,20 @@ export const evaluations = pgTable(
       columns: [t.tenantId, t.callId],
       foreignColumns: [calls.tenantId, calls.id],
     }).onDelete('cascade'),
+    // The review queue: current scorings that wait for a human, oldest first.
+    index('evaluations_waiting')
+      .on(t.tenantId, t.createdAt)
+      .where(sql`${t.current} and ${t.releasedAt} is null`),
+    check('evaluations_grading_mode', sql`${t.gradingMode} in ('ai_auto', 'ai_review', 'manual')`),
     isolatedBy(t.tenantId),
+    // An agent reads the evaluations of its own calls (the calls policy decides which), once released.
+    pgPolicy('agents_released_evaluations', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent'
+        or (${t.releasedAt} is not null and exists (select 1 from calls c where c.id = ${t.callId}))`,
+    }),
   ],
 );
 
@@ -559,6 +601,14 @@ export const insights = pgTable(
       foreignColumns: [evaluations.tenantId, evaluations.id],
     }).onDelete('cascade'),
     isolatedBy(t.tenantId),
+    // An agent reads the insights of the evaluations it may read (their policy decides which).
+    pgPolicy('agents_released_insights', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent'
+        or exists (select 1 from evaluations e where e.id = ${t.evaluationId})`,
+    }),
   ],
 );
 
@@ -824,6 +874,13 @@ export const coachLessons = pgTable(
  * evaluation (pipeline/steps.ts). `current` marks the call's latest scoring: a re-analysis writes
  * its rows and retires the previous ones in the same statement, so readers never see both.
  * `criterion_id` is the criterion's uuid, or a platform template key for tenants without criteria.
+ *
+ * `score`, `passed` and `auto_failed` are the model's and never change (null for a manual set).
+ * The `effective_*` columns are the values in force: the model's (a trigger copies them on
+ * insert), replaced by a human's when a review or a resolved dispute scores the criterion
+ * (services/reviews). Coaching, analytics and reports read the effective values, and only rows
+ * that are `released` (the evaluation is visible to the agent), so a score waiting for review
+ * counts nowhere yet.
  */
 export const criterionResults = pgTable(
   'criterion_results',
@@ -835,9 +892,15 @@ export const criterionResults = pgTable(
     criterionId: text('criterion_id').notNull(),
     criterionName: text('criterion_name').notNull(),
     category: text('category').notNull(),
-    score: integer('score').notNull(),
+    score: integer('score'),
     maxPoints: integer('max_points').notNull(),
-    passed: boolean('passed').notNull(),
+    passed: boolean('passed'),
+    /** The model triggered this auto-fail criterion (false for a criterion that is not one). */
+    autoFailed: boolean('auto_failed'),
+    effectiveScore: integer('effective_score'),
+    effectivePassed: boolean('effective_passed'),
+    effectiveAutoFailed: boolean('effective_auto_failed'),
+    released: boolean('released').notNull().default(true),
     scoredAt: timestamp('scored_at', { withTimezone: true, mode: 'string' }).notNull().defaultNow(),
     current: boolean('current').notNull().default(true),
   },
@@ -849,18 +912,133 @@ export const criterionResults = pgTable(
       foreignColumns: [evaluations.tenantId, evaluations.id],
     }).onDelete('cascade'),
     // An agent's history per criterion, newest first: skill gaps, consecutive fails, rule checks.
-    // The migration adds INCLUDE (score, max_points, passed), so those reads are index-only.
+    // The migration adds INCLUDE (effective_score, max_points, effective_passed), so those reads are index-only.
     index('criterion_results_agent')
       .on(t.tenantId, t.agentId, t.criterionId, t.scoredAt.desc())
-      .where(sql`${t.current}`),
+      .where(sql`${t.current} and ${t.released}`),
     // The team's and tenant's figures beside the agent's.
     index('criterion_results_tenant')
       .on(t.tenantId, t.scoredAt.desc())
-      .where(sql`${t.current}`),
+      .where(sql`${t.current} and ${t.released}`),
     index('criterion_results_call').on(t.tenantId, t.callId),
     check('criterion_results_points', sql`${t.score} between 0 and ${t.maxPoints}`),
+    check('criterion_results_effective_points', sql`${t.effectiveScore} between 0 and ${t.maxPoints}`),
+    check(
+      'criterion_results_released_scored',
+      sql`not ${t.released} or (${t.effectiveScore} is not null and ${t.effectivePassed} is not null)`,
+    ),
     isolatedBy(t.tenantId),
     agentsReadOwn('agents_own_results', t.agentId),
+    // An agent reads a result once its evaluation is released to it.
+    pgPolicy('agents_released_results', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent' or ${t.released}`,
+    }),
+  ],
+);
+
+// ---- human review: beside the model's result, never over it -----------------------------------
+
+export const REVIEW_SOURCES = ['review', 'dispute'] as const;
+export type ReviewSource = (typeof REVIEW_SOURCES)[number];
+
+/** The policy of the review tables: managers write; an agent reads its own calls' reviews, of released evaluations. */
+function agentsReadReleasedReviews(agentColumn: AnyPgColumn, evaluationColumn: AnyPgColumn) {
+  const notAgent = sql`${currentRole} is distinct from 'agent'`;
+  return pgPolicy('agents_read_released_reviews', {
+    as: 'restrictive',
+    for: 'all',
+    to: appRole,
+    using: sql`${notAgent} or (${agentColumn}::text = (select current_actor_id())
+      and exists (select 1 from evaluations e where e.id = ${evaluationColumn}))`,
+    withCheck: notAgent,
+  });
+}
+
+/**
+ * A human review of one evaluation (at most one per evaluation; a newer evaluation of the call is
+ * unreviewed again). It holds the effective overall score and auto-fail, computed from its items
+ * and the model's results for the criteria it leaves alone, by the formula the evaluate step uses
+ * (`qa_overall_score`, migrations). Audited on every change, as are its items.
+ */
+export const evaluationReviews = pgTable(
+  'evaluation_reviews',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    evaluationId: uuid('evaluation_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    /** The call's agent, copied so the agents' policy needs no join. */
+    agentId: uuid('agent_id'),
+    overallScore: integer('overall_score').notNull(),
+    autoFailed: boolean('auto_failed').notNull(),
+    comment: text('comment'),
+    createdBy: text('created_by').notNull(),
+    updatedBy: text('updated_by').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    unique('evaluation_reviews_tenant_id_id').on(t.tenantId, t.id),
+    unique('evaluation_reviews_evaluation').on(t.tenantId, t.evaluationId),
+    index('evaluation_reviews_updated').on(t.tenantId, t.updatedAt.desc()),
+    foreignKey({
+      name: 'evaluation_reviews_evaluation_fk',
+      columns: [t.tenantId, t.evaluationId],
+      foreignColumns: [evaluations.tenantId, evaluations.id],
+    }).onDelete('cascade'),
+    check('evaluation_reviews_score', sql`${t.overallScore} between 0 and 100`),
+    isolatedBy(t.tenantId),
+    agentsReadReleasedReviews(t.agentId, t.evaluationId),
+  ],
+);
+
+/**
+ * The human value in force for one criterion of a reviewed evaluation. `source` says what set it:
+ * a manager's review, or a resolved dispute (`source_id` then names the dispute); what it replaced
+ * stays in the audit trail. `max_points` is the criterion's as it was scored (the evaluation's
+ * criteria snapshot), which bounds `score`.
+ */
+export const evaluationReviewItems = pgTable(
+  'evaluation_review_items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    reviewId: uuid('review_id').notNull(),
+    evaluationId: uuid('evaluation_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    agentId: uuid('agent_id'),
+    criterionId: text('criterion_id').notNull(),
+    maxPoints: integer('max_points').notNull(),
+    score: integer('score').notNull(),
+    passed: boolean('passed').notNull(),
+    autoFailed: boolean('auto_failed').notNull(),
+    comment: text('comment'),
+    /** The reviewer took the model's result as it is. */
+    confirmed: boolean('confirmed').notNull().default(false),
+    source: text('source', { enum: REVIEW_SOURCES }).notNull(),
+    sourceId: uuid('source_id'),
+    reviewedBy: text('reviewed_by').notNull(),
+    ...timestamps,
+  },
+  (t) => [
+    unique('evaluation_review_items_criterion').on(t.tenantId, t.evaluationId, t.criterionId),
+    index('evaluation_review_items_review').on(t.tenantId, t.reviewId),
+    foreignKey({
+      name: 'evaluation_review_items_review_fk',
+      columns: [t.tenantId, t.reviewId],
+      foreignColumns: [evaluationReviews.tenantId, evaluationReviews.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'evaluation_review_items_result_fk',
+      columns: [t.tenantId, t.evaluationId, t.criterionId],
+      foreignColumns: [criterionResults.tenantId, criterionResults.evaluationId, criterionResults.criterionId],
+    }).onDelete('cascade'),
+    check('evaluation_review_items_points', sql`${t.score} between 0 and ${t.maxPoints}`),
+    check('evaluation_review_items_source', sql`${t.source} in ('review', 'dispute')`),
+    isolatedBy(t.tenantId),
+    agentsReadReleasedReviews(t.agentId, t.evaluationId),
   ],
 );
 

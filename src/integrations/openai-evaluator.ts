@@ -199,21 +199,3 @@ export async function evaluateTranscript(
     throw err;
   }
 }
-
-/** Overall 0-100 from the criterion scores; any triggered auto-fail makes it 0. */
-export function overallScore(
-  criteria: CriterionForScoring[],
-  result: ModelEvaluation,
-): { score: number; autoFailed: boolean } {
-  let earned = 0;
-  let possible = 0;
-  let autoFailed = false;
-  for (const c of criteria) {
-    const r = result.criteria[c.id];
-    if (!r) continue;
-    earned += Math.min(r.score, c.max_points);
-    possible += c.max_points;
-    if (c.auto_fail && r.auto_fail_triggered) autoFailed = true;
-  }
-  return { score: autoFailed || possible === 0 ? 0 : Math.round((earned / possible) * 100), autoFailed };
-}

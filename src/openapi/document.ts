@@ -44,6 +44,11 @@ const TAGS = [
       "Summaries, trends and agent performance over the tenant's days, read from daily rollups written with each evaluation.",
   },
   {
+    name: 'Reviews',
+    description:
+      "Human review beside the model's score, never over it: per criterion scores, the effective score that analytics count, and the queue of calls waiting for a human.",
+  },
+  {
     name: 'Webhooks',
     description: 'Callbacks from providers, authenticated by their signature or shared secret, not by a token.',
   },

@@ -1,6 +1,7 @@
-import { eq, sql } from 'drizzle-orm';
-import { calls, evaluations, settings, users } from '../db/schema';
+import { and, eq, sql } from 'drizzle-orm';
+import { calls, evaluationReviews, evaluations, settings, users } from '../db/schema';
 import { pushToHub, raiseAlerts, type NewAlert } from '../services/alerts';
+import { effectiveOf } from '../services/reviews';
 import type { ServiceContext } from '../context';
 
 /** An item of an evaluation's `compliance`; the template fields exist when a template was judged. */
@@ -21,11 +22,22 @@ export const DEFAULT_ALERT_SCORE = 60;
 
 /**
  * The automatic alerts of a scored call: low score, auto-fail, compliance violation, strongly
- * negative customer sentiment. Each is keyed by call and rule, so a retried step raises nothing
- * twice. Also pushes the live `call.scored` event that moves the hub's metrics.
+ * negative customer sentiment, judged on its effective score (a review's, else the model's). Each
+ * is keyed by call and rule, so a retried step raises nothing twice. Also pushes the live event:
+ * `call.scored` once the model scored it (this moves the hub's metrics), `call.reviewed` once a
+ * human did.
+ *
+ * An evaluation held back for review raises nothing yet, and its `call.scored` is addressed to no
+ * agent (the data still names the agent for managers): the agent must not learn its score, even
+ * from an alert, before a human has reviewed it. The review's run of this step raises the alerts.
  */
-export async function alertsForScoredCall(ctx: ServiceContext, tenantId: string, callId: string) {
-  const [[call], [evaluation], [qa]] = await ctx.db.run((q) => [
+export async function alertsForScoredCall(
+  ctx: ServiceContext,
+  tenantId: string,
+  callId: string,
+  trigger: 'scored' | 'reviewed' = 'scored',
+) {
+  const [[call], [evaluation], [qa], [review]] = await ctx.db.run((q) => [
     q
       .select({ agentId: calls.agentId, teamId: users.teamId, departmentId: users.departmentId })
       .from(calls)
@@ -34,20 +46,66 @@ export async function alertsForScoredCall(ctx: ServiceContext, tenantId: string,
     q
       .select()
       .from(evaluations)
-      .where(eq(evaluations.callId, callId))
-      .orderBy(sql`${evaluations.createdAt} desc`)
-      .limit(1),
+      .where(and(eq(evaluations.callId, callId), eq(evaluations.current, true))),
     q.select({ values: settings.values }).from(settings).where(eq(settings.category, 'qa')),
+    q
+      .select()
+      .from(evaluationReviews)
+      .where(
+        sql`${evaluationReviews.evaluationId} = (select e.id from ${evaluations} e where e.call_id = ${callId}::uuid and e.current)`,
+      ),
   ]);
   if (!call || !evaluation) return;
+  const released = evaluation.releasedAt !== null;
+  const effective = effectiveOf(evaluation, review);
+  const placement = { agent_id: call.agentId, team_id: call.teamId, department_id: call.departmentId };
+  if (effective) await raiseAlerts(ctx, 'pipeline', alertsFor(callId, evaluation, effective, qa?.values, call.agentId));
+  if (trigger === 'scored' && evaluation.overallScore !== null) {
+    const violations = (evaluation.compliance as ComplianceFinding[]).filter((c) => c.met === false);
+    await pushToHub(ctx, {
+      type: 'call.scored',
+      data: {
+        call_id: callId,
+        overall_score: evaluation.overallScore,
+        auto_failed: evaluation.autoFailed,
+        compliant: violations.length === 0,
+        agent_id: call.agentId,
+        awaiting_review: !released,
+      },
+      ...placement,
+      agent_id: released ? call.agentId : null,
+    });
+  }
+  if (trigger === 'reviewed' && review)
+    await pushToHub(ctx, {
+      type: 'call.reviewed',
+      data: {
+        call_id: callId,
+        evaluation_id: evaluation.id,
+        overall_score: review.overallScore,
+        auto_failed: review.autoFailed,
+        model_score: evaluation.overallScore,
+        agent_id: call.agentId,
+      },
+      ...placement,
+    });
+}
+
+function alertsFor(
+  callId: string,
+  evaluation: typeof evaluations.$inferSelect,
+  effective: NonNullable<ReturnType<typeof effectiveOf>>,
+  qaSettings: unknown,
+  agentId: string | null,
+): NewAlert[] {
   const threshold = Number(
-    (qa?.values as { alert_below_score?: number; passing_score?: number } | undefined)?.alert_below_score ??
+    (qaSettings as { alert_below_score?: number; passing_score?: number } | undefined)?.alert_below_score ??
       DEFAULT_ALERT_SCORE,
   );
-  const base = { entity_type: 'call', entity_id: callId, agent_id: call.agentId };
+  const base = { entity_type: 'call', entity_id: callId, agent_id: agentId };
   const key = (rule: string) => `${callId}:${evaluation.runKey}:${rule}`;
   const raised: NewAlert[] = [];
-  if (evaluation.autoFailed) {
+  if (effective.auto_failed) {
     raised.push({
       ...base,
       type: 'auto_fail',
@@ -56,13 +114,13 @@ export async function alertsForScoredCall(ctx: ServiceContext, tenantId: string,
       description: 'A criterion marked auto-fail was triggered; the score is 0.',
       dedupe_key: key('auto_fail'),
     });
-  } else if (evaluation.overallScore < threshold) {
+  } else if (effective.overall_score < threshold) {
     raised.push({
       ...base,
       type: 'low_score',
       severity: 'high',
-      title: `Call scored ${evaluation.overallScore}, below ${threshold}`,
-      description: evaluation.summary,
+      title: `Call scored ${effective.overall_score}, below ${threshold}`,
+      description: evaluation.summary || null,
       dedupe_key: key('low_score'),
     });
   }
@@ -103,20 +161,7 @@ export async function alertsForScoredCall(ctx: ServiceContext, tenantId: string,
       dedupe_key: key('sentiment'),
     });
   }
-  await raiseAlerts(ctx, 'pipeline', raised);
-  await pushToHub(ctx, {
-    type: 'call.scored',
-    data: {
-      call_id: callId,
-      overall_score: evaluation.overallScore,
-      auto_failed: evaluation.autoFailed,
-      compliant: violations.length === 0,
-      agent_id: call.agentId,
-    },
-    agent_id: call.agentId,
-    team_id: call.teamId,
-    department_id: call.departmentId,
-  });
+  return raised;
 }
 
 /** A call the pipeline gave up on is an alert too. */

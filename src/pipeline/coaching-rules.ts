@@ -96,7 +96,7 @@ function judgeAndFire(tenantId: string, msg: CoachingMessage) {
     candidates as materialized (
       select ru.*, r.scored_at as as_of, s.agent_id, s.timezone
         from subject s
-        join criterion_results r on r.evaluation_id = s.evaluation_id and r.current
+        join criterion_results r on r.evaluation_id = s.evaluation_id and r.current and r.released
         join coach_rules ru on ru.criterion_id = r.criterion_id and ru.enabled
        where not exists (
          select 1 from coach_rule_firings f
@@ -114,21 +114,21 @@ function judgeAndFire(tenantId: string, msg: CoachingMessage) {
         cross join lateral (
           select count(*)::int as n, bool_and(not x.passed) as all_failed,
                  array_agg(x.evaluation_id order by x.scored_at desc) as ids
-            from (select h.evaluation_id, h.scored_at, h.passed
+            from (select h.evaluation_id, h.scored_at, h.effective_passed as passed
                     from criterion_results h
                    where k.condition = 'consecutive_fails' and h.agent_id = k.agent_id and h.criterion_id = k.criterion_id
-                     and h.current and h.scored_at <= k.as_of
+                     and h.current and h.released and h.scored_at <= k.as_of
                    -- The index's own order (desc nulls last): the scan stops after fail_count rows, no sort.
                    order by h.scored_at desc nulls last
                    limit k.fail_count) x
         ) cf
         -- Points over max points in the window ending at this evaluation (criterion_results_agent).
         cross join lateral (
-          select count(*)::int as n, sum(h.score)::bigint as points, sum(h.max_points)::bigint as max_points,
+          select count(*)::int as n, sum(h.effective_score)::bigint as points, sum(h.max_points)::bigint as max_points,
                  (array_agg(h.evaluation_id order by h.scored_at desc))[1:${MAX_TRIGGER_EVALUATIONS}] as ids
             from criterion_results h
            where k.condition = 'average_below' and h.agent_id = k.agent_id and h.criterion_id = k.criterion_id
-             and h.current and h.scored_at <= k.as_of and h.scored_at > k.as_of - make_interval(days => k.window_days)
+             and h.current and h.released and h.scored_at <= k.as_of and h.scored_at > k.as_of - make_interval(days => k.window_days)
         ) ab
     ),
     fired as materialized (
@@ -290,7 +290,7 @@ export async function generateAndAssign(
         cross join lateral (
           select h.evaluation_id, h.call_id, h.scored_at
             from criterion_results h
-           where h.agent_id = ${msg.agent_id}::uuid and h.criterion_id = ru.criterion_id and h.current
+           where h.agent_id = ${msg.agent_id}::uuid and h.criterion_id = ru.criterion_id and h.current and h.released
              and h.scored_at <= e0.scored_at
              and (ru.condition = 'consecutive_fails' or h.scored_at > e0.scored_at - make_interval(days => ru.window_days))
            order by h.scored_at desc nulls last

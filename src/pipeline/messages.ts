@@ -12,8 +12,11 @@ export type PipelineMessage =
       criteria_set_id?: string | null;
       requested_by?: string | null;
     }
-  /** Automatic alerts for a scored call, and its live `call.scored` event. */
-  | { step: 'alerts'; tenant_id: string; call_id: string }
+  /**
+   * Automatic alerts for a scored call once its score is released, and its live event:
+   * `call.scored` after the evaluate step, `call.reviewed` after a human scored it.
+   */
+  | { step: 'alerts'; tenant_id: string; call_id: string; trigger?: 'scored' | 'reviewed' }
   /** The tenant's coaching rules for the agent of a freshly recorded evaluation (pipeline/coaching-rules.ts). */
   | { step: 'coaching'; tenant_id: string; call_id: string; evaluation_id: string }
   /** A course written for the agent a `generate_course` rule fired for, then assigned. */

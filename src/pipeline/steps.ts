@@ -13,16 +13,12 @@ import {
   criteriaSets,
   evaluationCriteria,
   transcripts,
+  type GradingMode,
   type Utterance,
 } from '../db/schema';
 import type { ServiceContext, SystemActor } from '../context';
 import { fetchTranscript, submitTranscription, type Transcript } from '../integrations/assemblyai';
-import {
-  evaluateTranscript,
-  EvaluationRejected,
-  overallScore,
-  type CriterionForScoring,
-} from '../integrations/openai-evaluator';
+import { evaluateTranscript, EvaluationRejected, type CriterionForScoring } from '../integrations/openai-evaluator';
 import { presignR2 } from '../integrations/r2-presign';
 import { CRITERIA_TEMPLATES } from '../services/criteria-templates';
 import { raiseAlerts } from '../services/alerts';
@@ -51,7 +47,7 @@ export async function runStep(ctx: StepContext, msg: PipelineMessage): Promise<v
     case 'evaluate':
       return evaluate(ctx, msg);
     case 'alerts':
-      return alertsForScoredCall(ctx, msg.tenant_id, msg.call_id);
+      return alertsForScoredCall(ctx, msg.tenant_id, msg.call_id, msg.trigger);
     case 'coaching':
       await applyCoachingRules(ctx, msg);
       return;
@@ -194,9 +190,15 @@ export function toUtterances(
 }
 
 /**
- * transcribed → evaluating → completed. The evaluation, its insights, its criterion results (the
- * previous scoring's retired) and the call's new state are written by one statement keyed by
- * (call, run_key): a retried step or a duplicated message cannot score a call twice.
+ * transcribed → evaluating → completed (or awaiting_review). The evaluation, its insights, its
+ * criterion results (the previous scoring's retired), the call's new state and its rollups are
+ * written by one statement keyed by (call, run_key): a retried step or a duplicated message cannot
+ * score a call twice.
+ *
+ * The set's grading mode decides what the scoring is worth at once: in `ai_auto` the model's score
+ * is the score of record; in `ai_review` it is recorded but not released to the agent, and counts
+ * nowhere until a manager reviews it; in `manual` no model is asked at all and the call waits for a
+ * manager to score it from its transcript (services/reviews.ts).
  */
 async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 'evaluate' }>) {
   const initial = msg.run_key === 'pipeline';
@@ -221,103 +223,134 @@ async function evaluate(ctx: StepContext, msg: Extract<PipelineMessage, { step: 
   const scoredAs = (existing.rows[0] as { id: string } | undefined)?.id;
   if (scoredAs) return followUp(ctx, msg, scoredAs);
 
-  const { setId, setVersion, scoring } = criteriaFor(msg.criteria_set_id ?? call.criteriaSetId, sets, criteria);
+  const { setId, setVersion, gradingMode, scoring } = criteriaFor(
+    msg.criteria_set_id ?? call.criteriaSetId,
+    sets,
+    criteria,
+  );
+  const released = gradingMode === 'ai_auto';
   const requirements = requirementsFor(
     sets.find((s) => s.id === setId),
     templates,
   );
-  let evaluation;
-  try {
-    evaluation = await evaluateTranscript(ctx.config, scoring, transcript.utterances, requirements);
-  } catch (err) {
-    if (err instanceof EvaluationRejected) throw new PermanentFailure(`evaluation failed: ${err.message}`);
-    throw err;
+  let evaluation: Awaited<ReturnType<typeof evaluateTranscript>> | null = null;
+  if (gradingMode !== 'manual') {
+    try {
+      evaluation = await evaluateTranscript(ctx.config, scoring, transcript.utterances, requirements);
+    } catch (err) {
+      if (err instanceof EvaluationRejected) throw new PermanentFailure(`evaluation failed: ${err.message}`);
+      throw err;
+    }
   }
-  const { result, truncated, model } = evaluation;
-  const { score, autoFailed } = overallScore(scoring, result);
-  const results = scoring.map((c) => ({
-    criterion_id: c.id,
-    name: c.name,
-    version: c.version,
-    max_points: c.max_points,
-    auto_fail: c.auto_fail,
-    ...result.criteria[c.id],
-  }));
-  // The same results as rows, for the readers that aggregate them (coaching, analytics).
-  const criterionRows = scoring.map((c) => ({
-    criterion_id: c.id,
-    criterion_name: c.name,
-    category: c.category,
-    score: result.criteria[c.id]!.score,
-    max_points: c.max_points,
-    passed: result.criteria[c.id]!.passed,
-  }));
+  const result = evaluation?.result;
+  const results = result
+    ? scoring.map((c) => ({
+        criterion_id: c.id,
+        name: c.name,
+        version: c.version,
+        max_points: c.max_points,
+        auto_fail: c.auto_fail,
+        ...result.criteria[c.id],
+      }))
+    : [];
+  // The same results as rows, for the readers that aggregate them (coaching, analytics, the score
+  // itself). A manual set's rows wait, unscored, for the manager's review.
+  const criterionRows = JSON.stringify(
+    scoring.map((c) => {
+      const r = result?.criteria[c.id];
+      return {
+        criterion_id: c.id,
+        criterion_name: c.name,
+        category: c.category,
+        score: r?.score ?? null,
+        max_points: c.max_points,
+        passed: r?.passed ?? null,
+        auto_failed: r ? c.auto_fail && r.auto_fail_triggered : null,
+      };
+    }),
+  );
+  const rowsOf = sql`jsonb_to_recordset(${criterionRows}::jsonb)
+    as x(criterion_id text, criterion_name text, category text, score int, max_points int, passed boolean, auto_failed boolean)`;
   const evaluationId = crypto.randomUUID();
-  // What the rollups count of this scoring (the same rules as compliance_status and the sentiment shown).
-  const compliance = complianceItems(requirements, result);
-  const compliant = compliance.every((c) => (c as { met?: boolean }).met !== false);
-  const sentiment = (result.sentiment as { overall?: string } | undefined)?.overall ?? null;
+  const compliance = JSON.stringify(result ? complianceItems(requirements, result) : []);
+  const sentiment = (result?.sentiment as { overall?: string } | undefined)?.overall ?? null;
+  const tenant = msg.tenant_id;
   await ctx.db.run((q) => [
     q.execute(lockCall(msg.call_id)),
     q.execute(sql`
-      with ev as (
-        insert into evaluations (id, tenant_id, call_id, run_key, criteria_set_id, criteria_set_version, criteria_snapshot, overall_score, auto_failed,
-                                 results, compliance, sentiment, customer_behavior, summary, model, transcript_truncated, requested_by)
-        values (${evaluationId}, ${msg.tenant_id}, ${msg.call_id}, ${msg.run_key}, ${setId}::uuid, ${setVersion}::int, ${JSON.stringify(scoring)}::jsonb, ${score}, ${autoFailed},
-                ${JSON.stringify(results)}::jsonb, ${JSON.stringify(compliance)}::jsonb, ${JSON.stringify(result.sentiment)}::jsonb,
-                ${JSON.stringify(result.customer_behavior)}::jsonb, ${result.summary}, ${model}, ${truncated}, ${msg.requested_by ?? null})
+      with ai as (
+        select s.score, s.auto_failed from qa_overall_score(${criterionRows}::jsonb) s where ${!!result}::boolean
+      ),
+      ev as (
+        insert into evaluations (id, tenant_id, call_id, run_key, criteria_set_id, criteria_set_version, criteria_snapshot, grading_mode,
+                                 overall_score, auto_failed, results, compliance, sentiment, customer_behavior, summary, model,
+                                 transcript_truncated, requested_by, released_at)
+        values (${evaluationId}, ${tenant}, ${msg.call_id}, ${msg.run_key}, ${setId}::uuid, ${setVersion}::int, ${JSON.stringify(scoring)}::jsonb, ${gradingMode},
+                (select score from ai), (select auto_failed from ai), ${JSON.stringify(results)}::jsonb, ${compliance}::jsonb,
+                ${JSON.stringify(result?.sentiment ?? {})}::jsonb, ${JSON.stringify(result?.customer_behavior ?? {})}::jsonb, ${result?.summary ?? ''},
+                ${evaluation?.model ?? null}, ${evaluation?.truncated ?? false}, ${msg.requested_by ?? null},
+                case when ${released}::boolean then now() end)
         on conflict (tenant_id, call_id, run_key) do nothing
         returning id
       ),
       added as (
         insert into insights (tenant_id, call_id, evaluation_id, type, category, title, severity, suggestions)
-        select ${msg.tenant_id}, ${msg.call_id}, ev.id, x.type, x.category, x.title, x.severity, x.suggestions
-        from ev, jsonb_to_recordset(${JSON.stringify(result.insights)}::jsonb) as x(type text, category text, title text, severity text, suggestions text[])
+        select ${tenant}, ${msg.call_id}, ev.id, x.type, x.category, x.title, x.severity, x.suggestions
+        from ev, jsonb_to_recordset(${JSON.stringify(result?.insights ?? [])}::jsonb) as x(type text, category text, title text, severity text, suggestions text[])
         returning 1
       ),
       scored as (
-        insert into criterion_results (tenant_id, evaluation_id, call_id, agent_id, criterion_id, criterion_name, category, score, max_points, passed)
-        select ${msg.tenant_id}, ev.id, ${msg.call_id}, (select c.agent_id from calls c where c.id = ${msg.call_id}),
-               x.criterion_id, x.criterion_name, x.category, x.score, x.max_points, x.passed
-        from ev, jsonb_to_recordset(${JSON.stringify(criterionRows)}::jsonb)
-          as x(criterion_id text, criterion_name text, category text, score int, max_points int, passed boolean)
+        insert into criterion_results (tenant_id, evaluation_id, call_id, agent_id, criterion_id, criterion_name, category, score,
+                                       max_points, passed, auto_failed, released)
+        select ${tenant}, ev.id, ${msg.call_id}, (select c.agent_id from calls c where c.id = ${msg.call_id}),
+               x.criterion_id, x.criterion_name, x.category, x.score, x.max_points, x.passed, x.auto_failed, ${released}::boolean
+        from ev, ${rowsOf}
         returning 1
       ),
       -- The statement's snapshot does not hold the rows inserted above: only earlier scorings retire.
       retired as (
         update criterion_results set current = false
         where call_id = ${msg.call_id} and current and exists (select 1 from ev)
-        returning evaluation_id, criterion_id, criterion_name, score, max_points, passed
+        returning evaluation_id, criterion_id, criterion_name, effective_score, max_points, effective_passed, released
+      ),
+      superseded as (
+        update evaluations set current = false
+        where call_id = ${msg.call_id} and current and exists (select 1 from ev)
+        returning id
       ),
       moved as (
-        update calls set status = 'completed', overall_score = ${score}, failure_reason = null
+        update calls set status = ${released ? 'completed' : 'awaiting_review'},
+                         overall_score = case when ${released}::boolean then (select score from ai) end, failure_reason = null
         where id = ${msg.call_id} and exists (select 1 from ev) and (status = 'evaluating' or ${!initial})
         returning id
       ),
-      -- The rollups move only when this statement recorded the evaluation: a duplicate message
-      -- finds ev empty and counts nothing.
-      ${factBase(msg.tenant_id, msg.call_id)},
+      -- The rollups move only when this statement recorded the evaluation (a duplicate message finds
+      -- ev empty and counts nothing), and count a scoring only once it is released: until then the
+      -- call counts as received, and what its previous scoring added is taken back.
+      ${factBase(tenant, msg.call_id)},
       ${moveCallFacts(
-        msg.tenant_id,
+        tenant,
         msg.call_id,
-        sql`select b.day, b.agent_id, true as scored, false as failed, ${score}::int as score,
-                   ${!autoFailed}::boolean and ${score}::int >= analytics_passing_score(${msg.tenant_id}) as passed,
-                   ${autoFailed}::boolean as auto_failed, ${compliant}::boolean as compliant, ${sentiment}::text as sentiment
-            from fact_base b where exists (select 1 from moved)`,
+        sql`select b.day, b.agent_id, ${released}::boolean as scored, false as failed,
+                   case when ${released}::boolean then ai.score end as score,
+                   ${released}::boolean and not ai.auto_failed and ai.score >= analytics_passing_score(${tenant}) as passed,
+                   ${released}::boolean and ai.auto_failed as auto_failed,
+                   ${released}::boolean and analytics_compliant(${compliance}::jsonb) as compliant,
+                   case when ${released}::boolean then ${sentiment}::text end as sentiment
+            from fact_base b left join ai on true where exists (select 1 from moved)`,
         sql`exists (select 1 from moved)`,
       )},
       ${moveCriterionFacts(
-        msg.tenant_id,
-        sql`select criterion_id, criterion_name, score, max_points, passed from retired`,
-        sql`select x.criterion_id, x.criterion_name, x.score, x.max_points, x.passed
-            from ev, jsonb_to_recordset(${JSON.stringify(criterionRows)}::jsonb)
-              as x(criterion_id text, criterion_name text, category text, score int, max_points int, passed boolean)`,
+        tenant,
+        sql`select criterion_id, criterion_name, effective_score as score, max_points, effective_passed as passed
+            from retired where released`,
+        sql`select x.criterion_id, x.criterion_name, x.score, x.max_points, x.passed from ev, ${rowsOf} where ${released}::boolean`,
       )},
       -- Compliance moves from the evaluation whose criterion results this one retired.
       ${moveRequirementFacts(
-        msg.tenant_id,
-        sql`select e.compliance from evaluations e where e.id in (select evaluation_id from retired)`,
-        sql`select ${JSON.stringify(compliance)}::jsonb as compliance from ev`,
+        tenant,
+        sql`select e.compliance from evaluations e where e.id in (select evaluation_id from retired where released)`,
+        sql`select ${compliance}::jsonb as compliance from ev where ${released}::boolean`,
       )}
       select count(*) from moved`),
   ]);
@@ -335,12 +368,13 @@ async function followUp(ctx: StepContext, msg: { tenant_id: string; call_id: str
   });
 }
 
-type SetRow = { id: string; criteriaIds: string[]; isDefault: boolean; version: number };
+type SetRow = { id: string; criteriaIds: string[]; isDefault: boolean; version: number; gradingMode: GradingMode };
 type CriterionRow = typeof evaluationCriteria.$inferSelect;
 
 /**
  * The criteria a call is scored on: the set named for it, else the tenant's default set, else all
- * its active criteria, else the platform templates. The versions scored with are kept.
+ * its active criteria, else the platform templates (the last two in `ai_auto`). The versions
+ * scored with are kept.
  */
 export function criteriaFor(setId: string | null | undefined, sets: SetRow[], criteria: CriterionRow[]) {
   const set = (setId ? sets.find((s) => s.id === setId) : undefined) ?? sets.find((s) => s.isDefault);
@@ -369,7 +403,12 @@ export function criteriaFor(setId: string | null | undefined, sets: SetRow[], cr
         evaluation_prompts: [...t.evaluation_prompts],
         version: 1,
       }));
-  return { setId: set?.id ?? null, setVersion: set?.version ?? null, scoring };
+  return {
+    setId: set?.id ?? null,
+    setVersion: set?.version ?? null,
+    gradingMode: set?.gradingMode ?? ('ai_auto' as const),
+    scoring,
+  };
 }
 
 /** Moves a call to `failed` unless it already finished (its rollups with it), and raises the alert that says so. */

@@ -14,6 +14,7 @@ import { commandCenterRouter } from './command-center';
 import { criteriaRouter } from './criteria';
 import { integrationsRouter } from './integrations';
 import { organizationsRouter } from './organizations';
+import { reviewsRouter } from './reviews';
 import { tenantsRouter } from './tenants';
 import { usersRouter } from './users';
 
@@ -37,4 +38,5 @@ export const protectedRoutes = createRouter()
   .route('/integrations', integrationsRouter)
   .route('/command-center', commandCenterRouter)
   .route('/ai-coach', aiCoachRouter)
-  .route('/analytics', analyticsRouter);
+  .route('/analytics', analyticsRouter)
+  .route('/', reviewsRouter);

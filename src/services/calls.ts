@@ -1,7 +1,15 @@
 import { and, asc, count, desc, eq, gte, lte, sql } from 'drizzle-orm';
 import type { UserContext } from '../context';
 import type { QueryBuilder } from '../db/tenant-db';
-import { calls, evaluations, insights, transcripts, type CallStatus } from '../db/schema';
+import {
+  calls,
+  evaluationReviewItems,
+  evaluationReviews,
+  evaluations,
+  insights,
+  transcripts,
+  type CallStatus,
+} from '../db/schema';
 import { presignR2 } from '../integrations/r2-presign';
 import { Conflict, Invalid, NotFound, TooManyRequests } from '../lib/errors';
 import type {
@@ -15,6 +23,7 @@ import type {
 import type { Pagination } from './pagination';
 import { chargeReanalysis } from '../db/statements/calls';
 import { deleteCallStatement, lockCall } from '../db/statements/analytics';
+import { effectiveOf, presentReviewSummary, reviewStatus } from './reviews';
 import { iso, tenantOf } from './scope';
 
 type CallRow = typeof calls.$inferSelect;
@@ -73,13 +82,35 @@ export async function listCalls(ctx: UserContext, f: CallFilter) {
   return { rows: rows.map(presentCall), total: counted?.n ?? 0 };
 }
 
+/** The call's latest scoring; an agent's reads as none while it waits for review (the policy hides it). */
 const currentEvaluation = (q: QueryBuilder, callId: string) =>
-  q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(desc(evaluations.createdAt)).limit(1);
+  q
+    .select()
+    .from(evaluations)
+    .where(and(eq(evaluations.callId, callId), eq(evaluations.current, true)));
 
-function presentEvaluation(e: typeof evaluations.$inferSelect): Evaluation {
+/** The reviews of a call's evaluations and their items: what is shown beside the model's scores. */
+const reviewsOf = (q: QueryBuilder, callId: string) =>
+  [
+    q.select().from(evaluationReviews).where(eq(evaluationReviews.callId, callId)),
+    q.select().from(evaluationReviewItems).where(eq(evaluationReviewItems.callId, callId)),
+  ] as const;
+
+type ReviewRows = {
+  reviews: (typeof evaluationReviews.$inferSelect)[];
+  items: (typeof evaluationReviewItems.$inferSelect)[];
+};
+
+/** An empty object stands for "not assessed" (a manual set asks no model for sentiment or behaviour). */
+const assessed = <T>(value: unknown): T | null =>
+  value && typeof value === 'object' && Object.keys(value).length ? (value as T) : null;
+
+function presentEvaluation(e: typeof evaluations.$inferSelect, r: ReviewRows): Evaluation {
+  const review = r.reviews.find((x) => x.evaluationId === e.id);
   return {
     id: e.id,
     run: e.runKey === 'pipeline' ? 'initial' : 're-analysis',
+    grading_mode: e.gradingMode,
     overall_score: e.overallScore,
     auto_failed: e.autoFailed,
     criteria_set: { id: e.criteriaSetId, version: e.criteriaSetVersion },
@@ -88,30 +119,36 @@ function presentEvaluation(e: typeof evaluations.$inferSelect): Evaluation {
     transcript_truncated: e.transcriptTruncated,
     requested_by: e.requestedBy,
     created_at: iso(e.createdAt),
+    released_at: iso(e.releasedAt),
+    review_status: reviewStatus(e, review),
+    effective: effectiveOf(e, review),
+    review: presentReviewSummary(review, r.items),
   };
 }
 
 export async function getCall(ctx: UserContext, callId: string) {
   tenantOf(ctx);
-  const [[call], [transcript], [evaluation]] = await ctx.db.run((q) => [
+  const [[call], [transcript], [evaluation], reviews, items] = await ctx.db.run((q) => [
     q.select().from(calls).where(eq(calls.id, callId)),
     q.select().from(transcripts).where(eq(transcripts.callId, callId)),
     currentEvaluation(q, callId),
+    ...reviewsOf(q, callId),
   ]);
   if (!call) throw new NotFound('Call');
+  const scored = evaluation?.gradingMode === 'manual' ? undefined : evaluation;
   return {
     call_info: presentCall(call),
     transcription: transcript ? presentTranscript(transcript) : null,
-    qa_evaluation: evaluation ? presentEvaluation(evaluation) : null,
-    sentiment_analysis: (evaluation?.sentiment ?? null) as SentimentAnalysis | null,
-    customer_behavior: (evaluation?.customerBehavior ?? null) as CustomerBehavior | null,
-    compliance_status: evaluation
+    qa_evaluation: evaluation ? presentEvaluation(evaluation, { reviews, items }) : null,
+    sentiment_analysis: assessed<SentimentAnalysis>(scored?.sentiment),
+    customer_behavior: assessed<CustomerBehavior>(scored?.customerBehavior),
+    compliance_status: scored
       ? {
-          compliant: evaluation.compliance.every((c) => (c as { met?: boolean }).met !== false),
-          items: evaluation.compliance as ComplianceItem[],
+          compliant: scored.compliance.every((c) => (c as { met?: boolean }).met !== false),
+          items: scored.compliance as ComplianceItem[],
         }
       : null,
-    summary: evaluation?.summary ?? null,
+    summary: scored?.summary || null,
   };
 }
 
@@ -200,26 +237,29 @@ export async function updateSpeakers(
 
 export async function getAnalysis(ctx: UserContext, callId: string) {
   tenantOf(ctx);
-  const [[call], history] = await ctx.db.run((q) => [
+  const [[call], history, reviews, items] = await ctx.db.run((q) => [
     q.select({ status: calls.status }).from(calls).where(eq(calls.id, callId)),
     q.select().from(evaluations).where(eq(evaluations.callId, callId)).orderBy(desc(evaluations.createdAt)),
+    ...reviewsOf(q, callId),
   ]);
   if (!call) throw new NotFound('Call');
-  const [current, ...previous] = history;
+  const current = history.find((e) => e.current);
+  const previous = history.filter((e) => !e.current);
+  const r = { reviews, items };
   return {
     call_id: callId,
     call_status: call.status,
     current: current
       ? {
-          ...presentEvaluation(current),
+          ...presentEvaluation(current, r),
           compliance: current.compliance as ComplianceItem[],
-          sentiment: current.sentiment as SentimentAnalysis,
-          customer_behavior: current.customerBehavior as CustomerBehavior,
+          sentiment: assessed<SentimentAnalysis>(current.sentiment),
+          customer_behavior: assessed<CustomerBehavior>(current.customerBehavior),
           summary: current.summary,
           criteria_snapshot: current.criteriaSnapshot as ScoredCriterion[],
         }
       : null,
-    history: previous.map(presentEvaluation),
+    history: previous.map((e) => presentEvaluation(e, r)),
   };
 }
 
@@ -262,7 +302,7 @@ export async function listInsights(ctx: UserContext, callId: string) {
       .where(
         and(
           eq(insights.callId, callId),
-          sql`${insights.evaluationId} = (select e.id from ${evaluations} e where e.call_id = ${callId} order by e.created_at desc limit 1)`,
+          sql`${insights.evaluationId} = (select e.id from ${evaluations} e where e.call_id = ${callId} and e.current)`,
         ),
       )
       .orderBy(asc(insights.createdAt)),

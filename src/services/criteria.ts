@@ -1,6 +1,13 @@
 import { and, asc, count, eq, inArray, sql } from 'drizzle-orm';
 import type { UserContext } from '../context';
-import { complianceTemplates, criteriaSets, criterionVersions, evaluationCriteria, evaluations } from '../db/schema';
+import {
+  complianceTemplates,
+  criteriaSets,
+  criterionVersions,
+  evaluationCriteria,
+  evaluations,
+  type GradingMode,
+} from '../db/schema';
 import { Conflict, Invalid, NotFound } from '../lib/errors';
 import type { CriterionVersionContent } from '../routes/criteria/schema';
 import { CRITERIA_TEMPLATES } from './criteria-templates';
@@ -188,6 +195,7 @@ function presentSet(row: typeof criteriaSets.$inferSelect) {
     criteria_count: row.criteriaIds.length,
     compliance_template_ids: row.complianceTemplateIds,
     is_default: row.isDefault,
+    grading_mode: row.gradingMode,
     version: row.version,
     created_at: iso(row.createdAt),
     updated_at: iso(row.updatedAt),
@@ -234,7 +242,13 @@ function unknownReferences(criteria: number, ids: string[], templates: number, t
  */
 export async function createSet(
   ctx: UserContext,
-  input: { name: string; criteria_ids: string[]; compliance_template_ids?: string[]; is_default?: boolean },
+  input: {
+    name: string;
+    criteria_ids: string[];
+    compliance_template_ids?: string[];
+    is_default?: boolean;
+    grading_mode?: GradingMode;
+  },
 ) {
   const tenantId = tenantOf(ctx);
   const ids = [...new Set(input.criteria_ids)];
@@ -258,6 +272,7 @@ export async function createSet(
               criteriaIds: sql`${`{${ids.join(',')}}`}::uuid[]`.as('criteria_ids'),
               complianceTemplateIds: sql`${`{${templateIds.join(',')}}`}::uuid[]`.as('compliance_template_ids'),
               isDefault: sql`${isDefault}::boolean`.as('is_default'),
+              gradingMode: sql`${input.grading_mode ?? 'ai_auto'}`.as('grading_mode'),
               version: sql`1`.as('version'),
               createdAt: sql`now()`.as('created_at'),
               updatedAt: sql`now()`.as('updated_at'),
@@ -274,11 +289,15 @@ export async function createSet(
   return presentSet(inserted[0]);
 }
 
-/** Renames a set, or replaces its criteria or its compliance templates; a change is a new version of the set. */
+/**
+ * Renames a set, replaces its criteria or its compliance templates (a new version of the set), or
+ * changes its grading mode (not a new version: it decides how calls scored from now on are
+ * released, and an evaluation keeps the mode it was scored in).
+ */
 export async function updateSet(
   ctx: UserContext,
   id: string,
-  input: { name?: string; criteria_ids?: string[]; compliance_template_ids?: string[] },
+  input: { name?: string; criteria_ids?: string[]; compliance_template_ids?: string[]; grading_mode?: GradingMode },
 ) {
   tenantOf(ctx);
   const ids = input.criteria_ids ? [...new Set(input.criteria_ids)] : [];
@@ -287,6 +306,7 @@ export async function updateSet(
   if (input.name !== undefined) set.name = input.name;
   if (input.criteria_ids) set.criteriaIds = ids;
   if (input.compliance_template_ids) set.complianceTemplateIds = templateIds;
+  if (input.grading_mode) set.gradingMode = input.grading_mode;
   const [[target], updated, [criteria], [templates]] = await ctx.db.run((q) => {
     const known = knownCounts(q, ids, templateIds);
     return [

@@ -11,12 +11,11 @@ import {
   asTenant,
   call,
   runtimeSql,
-  callForm,
   deliver,
-  eventually,
   expectProblem,
   IDS,
   json,
+  uploadTranscribed,
   wavBytes,
 } from './helpers';
 
@@ -79,47 +78,9 @@ async function analyticsTenant() {
 }
 type Tenant = Awaited<ReturnType<typeof analyticsTenant>>;
 
-/** Uploads a call, waits for the local pipeline to give up on its audio (failed), and gives it a transcript. */
-async function upload(t: Tenant, agentId: string | null, startedAt: string, text: string) {
-  const res = await call('/api/calls', {
-    method: 'POST',
-    headers: { authorization: `Bearer ${t.token}` },
-    body: callForm({ metadata: { agent_id: agentId, started_at: startedAt, direction: 'inbound' }, audio: wavBytes() }),
-  });
-  expect(res.status, 'upload accepted').toBe(202);
-  const id = (await json(res)).call_id as string;
-  // The stand-in cannot fetch audio from inside the test runner: the real pipeline fails the call.
-  await eventually(async () => {
-    const [rows] = await asTenant(t.id, SYSTEM, 'system', [
-      { query: 'select status from calls where id = $1', params: [id] },
-    ]);
-    return rows?.[0]?.status === 'failed';
-  });
-  await asTenant(t.id, SYSTEM, 'system', [
-    {
-      query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles)
-              values ($1, $2, $3, $4, $5::jsonb, '{"A":"agent","B":"customer"}'::jsonb)`,
-      params: [
-        id,
-        t.id,
-        `test-${id}`,
-        text,
-        JSON.stringify([
-          { speaker: 'A', role: 'agent', text, start_ms: 0, end_ms: 4000, confidence: 0.95 },
-          {
-            speaker: 'B',
-            role: 'customer',
-            text: 'Thanks, that is all.',
-            start_ms: 4100,
-            end_ms: 6000,
-            confidence: 0.95,
-          },
-        ]),
-      ],
-    },
-  ]);
-  return id;
-}
+/** A call ready to be scored: uploaded, failed by the local pipeline, given a transcript. */
+const upload = (t: Tenant, agentId: string | null, startedAt: string, text: string) =>
+  uploadTranscribed(t.id, t.token, { agent_id: agentId, started_at: startedAt }, text);
 
 const reanalysis = (t: Tenant, callId: string, key = crypto.randomUUID()): PipelineMessage => ({
   step: 'evaluate',
@@ -133,14 +94,21 @@ async function score(messages: PipelineMessage[]) {
   expect(result.retryMessages, 'every evaluation succeeded').toEqual([]);
 }
 
-/** The figures straight from the calls and their latest evaluations, for local days [from, to] in `tz`. */
+/**
+ * The figures straight from the calls, for local days [from, to] in `tz`: a completed call's score
+ * of record, and the auto-fail in force for its current evaluation (its review's, else the model's).
+ */
 async function direct(t: Tenant, tz: string, from: string, to: string, agentId?: string) {
   const [rows] = await asTenant(t.id, SYSTEM, 'system', [
     {
       query: `
         with c as (
           select c.*, e.auto_failed from calls c
-          left join lateral (select auto_failed from evaluations e where e.call_id = c.id order by e.created_at desc limit 1) e on true
+          left join lateral (
+            select coalesce(r.auto_failed, e.auto_failed) as auto_failed
+            from evaluations e left join evaluation_reviews r on r.evaluation_id = e.id
+            where e.call_id = c.id and e.current
+          ) e on true
           where c.status <> 'uploaded'
             and coalesce(c.started_at, c.created_at) >= ($2::date)::timestamp at time zone $1
             and coalesce(c.started_at, c.created_at) < ($3::date + 1)::timestamp at time zone $1
@@ -247,9 +215,9 @@ describe('analytics: the summary agrees with the calls', () => {
       const [critRows] = await asTenant(t.id, SYSTEM, 'system', [
         {
           query: `select (select coalesce(sum(n), 0)::int from analytics_daily_criteria) as rolled,
-                       (select count(*)::int from criterion_results where current) as raw,
+                       (select count(*)::int from criterion_results where current and released) as raw,
                        (select coalesce(sum(points), 0)::int from analytics_daily_criteria) as rolled_points,
-                       (select coalesce(sum(score), 0)::int from criterion_results where current) as raw_points`,
+                       (select coalesce(sum(effective_score), 0)::int from criterion_results where current and released) as raw_points`,
         },
       ]);
       const crit = critRows![0]!;
@@ -362,6 +330,157 @@ describe('analytics: the summary agrees with the calls', () => {
         },
       ]);
       expect(twice.crit.reduce((n, c) => n + (c.points as number), 0)).toBe(rawRows![0]!.points);
+    },
+  );
+});
+
+describe('analytics: the rollups follow human reviews', () => {
+  it(
+    'after random reviews, re-analyses and a delete across grading modes, summary, trends and agent performance equal the effective scores',
+    { timeout: 180_000 },
+    async () => {
+      const t = await analyticsTenant();
+      const post = (path: string, body: unknown, method = 'POST') =>
+        call(path, { method, headers: { authorization: `Bearer ${t.token}` }, body });
+      const criteria: { id: string; max: number; autoFail: boolean }[] = [];
+      for (const template of ['greeting', 'identity_verification', 'closing']) {
+        const c = await json(await post('/api/evaluation-criteria', { template_id: template }));
+        criteria.push({ id: c.id, max: c.max_points, autoFail: c.auto_fail });
+      }
+      const sets: Record<string, string> = {};
+      for (const mode of ['ai_auto', 'ai_review', 'manual']) {
+        const res = await post('/api/evaluation-criteria/sets', {
+          name: mode,
+          criteria_ids: criteria.map((c) => c.id),
+          grading_mode: mode,
+        });
+        expect(res.status).toBe(201);
+        sets[mode] = (await json(res)).id;
+      }
+      const base = '2026-09-01';
+      const agents = [t.agents.ny1, t.agents.ny2];
+      const modes = ['ai_auto', 'ai_review', 'manual'] as const;
+      const pick = <T>(list: readonly T[]) => list[Math.floor(Math.random() * list.length)]!;
+      const planned = Array.from({ length: 12 }, (_, i) => ({
+        agent: agents[i % 2]!,
+        mode: modes[i % 3]!,
+        at: `${addDays(base, Math.floor(Math.random() * 8))}T${pick(['03', '04', '12', '23'])}:30:00Z`,
+        text: pick(TRANSCRIPTS),
+      }));
+      const ids = await Promise.all(
+        planned.map(async (p) => {
+          const id = await upload(t, p.agent, p.at, p.text);
+          await asTenant(t.id, SYSTEM, 'system', [
+            { query: 'update calls set criteria_set_id = $2 where id = $1', params: [id, sets[p.mode]] },
+          ]);
+          return id;
+        }),
+      );
+      await score(ids.map((id) => reanalysis(t, id)));
+
+      /** A random review: some criteria (all of them on a manual set), random scores, sometimes auto-fail or confirm. */
+      const randomReview = async (i: number) => {
+        const manual = planned[i]!.mode === 'manual';
+        const chosen = manual ? criteria : criteria.filter(() => Math.random() < 0.6);
+        const list = (chosen.length ? chosen : [criteria[0]!]).map((c) =>
+          !manual && Math.random() < 0.2
+            ? { criterion_id: c.id, confirm: true }
+            : {
+                criterion_id: c.id,
+                score: Math.floor(Math.random() * (c.max + 1)),
+                ...(c.autoFail && Math.random() < 0.2 ? { auto_fail: true } : {}),
+              },
+        );
+        const res = await post(`/api/calls/${ids[i]}/review`, { criteria: list }, 'PUT');
+        expect(res.status, await res.clone().text()).toBe(200);
+      };
+      // Every manual call and most others reviewed, some twice; a few ai_review calls left waiting.
+      for (let i = 0; i < ids.length; i++) {
+        if (planned[i]!.mode !== 'manual' && Math.random() < 0.25) continue;
+        await randomReview(i);
+        if (Math.random() < 0.3) await randomReview(i);
+      }
+      // Re-analyses after reviews (an ai_review one waits again), then reviews of some new evaluations.
+      await score([reanalysis(t, ids[0]!), reanalysis(t, ids[1]!)]);
+      if (Math.random() < 0.5) await randomReview(1);
+      const gone = ids[2]!;
+      const del = await call(`/api/calls/${gone}`, {
+        method: 'DELETE',
+        headers: { authorization: `Bearer ${t.token}` },
+      });
+      expect(del.status).toBe(204);
+
+      const tz = 'America/New_York';
+      for (let i = 0; i < 5; i++) {
+        const from = addDays(base, Math.floor(Math.random() * 8) - 1);
+        const to = addDays(from, Math.floor(Math.random() * 6));
+        const agentId = i % 2 === 0 ? pick(agents) : undefined;
+        const qs = new URLSearchParams({ from_date: from, to_date: to, ...(agentId ? { agent_id: agentId } : {}) });
+        const s = await json(await t.get(`/api/analytics/summary?${qs}`));
+        const raw = await direct(t, tz, from, to, agentId);
+        expect(s.current, `${from}..${to} ${agentId ?? 'all'}`).toMatchObject({
+          calls_received: raw.received,
+          calls_scored: raw.scored,
+          average_score: raw.average,
+          pass_rate: raw.scored ? Math.round((raw.passed / raw.scored) * 1000) / 1000 : null,
+          auto_fail_rate: raw.scored ? Math.round((raw.auto_failed / raw.scored) * 1000) / 1000 : null,
+        });
+      }
+
+      // Per day, the trend of the average equals the scores of record of that day.
+      const from = base;
+      const to = addDays(base, 7);
+      const trend = await json(
+        await t.get(`/api/analytics/trends?metric=average_score&period=day&from_date=${from}&to_date=${to}`),
+      );
+      for (const point of trend.series[0].points as { bucket: string; value: number | null; count: number }[]) {
+        const raw = await direct(t, tz, point.bucket, point.bucket);
+        expect(point, point.bucket).toEqual({ bucket: point.bucket, value: raw.average, count: raw.scored });
+      }
+      // Per agent, the performance figures too.
+      const perf = await json(
+        await t.get(`/api/analytics/agent-performance?period=week&from_date=${from}&to_date=${to}`),
+      );
+      for (const agentId of agents) {
+        const raw = await direct(t, tz, from, to, agentId);
+        expect(
+          perf.agents.find((a: { agent_id: string }) => a.agent_id === agentId),
+          agentId,
+        ).toMatchObject({
+          calls: raw.received,
+          calls_scored: raw.scored,
+          average_score: raw.average,
+          pass_rate: raw.scored ? Math.round((raw.passed / raw.scored) * 1000) / 1000 : null,
+        });
+      }
+
+      // Criterion figures: the effective values of the released current results, nothing of the deleted call.
+      const [critRows, waiting] = await asTenant(t.id, SYSTEM, 'system', [
+        {
+          query: `select d.criterion_id, d.n, d.points::int as points, d.passed, r.n as raw_n, r.points as raw_points, r.passed as raw_passed
+                  from (select criterion_id, sum(n)::int as n, sum(points) as points, sum(passed)::int as passed
+                          from analytics_daily_criteria group by criterion_id) d
+                  full join (select criterion_id, count(*)::int as n, sum(effective_score)::int as points,
+                                    count(*) filter (where effective_passed)::int as passed
+                               from criterion_results where current and released group by criterion_id) r
+                    on r.criterion_id = d.criterion_id`,
+        },
+        { query: `select count(*)::int as n from calls where status = 'awaiting_review'` },
+      ]);
+      for (const c of critRows!)
+        expect({ n: c.n, points: c.points, passed: c.passed }, String(c.criterion_id)).toEqual({
+          n: c.raw_n ?? 0,
+          points: c.raw_points ?? 0,
+          passed: c.raw_passed ?? 0,
+        });
+      // The waiting calls are received, not scored, in both.
+      const all = await json(await t.get(`/api/analytics/summary?from_date=2026-08-01&to_date=2026-10-31`));
+      const list = await json(await t.get('/api/calls?limit=100'));
+      expect(all.current.calls_received).toBe(list.pagination.total);
+      expect(all.current.calls_scored).toBe(
+        list.data.filter((c: { status: string }) => c.status === 'completed').length,
+      );
+      expect(all.current.calls_received - all.current.calls_scored - all.current.calls_failed).toBe(waiting![0]!.n);
     },
   );
 });

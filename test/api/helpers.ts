@@ -310,3 +310,49 @@ export async function logLines<T>(
     spies.forEach((s) => s.mockRestore());
   }
 }
+
+/** The transcript the collect step would store for `callId`: the agent says `text`, the customer thanks them. */
+export function transcriptInsert(tenant: string, callId: string, text: string) {
+  return {
+    query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles)
+            values ($1, $2, $3, $4, $5::jsonb, '{"A":"agent","B":"customer"}'::jsonb)`,
+    params: [
+      callId,
+      tenant,
+      `test-${callId}`,
+      text,
+      JSON.stringify([
+        { speaker: 'A', role: 'agent', text, start_ms: 0, end_ms: 4000, confidence: 0.95 },
+        {
+          speaker: 'B',
+          role: 'customer',
+          text: 'Thanks, that is all.',
+          start_ms: 4100,
+          end_ms: 6000,
+          confidence: 0.95,
+        },
+      ]),
+    ],
+  };
+}
+
+/**
+ * Uploads a call with `metadata` as the holder of `token`, waits for the local pipeline to fail it
+ * (the stand-in cannot fetch audio from inside the test runner), and gives it a transcript: a call
+ * the evaluate step can score.
+ */
+export async function uploadTranscribed(tenant: string, token: string, metadata: object, text: string) {
+  const res = await call('/api/calls', {
+    method: 'POST',
+    headers: { authorization: `Bearer ${token}` },
+    body: callForm({ metadata: { direction: 'inbound', ...metadata }, audio: wavBytes() }),
+  });
+  if (res.status !== 202) throw new Error(`upload refused: ${res.status} ${await res.text()}`);
+  const id = (await json(res)).call_id as string;
+  const status = { query: 'select status from calls where id = $1', params: [id] };
+  await eventually(
+    async () => (await asTenant(tenant, 'system:pipeline', 'system', [status]))[0]?.[0]?.status === 'failed',
+  );
+  await asTenant(tenant, 'system:pipeline', 'system', [transcriptInsert(tenant, id, text)]);
+  return id;
+}

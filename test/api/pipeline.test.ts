@@ -7,7 +7,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { loadConfig } from '../../src/env';
 import { backoffSeconds, DEAD_LETTER_QUEUE } from '../../src/pipeline/consumer';
 import type { PipelineMessage } from '../../src/pipeline/messages';
-import { asTenant, deliver, IDS, logLines } from './helpers';
+import { asTenant, deliver, IDS, logLines, transcriptInsert } from './helpers';
 
 const AGENT = IDS['agent@acme.test']!;
 
@@ -20,30 +20,7 @@ async function callIn(status: string, transcript?: string): Promise<string> {
               values ($1, 'acme', $2, 'upload', $3, $4, array['pipeline-test'])`,
       params: [id, AGENT, status, `acme/calls/${id}/audio`],
     },
-    ...(transcript === undefined
-      ? []
-      : [
-          {
-            query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles)
-                    values ($1, 'acme', $2, $3, $4::jsonb, '{"A":"agent","B":"customer"}'::jsonb)`,
-            params: [
-              id,
-              `test-${id}`,
-              transcript,
-              JSON.stringify([
-                { speaker: 'A', role: 'agent', text: transcript, start_ms: 0, end_ms: 4000, confidence: 0.95 },
-                {
-                  speaker: 'B',
-                  role: 'customer',
-                  text: 'Thanks, that is all.',
-                  start_ms: 4100,
-                  end_ms: 6000,
-                  confidence: 0.95,
-                },
-              ]),
-            ],
-          },
-        ]),
+    ...(transcript === undefined ? [] : [transcriptInsert('acme', id, transcript)]),
   ]);
   return id;
 }

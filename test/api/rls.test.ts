@@ -6,6 +6,8 @@ import { describe, expect, it } from 'vitest';
 import { asTenant, IDS, runtimeSql } from './helpers';
 
 const acmeManager = IDS['manager@acme.test']!;
+const acmeAgent = IDS['agent@acme.test']!;
+const acmeAgent2 = IDS['agent2@acme.test']!;
 
 describe('row-level security as the runtime role', () => {
   it('runs requests as qa_app, which cannot bypass RLS', async () => {
@@ -37,6 +39,8 @@ describe('row-level security as the runtime role', () => {
       'analytics_daily_requirements',
       'compliance_templates',
       'compliance_template_versions',
+      'evaluation_reviews',
+      'evaluation_review_items',
     ]) {
       const [row] = await sql.query(`select count(*)::int as n from ${table}`);
       expect(row, `${table} without context`).toEqual({ n: 0 });
@@ -121,5 +125,103 @@ describe('row-level security as the runtime role', () => {
       },
     ]);
     expect(targetedRows![0]).toEqual({ agent: false, manager: true, foreign: false });
+  });
+
+  it('holds an agent to released evaluations of its own calls, and lets no agent write a review', async () => {
+    const callId = crypto.randomUUID();
+    const evaluationId = crypto.randomUUID();
+    // An ai_review scoring of the agent's call, held back: what the evaluate step writes.
+    await asTenant('acme', 'system:pipeline', 'system', [
+      {
+        query: `insert into calls (id, tenant_id, agent_id, source, status, audio_key)
+                values ($1::uuid, 'acme', $2, 'upload', 'awaiting_review', 'acme/calls/' || $1::text || '/audio')`,
+        params: [callId, acmeAgent],
+      },
+      {
+        query: `insert into evaluations (id, tenant_id, call_id, run_key, criteria_snapshot, grading_mode, overall_score, auto_failed,
+                                         results, compliance, sentiment, customer_behavior, summary, model, released_at)
+                values ($1, 'acme', $2, 'pipeline', '[]', 'ai_review', 40, false, '[]', '[]', '{}', '{}', 'held back', 'test', null)`,
+        params: [evaluationId, callId],
+      },
+      {
+        query: `insert into criterion_results (tenant_id, evaluation_id, call_id, agent_id, criterion_id, criterion_name, category,
+                                               score, max_points, passed, released)
+                values ('acme', $1, $2, $3, 'greeting', 'Greeting', 'opening', 4, 10, false, false)`,
+        params: [evaluationId, callId, acmeAgent],
+      },
+      {
+        query: `insert into insights (tenant_id, call_id, evaluation_id, type, category, title, severity)
+                values ('acme', $1, $2, 'coaching', 'opening', 'Greet the customer', 'low')`,
+        params: [callId, evaluationId],
+      },
+    ]);
+    const reads = [
+      { query: 'select id from evaluations where call_id = $1', params: [callId] },
+      { query: 'select criterion_id, effective_score from criterion_results where call_id = $1', params: [callId] },
+      { query: 'select id from insights where call_id = $1', params: [callId] },
+      { query: 'select id from evaluation_reviews where call_id = $1', params: [callId] },
+      { query: 'select id from evaluation_review_items where call_id = $1', params: [callId] },
+    ];
+    const counts = async (who: string, role: string) =>
+      (await asTenant('acme', who, role, reads)).map((rows) => rows.length);
+    expect(await counts(acmeAgent, 'agent'), 'held back from its agent').toEqual([0, 0, 0, 0, 0]);
+    expect(await counts(acmeManager, 'manager')).toEqual([1, 1, 1, 0, 0]);
+    // The trigger made the model's values the effective ones.
+    const [results] = await asTenant('acme', acmeManager, 'manager', [reads[1]!]);
+    expect(results).toEqual([{ criterion_id: 'greeting', effective_score: 4 }]);
+
+    // No agent writes a review, not even of its own call.
+    await expect(
+      asTenant('acme', acmeAgent, 'agent', [
+        {
+          query: `insert into evaluation_reviews (tenant_id, evaluation_id, call_id, agent_id, overall_score, auto_failed, created_by, updated_by)
+                  values ('acme', $1, $2, $3::uuid, 100, false, $3::text, $3::text)`,
+          params: [evaluationId, callId, acmeAgent],
+        },
+      ]),
+    ).rejects.toMatchObject({ code: '42501' });
+
+    // Reviewed and released: its agent reads it all, the other agent nothing.
+    await asTenant('acme', acmeManager, 'manager', [
+      { query: 'update evaluations set released_at = now() where id = $1', params: [evaluationId] },
+      {
+        query: `update criterion_results set effective_score = 9, effective_passed = true, released = true where evaluation_id = $1`,
+        params: [evaluationId],
+      },
+      {
+        query: `with r as (
+                  insert into evaluation_reviews (tenant_id, evaluation_id, call_id, agent_id, overall_score, auto_failed, created_by, updated_by)
+                  values ('acme', $1, $2, $3, 90, false, $4, $4) returning id)
+                insert into evaluation_review_items (tenant_id, review_id, evaluation_id, call_id, agent_id, criterion_id, max_points,
+                                                     score, passed, auto_failed, source, reviewed_by)
+                select 'acme', r.id, $1, $2, $3, 'greeting', 10, 9, true, false, 'review', $4 from r`,
+        params: [evaluationId, callId, acmeAgent, acmeManager],
+      },
+    ]);
+    expect(await counts(acmeAgent, 'agent'), 'released to its agent').toEqual([1, 1, 1, 1, 1]);
+    expect(await counts(acmeAgent2, 'agent'), 'never to another agent').toEqual([0, 0, 0, 0, 0]);
+    const [updated] = await asTenant('acme', acmeAgent, 'agent', [
+      { query: 'update evaluation_review_items set score = 10 where call_id = $1 returning id', params: [callId] },
+    ]).catch((err: { code?: string }) => [[{ refused: err.code }]]);
+    expect(updated, 'an agent cannot change its review').toEqual([{ refused: '42501' }]);
+    // A human score above the criterion's max points, or outside a review's range, is refused by the database too.
+    await expect(
+      asTenant('acme', acmeManager, 'manager', [
+        { query: 'update evaluation_review_items set score = 11 where call_id = $1', params: [callId] },
+      ]),
+    ).rejects.toMatchObject({ code: '23514' });
+    const [forced] = await asTenant('acme', acmeManager, 'manager', [
+      {
+        query: `select relname, relrowsecurity, relforcerowsecurity from pg_class
+                where relname in ('evaluation_reviews', 'evaluation_review_items') order by relname`,
+      },
+    ]);
+    expect(forced).toEqual([
+      { relname: 'evaluation_review_items', relrowsecurity: true, relforcerowsecurity: true },
+      { relname: 'evaluation_reviews', relrowsecurity: true, relforcerowsecurity: true },
+    ]);
+    await asTenant('acme', 'system:pipeline', 'system', [
+      { query: 'delete from calls where id = $1', params: [callId] },
+    ]);
   });
 });

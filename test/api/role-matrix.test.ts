@@ -142,6 +142,8 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/api/analytics/summary', min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/analytics/trends?metric=volume', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/analytics/agent-performance', min: 'manager', ok: 200 },
+  { method: 'GET', path: '/api/reviews/queue', min: 'manager', ok: 200 },
+  { method: 'GET', path: '/api/reviews/queue?status=reviewed', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/admin/compliance-templates', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/admin/compliance-templates/pci_dss', min: 'manager', ok: 200 },
   {
@@ -288,6 +290,15 @@ describe('role matrix', () => {
       body: { segments: [{ index: 0, speaker: 'agent' }] },
     });
     expect(labels.status, `relabel as ${role}`).toBe(atLeast(role, 'manager') ? 404 : 403); // 404: no transcript yet
+    const review = await as(who, `/api/calls/${call_id}/review`, {
+      method: 'PUT',
+      headers,
+      body: { criteria: [{ criterion_id: 'greeting', score: 1 }] },
+    });
+    expect(review.status, `review as ${role}`).toBe(atLeast(role, 'manager') ? 409 : 403); // 409: not scored yet
+    // Every role may read a review (an agent: of its own call); this call has no evaluation yet.
+    const read = await as(who, `/api/calls/${call_id}/review`, { headers });
+    expect(read.status, `read the review as ${role}`).toBe(404);
     const del = await as(who, `/api/calls/${call_id}`, { method: 'DELETE', headers });
     expect(del.status, `delete as ${role}`).toBe(atLeast(role, 'manager') ? 204 : 403);
   });

@@ -158,6 +158,12 @@ describe('tenant isolation of calls and criteria', () => {
     { method: 'POST', path: `/api/calls/${call}/analysis`, body: {} },
     { method: 'GET', path: `/api/calls/${call}/insights` },
     { method: 'GET', path: `/api/calls/${call}/audio` },
+    { method: 'GET', path: `/api/calls/${call}/review` },
+    {
+      method: 'PUT',
+      path: `/api/calls/${call}/review`,
+      body: { criteria: [{ criterion_id: 'greeting', score: 1 }] },
+    },
     { method: 'POST', path: `/api/calls/${call}/complete` },
     { method: 'DELETE', path: `/api/calls/${call}` },
     { method: 'GET', path: `/api/evaluation-criteria/${criterion}` },
@@ -182,5 +188,9 @@ describe('tenant isolation of calls and criteria', () => {
     expect(calls.data.map((c: { id: string }) => c.id)).not.toContain(globexCall);
     const criteria = await json(await as('acme_manager', '/api/evaluation-criteria'));
     expect(criteria.data.map((c: { id: string }) => c.id)).not.toContain(globexCriterion);
+    for (const status of ['waiting', 'reviewed']) {
+      const queue = await json(await as('acme_manager', `/api/reviews/queue?status=${status}&limit=100`));
+      expect(queue.data.map((e: { call_id: string }) => e.call_id)).not.toContain(globexCall);
+    }
   });
 });

@@ -26,7 +26,7 @@ import {
   EvaluationRejected,
   evaluateTranscript,
   evaluationSchema,
-  overallScore,
+  type ModelEvaluation,
   type RequirementForScoring,
   transcriptForPrompt,
 } from '../../src/integrations/openai-evaluator.ts';
@@ -58,6 +58,18 @@ const criteria: CriterionForScoring[] = SAMPLE_CRITERIA.map((c) => ({
   version: 3,
 }));
 const Evaluation = evaluationSchema(criteria);
+
+/**
+ * The share of points the model gave, in percent, and whether an auto-fail criterion triggered:
+ * what the product scores with (qa_overall_score in the database), recomputed here to judge the
+ * stand-in's answers.
+ */
+function pointsShare(form: CriterionForScoring[], result: ModelEvaluation) {
+  const earned = form.reduce((n, c) => n + Math.min(result.criteria[c.id]!.score, c.max_points), 0);
+  const possible = form.reduce((n, c) => n + c.max_points, 0);
+  const autoFailed = form.some((c) => c.auto_fail && result.criteria[c.id]!.auto_fail_triggered);
+  return { score: autoFailed ? 0 : Math.round((earned / possible) * 100), autoFailed };
+}
 
 beforeAll(async () => {
   openai = await startOpenAI({ port: 0, behaviour: { apiKey: API_KEY, latencyMs: 0 } });
@@ -144,9 +156,9 @@ describe('OpenAI stand-in: the product evaluation', () => {
     const good = await evaluate('billing-verified');
     const bad = await evaluate('rude-agent');
     const neutralForm = criteria.map((c) => ({ ...c, auto_fail: false }));
-    expect(overallScore(neutralForm, good).score).toBeGreaterThanOrEqual(90);
-    expect(overallScore(neutralForm, bad).score).toBeLessThanOrEqual(20);
-    expect(overallScore(criteria, bad), 'a failed identity check auto-fails the call').toEqual({
+    expect(pointsShare(neutralForm, good).score).toBeGreaterThanOrEqual(90);
+    expect(pointsShare(neutralForm, bad).score).toBeLessThanOrEqual(20);
+    expect(pointsShare(criteria, bad), 'a failed identity check auto-fails the call').toEqual({
       score: 0,
       autoFailed: true,
     });

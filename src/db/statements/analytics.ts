@@ -6,7 +6,9 @@
  * A call's contribution is kept as one row of `analytics_call_facts` (its day, agent and
  * figures as last counted). A writer moves it: the old row is subtracted, the new one added,
  * and the difference applied to `analytics_daily` in one upsert. Criterion figures move the
- * same way, from the call's retired criterion results to its new ones.
+ * same way, from the call's counted criterion results to its new ones, with their effective
+ * values. A scoring counts once it is released (its agent may see it): a score waiting for review
+ * counts nowhere yet, so an agent's own rollup rows never hold one.
  */
 import { sql, type SQL } from 'drizzle-orm';
 import { NO_AGENT } from '../schema';
@@ -144,13 +146,13 @@ export const queuedFact = (gate: SQL) => sql`
          false as auto_failed, false as compliant, null::text as sentiment
   from fact_base b where ${gate}`;
 
-/** Moves a call to `failed` unless it finished, with its contribution; answers the call's id when it moved. */
+/** Moves a call to `failed` unless it was scored (or waits for review), with its contribution; answers the call's id when it moved. */
 export function failCallStatement(tenantId: string, callId: string, reason: string): SQL {
   const moved = sql`exists (select 1 from moved)`;
   return sql`
     with moved as (
       update calls set status = 'failed', failure_reason = ${reason}
-      where id = ${callId}::uuid and status not in ('completed', 'failed')
+      where id = ${callId}::uuid and status not in ('awaiting_review', 'completed', 'failed')
       returning id
     ),
     ${factBase(tenantId, callId)},
@@ -158,7 +160,7 @@ export function failCallStatement(tenantId: string, callId: string, reason: stri
     select id from moved`;
 }
 
-/** Deletes a call and subtracts its contribution, its current criterion results and compliance items; answers its audio key. */
+/** Deletes a call and subtracts its contribution, its counted (current, released) criterion results and compliance items; answers its audio key. */
 export function deleteCallStatement(tenantId: string, callId: string): SQL {
   const gone = sql`exists (select 1 from gone)`;
   return sql`
@@ -167,15 +169,15 @@ export function deleteCallStatement(tenantId: string, callId: string): SQL {
     ${moveCallFacts(tenantId, callId, sql`select ${sql.raw('day, agent_id, scored, failed, score, passed, auto_failed, compliant, sentiment')} from old_fact where false`, gone)},
     ${moveCriterionFacts(
       tenantId,
-      sql`select criterion_id, criterion_name, score, max_points, passed from criterion_results
-          where call_id = ${callId}::uuid and current and ${gone}`,
+      sql`select criterion_id, criterion_name, effective_score as score, max_points, effective_passed as passed
+          from criterion_results where call_id = ${callId}::uuid and current and released and ${gone}`,
       sql`select criterion_id, criterion_name, score, max_points, passed from criterion_results where false`,
     )},
     ${moveRequirementFacts(
       tenantId,
       sql`select e.compliance from evaluations e
           where e.call_id = ${callId}::uuid and ${gone}
-            and exists (select 1 from criterion_results r where r.evaluation_id = e.id and r.current)`,
+            and exists (select 1 from criterion_results r where r.evaluation_id = e.id and r.current and r.released)`,
       sql`select null::jsonb as compliance where false`,
     )}
     select audio_key from gone`;

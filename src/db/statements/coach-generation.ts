@@ -70,8 +70,8 @@ export function generationGrounding(
     ? sql`exists (select 1 from ${idempotencyKeys} k where k.actor_id = ${input.idempotency.actorId}
                    and k.key = ${input.idempotency.key} and k.created_at > now() - interval '24 hours')`
     : sql`false`;
-  // The agent's current results, through the criterion_results_agent index (tenant, agent, ...) where current.
-  const ofAgent = sql`r.tenant_id = ${tenantId} and r.agent_id = ${agent} and r.current`;
+  // The agent's counted results, through the criterion_results_agent index (tenant, agent, ...) where current and released.
+  const ofAgent = sql`r.tenant_id = ${tenantId} and r.agent_id = ${agent} and r.current and r.released`;
   const L = GROUNDING_LIMITS;
   return q.execute<{ [K in keyof GroundingFlags]: GroundingFlags[K] }>(sql`
     with agent as (select role from ${users} where id = ${agent}),
@@ -88,7 +88,7 @@ export function generationGrounding(
     failing as (
       select r.*, row_number() over (partition by r.criterion_id order by r.scored_at desc, r.evaluation_id) as nth
         from ${criterionResults} r
-       where ${ofAgent} and not r.passed
+       where ${ofAgent} and not r.effective_passed
          and exists (select 1 from areas a where a.area = r.criterion_id or a.area = r.category)
          and (cardinality(${callIds}) = 0 or r.call_id = any(${callIds}))
     ),
@@ -97,7 +97,7 @@ export function generationGrounding(
        order by scored_at desc, evaluation_id limit ${L.results}::int
     ),
     grounded as (
-      select c.evaluation_id, c.call_id, c.criterion_id, c.criterion_name, c.category, c.score, c.max_points,
+      select c.evaluation_id, c.call_id, c.criterion_id, c.criterion_name, c.category, c.effective_score as score, c.max_points,
              c.scored_at, x.item ->> 'reasoning' as reasoning,
              coalesce((
                select jsonb_agg(jsonb_build_object('quote', q.ev ->> 'quote',

@@ -1,11 +1,11 @@
 /**
  * An agent's skill gaps, computed in SQL in one statement from its current criterion results over
- * a window, beside its team's and its tenant's figures on the same criteria and window; and, in
+ * a window (their effective values, of released evaluations: a human's score where one was given), beside its team's and its tenant's figures on the same criteria and window; and, in
  * the same statement, the published courses that train the gaps.
  *
  * How it stays cheap on a tenant with millions of results:
  * - the agent's rows are one range of `criterion_results_agent` (tenant, agent, criterion,
- *   scored_at desc, current only), never the table;
+ *   scored_at desc, current and released only), never the table;
  * - every other user's rows (team and tenant) are one range each of the same index, read
  *   laterally per user, so the comparison costs the rows in the window and not the history
  *   (`criterion_results_tenant` would read the agent's own rows a second time);
@@ -134,15 +134,15 @@ export function skillGaps(q: QueryBuilder, { tenantId, agentId, windowDays, with
       select u.id, u.role, u.team_id from users u where u.tenant_id = ${tenantId} and u.id = ${agentId}::uuid
     ),
     mine as (
-      select r.criterion_id, sum(r.score) as score, sum(r.max_points) as max_points,
-             sum(r.score) filter (where r.scored_at < ${mid}) as first_score,
+      select r.criterion_id, sum(r.effective_score) as score, sum(r.max_points) as max_points,
+             sum(r.effective_score) filter (where r.scored_at < ${mid}) as first_score,
              sum(r.max_points) filter (where r.scored_at < ${mid}) as first_max,
-             sum(r.score) filter (where r.scored_at >= ${mid}) as second_score,
+             sum(r.effective_score) filter (where r.scored_at >= ${mid}) as second_score,
              sum(r.max_points) filter (where r.scored_at >= ${mid}) as second_max,
-             count(*)::int as evaluations, count(*) filter (where not r.passed)::int as fails,
-             max(r.scored_at) filter (where r.passed) as last_pass_at, max(r.scored_at) as last_scored_at
+             count(*)::int as evaluations, count(*) filter (where not r.effective_passed)::int as fails,
+             max(r.scored_at) filter (where r.effective_passed) as last_pass_at, max(r.scored_at) as last_scored_at
       from criterion_results r
-      where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.current and r.scored_at >= ${since}
+      where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.current and r.released and r.scored_at >= ${since}
       group by r.criterion_id
     ),
     -- Everyone else in the tenant, read per user from the agent index (the agent's own rows are in mine).
@@ -157,9 +157,9 @@ export function skillGaps(q: QueryBuilder, { tenantId, agentId, windowDays, with
              sum(x.score) filter (where p.teammate) as team_score, sum(x.max_points) filter (where p.teammate) as team_max
       from peers p
       cross join lateral (
-        select r.criterion_id, sum(r.score) as score, sum(r.max_points) as max_points
+        select r.criterion_id, sum(r.effective_score) as score, sum(r.max_points) as max_points
         from criterion_results r
-        where r.tenant_id = ${tenantId} and r.agent_id = p.id and r.current and r.scored_at >= ${since}
+        where r.tenant_id = ${tenantId} and r.agent_id = p.id and r.current and r.released and r.scored_at >= ${since}
           and r.criterion_id in (select criterion_id from mine)
         group by r.criterion_id
       ) x
@@ -182,14 +182,14 @@ export function skillGaps(q: QueryBuilder, { tenantId, agentId, windowDays, with
       -- The name and category the criterion had when last scored.
       cross join lateral (
         select r.criterion_name, r.category from criterion_results r
-        where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.criterion_id = m.criterion_id and r.current
+        where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.criterion_id = m.criterion_id and r.current and r.released
           and r.scored_at = m.last_scored_at
         limit 1
       ) latest
       -- The fails newer than the last pass: an index range as long as the streak.
       cross join lateral (
         select count(*)::int as n from criterion_results r
-        where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.criterion_id = m.criterion_id and r.current
+        where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.criterion_id = m.criterion_id and r.current and r.released
           and r.scored_at > greatest(m.last_pass_at, ${since} - interval '1 microsecond')
       ) streak
     ),
@@ -227,7 +227,7 @@ export function skillGaps(q: QueryBuilder, { tenantId, agentId, windowDays, with
            from (
              select r.call_id, r.evaluation_id, r.scored_at from criterion_results r
              where r.tenant_id = ${tenantId} and r.agent_id = ${agentId}::uuid and r.criterion_id = s.criterion_id
-               and r.current and not r.passed and r.scored_at >= ${since}
+               and r.current and r.released and not r.effective_passed and r.scored_at >= ${since}
              -- The index's own order (desc nulls last), so the scan stops at the third fail.
              order by r.scored_at desc nulls last
              limit ${sql.raw(String(EVIDENCE_PER_CRITERION))}

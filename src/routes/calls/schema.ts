@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { CALL_STATUSES, REGULATION_TYPES, REQUIREMENT_SEVERITIES } from '../../db/schema';
+import { CALL_STATUSES, GRADING_MODES, REGULATION_TYPES, REQUIREMENT_SEVERITIES } from '../../db/schema';
+import { EffectiveScore, ReviewStatus, ReviewSummary } from '../reviews/schema';
 import { CallMetadata } from '../../services/call-upload';
 import { ACCEPTED_AUDIO_TYPES } from '../../services/presigned-upload';
 import { orNull, Timestamp } from '../shared/schemas';
@@ -126,14 +127,33 @@ export const Evaluation = z
   .object({
     id: z.uuid(),
     run: z.enum(['initial', 're-analysis']),
-    overall_score: z.number().int().min(0).max(100),
-    auto_failed: z.boolean(),
+    grading_mode: z
+      .enum(GRADING_MODES)
+      .openapi({ description: "The criteria set's grading mode when the call was scored" }),
+    overall_score: z
+      .number()
+      .int()
+      .min(0)
+      .max(100)
+      .nullable()
+      .openapi({ description: "The model's score, kept as scored; null for a manual set" }),
+    auto_failed: z.boolean().nullable(),
     criteria_set: z.object({ id: z.uuid().nullable(), version: z.number().int().nullable() }),
-    criteria: z.array(CriterionResult),
-    model: z.string(),
+    criteria: z
+      .array(CriterionResult)
+      .openapi({ description: "The model's result per criterion; empty for a manual set" }),
+    model: z.string().nullable(),
     transcript_truncated: z.boolean().openapi({ description: 'A long call was scored on its beginning and end' }),
     requested_by: z.string().nullable(),
     created_at: Timestamp,
+    released_at: Timestamp.nullable().openapi({
+      description: "When the call's agent could first see it; null while it waits for review",
+    }),
+    review_status: ReviewStatus,
+    effective: orNull(EffectiveScore),
+    review: orNull(ReviewSummary).openapi({
+      description: "The human scores beside the model's (GET .../review shows them per criterion)",
+    }),
   })
   .openapi('Evaluation');
 
@@ -192,8 +212,8 @@ export const ScoredCriterion = z
 
 export const EvaluationDetail = Evaluation.extend({
   compliance: z.array(ComplianceItem),
-  sentiment: SentimentAnalysis,
-  customer_behavior: CustomerBehavior,
+  sentiment: orNull(SentimentAnalysis),
+  customer_behavior: orNull(CustomerBehavior),
   summary: z.string(),
   criteria_snapshot: z.array(ScoredCriterion),
 }).openapi('EvaluationDetail');

@@ -66,7 +66,8 @@ export const criteriaRouter = createRouter()
       tags,
       security: bearer,
       middleware: [requireRole('manager')],
-      summary: 'Rename a set or replace its criteria or compliance templates; a change is a new version (manager)',
+      summary:
+        'Rename a set or replace its criteria or compliance templates (a new version), or change its grading mode (manager)',
       request: { params: SetParams, body: jsonBody(UpdateCriteriaSet) },
       responses: { 200: jsonResponse(CriteriaSet, 'Updated'), ...problemResponses },
     }),

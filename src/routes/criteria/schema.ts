@@ -1,9 +1,14 @@
 import { z } from '@hono/zod-openapi';
+import { GRADING_MODES } from '../../db/schema';
 import { Timestamp } from '../shared/schemas';
 
 const text = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const prompts = z.array(text(1000)).max(10, 'at most 10 prompts');
+const gradingMode = z.enum(GRADING_MODES, { message: `must be one of ${GRADING_MODES.join(', ')}` }).openapi({
+  description:
+    "ai_auto: the model's score counts at once; ai_review: the model scores, the agent sees it once a manager has reviewed it; manual: no model, a manager scores from the transcript",
+});
 const templateIds = z
   .array(z.uuid('must be UUIDs of compliance templates (copy a system template first)'))
   .max(10, 'at most 10 templates');
@@ -98,6 +103,7 @@ export const CriteriaSet = z
       description: "Compliance templates judged with this set; empty means the tenant's default templates",
     }),
     is_default: z.boolean(),
+    grading_mode: gradingMode,
     version: z.number().int(),
     created_at: Timestamp,
     updated_at: Timestamp,
@@ -110,6 +116,7 @@ export const CreateCriteriaSet = z
     criteria_ids: z.array(z.uuid('must be UUIDs')).min(1, 'must list at least one criterion').max(50),
     compliance_template_ids: templateIds.optional(),
     is_default: z.boolean().optional(),
+    grading_mode: gradingMode.optional().openapi({ description: 'Default ai_auto' }),
   })
   .openapi('CreateCriteriaSet');
 
@@ -118,6 +125,9 @@ export const UpdateCriteriaSet = z
     name: text(200).optional(),
     criteria_ids: z.array(z.uuid('must be UUIDs')).min(1, 'must list at least one criterion').max(50).optional(),
     compliance_template_ids: templateIds.optional().openapi({ description: 'Replaces the attached templates' }),
+    grading_mode: gradingMode
+      .optional()
+      .openapi({ description: 'Applies to calls scored from now on; not a new version of the set' }),
   })
   .refine((b) => Object.keys(b).length > 0, 'must change at least one field')
   .openapi('UpdateCriteriaSet');
