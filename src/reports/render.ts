@@ -7,6 +7,22 @@ export interface RenderedReport {
   stream: ReadableStream<Uint8Array>;
   contentType: string;
   extension: string;
+  /** e.g. "call-scores_2026-01-01_2026-01-31.pdf": ASCII, safe in a Content-Disposition as is. */
+  filename: string;
+}
+
+/** A download name from the title and period, in ASCII so that no header encoding is needed. */
+export function reportFilename(doc: Pick<ReportDocument, 'title' | 'period'>, extension: string): string {
+  const slug =
+    doc.title
+      .normalize('NFKD')
+      .replace(/[^\x20-\x7e]/g, '')
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'report';
+  const day = (d: string) => (/^\d{4}-\d{2}-\d{2}$/.test(d) ? d : 'x');
+  return `${slug}_${day(doc.period.from)}_${day(doc.period.to)}.${extension}`;
 }
 
 const PDF_SLICE = 1024 * 1024;
@@ -33,16 +49,17 @@ function pdfStream(doc: ReportDocument): ReadableStream<Uint8Array> {
 
 /** One entry point for the generation step: the report in `format`, with what to store it as. */
 export function renderReport(doc: ReportDocument, format: ReportFormat): RenderedReport {
+  const named = (r: Omit<RenderedReport, 'filename'>) => ({ ...r, filename: reportFilename(doc, r.extension) });
   switch (format) {
     case 'csv':
-      return { stream: csvStream(doc), contentType: 'text/csv; charset=utf-8', extension: 'csv' };
+      return named({ stream: csvStream(doc), contentType: 'text/csv; charset=utf-8', extension: 'csv' });
     case 'xlsx':
-      return {
+      return named({
         stream: xlsxStream(doc),
         contentType: 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
         extension: 'xlsx',
-      };
+      });
     case 'pdf':
-      return { stream: pdfStream(doc), contentType: 'application/pdf', extension: 'pdf' };
+      return named({ stream: pdfStream(doc), contentType: 'application/pdf', extension: 'pdf' });
   }
 }

@@ -77,6 +77,8 @@ export function xlsxStream(doc: ReportDocument): ReadableStream<Uint8Array> {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let wake: (() => void) | null = null;
   let cancelled = false;
+  // Set once the stream is closed or errored: late writes from the ZIP pipeline are dropped.
+  let ended = false;
   let started = false;
   const resume = () => {
     const w = wake;
@@ -98,7 +100,7 @@ export function xlsxStream(doc: ReportDocument): ReadableStream<Uint8Array> {
       creator: doc.tenantName,
       stream: new WritableStream<Uint8Array>({
         write(chunk) {
-          if (!cancelled) controller.enqueue(chunk);
+          if (!cancelled && !ended) controller.enqueue(chunk);
         },
       }),
     });
@@ -135,8 +137,14 @@ export function xlsxStream(doc: ReportDocument): ReadableStream<Uint8Array> {
         if (!started) {
           started = true;
           produce().then(
-            () => !cancelled && controller.close(),
-            (err) => !cancelled && controller.error(err),
+            () => {
+              if (!cancelled && !ended) controller.close();
+              ended = true;
+            },
+            (err) => {
+              if (!cancelled && !ended) controller.error(err);
+              ended = true;
+            },
           );
         }
         resume();

@@ -11,7 +11,7 @@ import { parse } from 'csv-parse/sync';
 import { describe, expect, it } from 'vitest';
 import { csvCell } from '../../src/reports/csv';
 import type { CellValue, ReportColumn, ReportDocument } from '../../src/reports/document';
-import { renderReport } from '../../src/reports/render';
+import { renderReport, reportFilename } from '../../src/reports/render';
 import { uploadStream } from '../../src/reports/r2-upload';
 import { measureRender, syntheticReport } from '../../src/reports/synthetic';
 import { PART_SIZE } from '../../src/lib/r2-multipart';
@@ -323,6 +323,24 @@ describe('R2 upload', () => {
       );
       expect(await env.AUDIO.head(failing)).toBeNull();
     }
+  });
+});
+
+describe('renderReport', () => {
+  it('names the content type, the extension and an ASCII download name', () => {
+    const doc = report([]).doc;
+    expect(renderReport(doc, 'csv')).toMatchObject({
+      contentType: 'text/csv; charset=utf-8',
+      extension: 'csv',
+      filename: 'call-scores_2026-01-01_2026-01-31.csv',
+    });
+    expect(renderReport(doc, 'xlsx').contentType).toBe(
+      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
+    );
+    expect(renderReport(doc, 'pdf')).toMatchObject({ contentType: 'application/pdf', extension: 'pdf' });
+    expect(reportFilename({ title: 'Zoë\'s "compliance" 🙂 extract', period: doc.period }, 'pdf')).toBe(
+      'zoe-s-compliance-extract_2026-01-01_2026-01-31.pdf',
+    );
   });
 });
 
