@@ -5,6 +5,7 @@ import { handlePipelineBatch, sweepStuckCalls } from './pipeline/consumer';
 import type { PipelineMessage } from './pipeline/messages';
 import { serviceContext, SWEEPER_ACTOR } from './service-context';
 import { sweepAbandonedUploads } from './services/presigned-upload';
+import { expireReports } from './services/reports/expiry';
 
 export { TenantHub } from '../durable-objects/tenant-hub';
 
@@ -16,24 +17,20 @@ export default {
   scheduled: async (_controller, env, ctx) => {
     const started = Date.now();
     const sweepLog = log.with({ actor: 'system:sweeper' });
-    ctx.waitUntil(
-      sweepStuckCalls(env).then(
-        (r) => sweepLog.info('stuck-call sweep', { ...r, duration_ms: Date.now() - started }),
-        (err) => {
-          sweepLog.error('stuck-call sweep failed', { error: err, duration_ms: Date.now() - started });
-          throw err;
-        },
-      ),
-    );
-    const sweeper = serviceContext(env, { actor: SWEEPER_ACTOR, tenantId: null, requestId: `uploads-${started}` });
-    ctx.waitUntil(
-      sweepAbandonedUploads(sweeper).then(
-        (r) => sweepLog.info('abandoned-upload sweep', { ...r, duration_ms: Date.now() - started }),
-        (err) => {
-          sweepLog.error('abandoned-upload sweep failed', { error: err, duration_ms: Date.now() - started });
-          throw err;
-        },
-      ),
-    );
+    // Each job runs on its own: one failing leaves the others to finish, and each logs its outcome.
+    const job = (name: string, work: Promise<object>) =>
+      ctx.waitUntil(
+        work.then(
+          (r) => sweepLog.info(name, { ...r, duration_ms: Date.now() - started }),
+          (err) => {
+            sweepLog.error(`${name} failed`, { error: err, duration_ms: Date.now() - started });
+            throw err;
+          },
+        ),
+      );
+    const sweeper = serviceContext(env, { actor: SWEEPER_ACTOR, tenantId: null, requestId: `sweep-${started}` });
+    job('stuck-call sweep', sweepStuckCalls(env));
+    job('abandoned-upload sweep', sweepAbandonedUploads(sweeper));
+    job('report expiry sweep', expireReports(sweeper));
   },
 } satisfies ExportedHandler<Bindings, PipelineMessage>;

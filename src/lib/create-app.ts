@@ -29,7 +29,7 @@ export function handleError(err: Error, c: Parameters<Parameters<OpenAPIHono<App
   if (err instanceof DomainError) {
     const headers: Record<string, string> = err.code === 'unauthenticated' ? { 'www-authenticate': 'Bearer' } : {};
     if (err instanceof TooManyRequests && err.retryAfter) headers['retry-after'] = String(err.retryAfter);
-    return problem(c, err.code, err.message, err.detail?.errors, headers);
+    return problem(c, err.code, err.message, err.detail?.errors, headers, err.detail?.extensions);
   }
   if (err instanceof HTTPException) {
     const status = err.status;

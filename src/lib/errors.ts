@@ -8,7 +8,8 @@ export abstract class DomainError extends Error {
   abstract readonly code: DomainErrorCode;
   constructor(
     message: string,
-    readonly detail?: { errors?: FieldError[] },
+    /** `extensions`: members added to the problem body beside the standard ones (RFC 9457 §3.2). */
+    readonly detail?: { errors?: FieldError[]; extensions?: Record<string, unknown> },
   ) {
     super(message);
   }
@@ -18,6 +19,7 @@ export type DomainErrorCode =
   | 'unauthenticated'
   | 'forbidden'
   | 'not-found'
+  | 'gone'
   | 'conflict'
   | 'invalid'
   | 'payload-too-large'
@@ -54,6 +56,10 @@ export class NotFound extends DomainError {
 }
 export class Conflict extends DomainError {
   readonly code = 'conflict';
+}
+/** The resource existed and is gone for good (an expired report's file). */
+export class Gone extends DomainError {
+  readonly code = 'gone';
 }
 export class Invalid extends DomainError {
   readonly code = 'invalid';

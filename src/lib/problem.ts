@@ -21,6 +21,7 @@ const STATUS: Record<ProblemType, ContentfulStatusCode> = {
   unauthenticated: 401,
   forbidden: 403,
   'not-found': 404,
+  gone: 410,
   conflict: 409,
   invalid: 422,
   'validation-failed': 422,
@@ -40,6 +41,7 @@ const TITLE: Record<ProblemType, string> = {
   unauthenticated: 'Unauthenticated',
   forbidden: 'Forbidden',
   'not-found': 'Not found',
+  gone: 'Gone',
   conflict: 'Conflict',
   invalid: 'Invalid request',
   'validation-failed': 'Validation failed',
@@ -63,9 +65,11 @@ export function problem(
   detail?: string,
   errors?: FieldError[],
   headers?: Record<string, string>,
+  extensions?: Record<string, unknown>,
 ): Response {
   const status = STATUS[type];
   const body = {
+    ...extensions,
     type: PROBLEM_BASE + type,
     title: TITLE[type],
     status,

@@ -5,6 +5,7 @@ import { calls, idempotencyKeys, tenants, webhookEvents } from '../db/schema';
 import { TenantSuspended } from '../lib/errors';
 import { inTenant, PIPELINE_ACTOR, serviceContext, SWEEPER_ACTOR } from '../service-context';
 import { IN_FLIGHT, type PipelineMessage } from './messages';
+import { markReportFailed } from '../services/reports/generate';
 import { markFailed, PermanentFailure, runStep } from './steps';
 
 export const DEAD_LETTER_QUEUE = 'qa-pipeline-dlq';
@@ -76,6 +77,7 @@ async function handleMessage(
     if (deadLetter) {
       const reason = `pipeline gave up at step "${body.step}" after repeated errors`;
       if ('call_id' in body) await markFailed(ctx, body.tenant_id, body.call_id, reason);
+      if (body.step === 'report') await markReportFailed(ctx, body.tenant_id, body.report_id, reason);
       message.ack();
       log.error(reason, done('dead-lettered'));
       return;

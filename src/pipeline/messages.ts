@@ -30,6 +30,10 @@ export type PipelineMessage =
     }
   /** An alert the tenant's hub raised from live state (overdue wrap-up, long call...). */
   | { step: 'hub-alert'; tenant_id: string; alert: import('../../durable-objects/tenant-hub').RaisedAlert }
+  /** Generate a requested or scheduled report's file into R2 (services/reports/generate.ts). */
+  | { step: 'report'; tenant_id: string; report_id: string }
+  /** Email a scheduled report's recipients a link to it, once each (services/reports/delivery.ts). */
+  | { step: 'report-deliver'; tenant_id: string; report_id: string }
   /** Remove an object whose row is gone (a delete whose storage cleanup failed). */
   | { step: 'purge'; tenant_id: string; key: string };
 

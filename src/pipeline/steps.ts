@@ -24,6 +24,7 @@ import { CRITERIA_TEMPLATES } from '../services/criteria-templates';
 import { raiseAlerts } from '../services/alerts';
 import { alertForFailedCall, alertsForScoredCall } from './alert-rules';
 import { complianceItems, requirementsFor } from './compliance';
+import { generateReport } from '../services/reports/generate';
 import { applyCoachingRules, courseWriter, generateAndAssign } from './coaching-rules';
 import { MAX_POLLS, type PipelineMessage } from './messages';
 
@@ -60,6 +61,8 @@ export async function runStep(ctx: StepContext, msg: PipelineMessage): Promise<v
     case 'purge':
       await ctx.audio.delete(msg.key);
       return;
+    case 'report':
+      return generateReport(ctx, msg);
   }
 }
 

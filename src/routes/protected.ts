@@ -7,6 +7,7 @@ import { jsonBodies, MAX_COURSE_BODY_BYTES } from '../lib/body-rules';
 import { createRouter } from '../lib/create-app';
 import { adminRouter } from './admin';
 import { aiCoachRouter } from './ai-coach';
+import { reportsRouter } from './reports';
 import { analyticsRouter } from './analytics';
 import { authRouter } from './auth';
 import { callsRouter, streamsItsBody } from './calls';
@@ -39,4 +40,5 @@ export const protectedRoutes = createRouter()
   .route('/command-center', commandCenterRouter)
   .route('/ai-coach', aiCoachRouter)
   .route('/analytics', analyticsRouter)
+  .route('/reports', reportsRouter)
   .route('/', reviewsRouter);

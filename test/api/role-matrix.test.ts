@@ -144,6 +144,14 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/api/analytics/agent-performance', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/reviews/queue', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/reviews/queue?status=reviewed', min: 'manager', ok: 200 },
+  { method: 'GET', path: '/api/reports', min: 'agent', ok: 200 },
+  {
+    method: 'POST',
+    path: '/api/reports',
+    min: 'manager',
+    ok: 202,
+    body: () => ({ type: 'agent_performance', format: 'csv', filters: { from_date: '2026-11-01', to_date: '2026-11-07' } }),
+  },
   { method: 'GET', path: '/api/admin/compliance-templates', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/admin/compliance-templates/pci_dss', min: 'manager', ok: 200 },
   {
