@@ -3,8 +3,9 @@ import type { Bindings } from './env';
 import { log } from './lib/log';
 import { handlePipelineBatch, sweepStuckCalls } from './pipeline/consumer';
 import type { PipelineMessage } from './pipeline/messages';
-import { serviceContext, SWEEPER_ACTOR } from './service-context';
+import { SCHEDULER_ACTOR, serviceContext, SWEEPER_ACTOR } from './service-context';
 import { sweepAbandonedUploads } from './services/presigned-upload';
+import { claimDueSchedules } from './services/reports/schedule-claim';
 
 export { TenantHub } from '../durable-objects/tenant-hub';
 
@@ -31,6 +32,20 @@ export default {
         (r) => sweepLog.info('abandoned-upload sweep', { ...r, duration_ms: Date.now() - started }),
         (err) => {
           sweepLog.error('abandoned-upload sweep failed', { error: err, duration_ms: Date.now() - started });
+          throw err;
+        },
+      ),
+    );
+    const scheduler = serviceContext(env, {
+      actor: SCHEDULER_ACTOR,
+      tenantId: null,
+      requestId: `schedules-${started}`,
+    });
+    ctx.waitUntil(
+      claimDueSchedules(scheduler).then(
+        (r) => scheduler.log.info('report schedule claim', { ...r, duration_ms: Date.now() - started }),
+        (err) => {
+          scheduler.log.error('report schedule claim failed', { error: err, duration_ms: Date.now() - started });
           throw err;
         },
       ),

@@ -28,7 +28,11 @@ export type PipelineMessage =
   /** An alert the tenant's hub raised from live state (overdue wrap-up, long call...). */
   | { step: 'hub-alert'; tenant_id: string; alert: import('../../durable-objects/tenant-hub').RaisedAlert }
   /** Remove an object whose row is gone (a delete whose storage cleanup failed). */
-  | { step: 'purge'; tenant_id: string; key: string };
+  | { step: 'purge'; tenant_id: string; key: string }
+  /** Generate a queued report's file into R2. */
+  | { step: 'report'; tenant_id: string; report_id: string }
+  /** Email a ready scheduled report's link to the schedule's recipients, once each. */
+  | { step: 'report-deliver'; tenant_id: string; report_id: string };
 
 export const MAX_POLLS = 20;
 

@@ -25,6 +25,7 @@ import {
 } from '../integrations/openai-evaluator';
 import { presignR2 } from '../integrations/r2-presign';
 import { CRITERIA_TEMPLATES } from '../services/criteria-templates';
+import { deliverReport } from '../services/reports/delivery';
 import { raiseAlerts } from '../services/alerts';
 import { alertForFailedCall, alertsForScoredCall } from './alert-rules';
 import { complianceItems, requirementsFor } from './compliance';
@@ -63,6 +64,9 @@ export async function runStep(ctx: StepContext, msg: PipelineMessage): Promise<v
       return;
     case 'purge':
       await ctx.audio.delete(msg.key);
+      return;
+    case 'report-deliver':
+      await deliverReport(ctx, msg);
       return;
   }
 }

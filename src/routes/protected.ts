@@ -14,6 +14,7 @@ import { commandCenterRouter } from './command-center';
 import { criteriaRouter } from './criteria';
 import { integrationsRouter } from './integrations';
 import { organizationsRouter } from './organizations';
+import { reportSchedulesRouter } from './reports/schedules';
 import { tenantsRouter } from './tenants';
 import { usersRouter } from './users';
 
@@ -37,4 +38,6 @@ export const protectedRoutes = createRouter()
   .route('/integrations', integrationsRouter)
   .route('/command-center', commandCenterRouter)
   .route('/ai-coach', aiCoachRouter)
-  .route('/analytics', analyticsRouter);
+  .route('/analytics', analyticsRouter)
+  // Before any /reports/{report_id} route, which would take `scheduled` for an id.
+  .route('/reports/scheduled', reportSchedulesRouter);
