@@ -17,7 +17,7 @@ import { startNeonHttp, type NeonHttpStandIn } from './neon/index.ts';
 import { startAssemblyAI, type AssemblyAIStandIn } from './assemblyai/index.ts';
 import { startOpenAI, type OpenAIStandIn } from './openai/index.ts';
 import { startTwilio, type TwilioStandIn } from './twilio/index.ts';
-import { startMail, type MailStandIn } from './mail/index.ts';
+import { messageLogLine, startMail, type MailStandIn } from './mail/index.ts';
 import { DEV_SECRETS } from './dev-secrets.ts';
 import { workerVars } from './worker-vars.ts';
 
@@ -94,9 +94,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     port: opts.ports.mail ?? 0,
     apiKey: DEV_SECRETS.EMAIL_API_KEY,
     outbox: opts.dataDir ? `${opts.dataDir}/mail` : mkdtempSync(join(tmpdir(), 'qa-platform-mail-')),
-    ...(opts.verbose
-      ? { onMessage: (m) => console.log(`[mail] to ${m.to.join(', ')}: "${m.subject}" → ${m.eml_path}`) }
-      : {}),
+    ...(opts.verbose ? { onMessage: (m) => console.log(messageLogLine(m)) } : {}),
   });
 
   const apiUrl = `http://127.0.0.1:${opts.ports.api}`;

@@ -5,7 +5,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { DEV_SECRETS } from '../dev-secrets.ts';
-import { startMail } from './server.ts';
+import { messageLogLine, startMail } from './server.ts';
 
 const env = process.env;
 const outbox = env['MAIL_OUTBOX'] ?? fileURLToPath(new URL('../../.data/mail', import.meta.url));
@@ -14,7 +14,7 @@ const standIn = await startMail({
   host: env['HOST'] ?? '127.0.0.1',
   apiKey: env['EMAIL_API_KEY'] ?? DEV_SECRETS.EMAIL_API_KEY,
   outbox,
-  onMessage: (m) => console.log(`[mail] to ${m.to.join(', ')}: "${m.subject}" → ${m.eml_path}`),
+  onMessage: (m) => console.log(messageLogLine(m)),
 });
 console.log(`[mail] listening on ${standIn.url}; messages are written to ${standIn.outbox}`);
 

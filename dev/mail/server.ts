@@ -41,6 +41,9 @@ export interface StartMailOptions {
   onMessage?: (message: StoredMessage) => void;
 }
 
+/** The dev log's line for a message written: who, what, and the file to open. */
+export const messageLogLine = (m: StoredMessage) => `[mail] to ${m.to.join(', ')}: "${m.subject}" → ${m.eml_path}`;
+
 /** Resend's limit on a request, attachments included. */
 const MAX_BODY_BYTES = 40 * 1024 * 1024;
 

@@ -44,6 +44,11 @@ const TAGS = [
       "Summaries, trends and agent performance over the tenant's days, read from daily rollups written with each evaluation.",
   },
   {
+    name: 'Reports',
+    description:
+      "Reports generated into R2 and downloaded by link, and schedules that generate them on a cron expression in the tenant's time zone and email the link.",
+  },
+  {
     name: 'Webhooks',
     description: 'Callbacks from providers, authenticated by their signature or shared secret, not by a token.',
   },
