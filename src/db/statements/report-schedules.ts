@@ -190,7 +190,7 @@ export function deliveryStatements(q: QueryBuilder, reportId: string) {
       unsent: string[];
     }>(sql`
       select r.id as report_id, r.type, r.format, r.filters, r.object_key, r.filename, r.row_count,
-             r.completed_at::text, r.expires_at::text, r.scheduled_for::text, s.name as schedule_name,
+             coalesce(r.completed_at, r.updated_at)::text as completed_at, r.expires_at::text, r.scheduled_for::text, s.name as schedule_name,
              t.display_name as tenant_name, analytics_time_zone(r.tenant_id, null) as time_zone,
              coalesce((select array_agg(d.recipient order by d.recipient) from report_deliveries d
                        where d.report_id = r.id and d.sent_at is null
