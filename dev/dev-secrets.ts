@@ -8,6 +8,8 @@ export const DEV_SECRETS = {
   ASSEMBLYAI_API_KEY: 'dev-assemblyai-key',
   ASSEMBLYAI_WEBHOOK_SECRET: 'dev-assemblyai-webhook-secret',
   OPENAI_API_KEY: 'dev-openai-key',
+  // Resend's keys start with re_; the mail stand-in (dev/mail) checks this one.
+  EMAIL_API_KEY: 're_dev_local_mail_key',
   R2_ACCESS_KEY_ID: 'devr2accesskey000000',
   R2_SECRET_ACCESS_KEY: 'dev-r2-secret-access-key-0000000000000000',
   TICKET_SECRET: 'dev-command-center-ticket-secret-0123456789',

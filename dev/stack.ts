@@ -1,9 +1,9 @@
 /**
- * The whole local stack as one object: database (migrated and seeded), the Neon and Keycloak
- * stand-ins, and the Worker under `wrangler dev`. Used by `npm run dev` and by the benchmark.
+ * The whole local stack as one object: database (migrated and seeded), the Neon, Keycloak,
+ * AssemblyAI, OpenAI, Twilio and mail stand-ins, and the Worker under `wrangler dev`. Used by `npm run dev` and by the benchmark.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,6 +17,7 @@ import { startNeonHttp, type NeonHttpStandIn } from './neon/index.ts';
 import { startAssemblyAI, type AssemblyAIStandIn } from './assemblyai/index.ts';
 import { startOpenAI, type OpenAIStandIn } from './openai/index.ts';
 import { startTwilio, type TwilioStandIn } from './twilio/index.ts';
+import { messageLogLine, startMail, type MailStandIn } from './mail/index.ts';
 import { DEV_SECRETS } from './dev-secrets.ts';
 import { workerVars } from './worker-vars.ts';
 
@@ -26,11 +27,11 @@ export interface StackOptions {
   ports: StackPorts;
   /** Postgres owner URL; unset → PGlite. */
   databaseUrl?: string;
-  /** PGlite and Keycloak state directory; unset → in memory. */
+  /** PGlite, Keycloak and mail state directory; unset → in memory (mail: a temporary directory). */
   dataDir?: string;
   /** Extra Worker variables. */
   vars?: Record<string, string>;
-  /** Echo wrangler's output. */
+  /** Echo wrangler's output, and print a line per email written. */
   verbose?: boolean;
 }
 
@@ -41,6 +42,8 @@ export interface StackPorts {
   assemblyai: number;
   openai: number;
   twilio: number;
+  /** The mail stand-in; unset → a free port. */
+  mail?: number;
 }
 
 export const DEV_PORTS: StackPorts = {
@@ -50,6 +53,7 @@ export const DEV_PORTS: StackPorts = {
   assemblyai: 8081,
   openai: 8082,
   twilio: 8083,
+  mail: 8084,
 };
 
 export interface Stack {
@@ -60,6 +64,7 @@ export interface Stack {
   assemblyai: AssemblyAIStandIn;
   openai: OpenAIStandIn;
   twilio: TwilioStandIn;
+  mail: MailStandIn;
   wrangler: ChildProcess;
   stop(): Promise<void>;
 }
@@ -85,6 +90,12 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   });
   const openai = await startOpenAI({ port: opts.ports.openai, behaviour: { apiKey: DEV_SECRETS.OPENAI_API_KEY } });
   const twilio = await startTwilio({ port: opts.ports.twilio });
+  const mail = await startMail({
+    port: opts.ports.mail ?? 0,
+    apiKey: DEV_SECRETS.EMAIL_API_KEY,
+    outbox: opts.dataDir ? `${opts.dataDir}/mail` : mkdtempSync(join(tmpdir(), 'qa-platform-mail-')),
+    ...(opts.verbose ? { onMessage: (m) => console.log(messageLogLine(m)) } : {}),
+  });
 
   const apiUrl = `http://127.0.0.1:${opts.ports.api}`;
   const vars: Record<string, string> = {
@@ -95,6 +106,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       assemblyaiUrl: assemblyai.url,
       openaiUrl: openai.url,
       twilioUrl: twilio.url,
+      mailUrl: mail.url,
       databaseUrl: opts.databaseUrl,
     }),
     ...opts.vars,
@@ -128,7 +140,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       wrangler.kill('SIGINT');
       await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
     }
-    await Promise.allSettled([keycloak.close(), neon.close(), assemblyai.close(), openai.close(), twilio.close()]);
+    await Promise.allSettled([
+      keycloak.close(),
+      neon.close(),
+      assemblyai.close(),
+      openai.close(),
+      twilio.close(),
+      mail.close(),
+    ]);
     await backend.close();
   };
 
@@ -144,5 +163,5 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     throw err;
   });
 
-  return { apiUrl, backend, neon, keycloak, assemblyai, openai, twilio, wrangler, stop };
+  return { apiUrl, backend, neon, keycloak, assemblyai, openai, twilio, mail, wrangler, stop };
 }

@@ -2,7 +2,8 @@
  * `npm run dev`: the whole stack on this machine, with nothing to install but Node.
  *  1. the database: PGlite under .data/pglite (or the Postgres at DATABASE_URL), migrated and seeded;
  *  2. the Neon SQL-over-HTTP stand-in on :4444 and the Keycloak stand-in on :8080;
- *  3. the Worker under `wrangler dev` on :8787, with R2, Queues and Durable Objects local.
+ *  3. the AssemblyAI, OpenAI, Twilio and mail stand-ins (:8081-:8084); emails land in .data/mail/;
+ *  4. the Worker under `wrangler dev` on :8787, with R2, Queues and Durable Objects local.
  * Ctrl-C stops all of it.
  */
 import { DEV_PORTS, ROOT, startStack } from './stack.ts';
@@ -21,6 +22,7 @@ console.log(`
     Keycloak       ${stack.keycloak.url}   (stand-in; realms qa-platform, qa-acme, qa-globex)
     Neon SQL/HTTP  ${stack.neon.url}   (stand-in over ${stack.backend.kind === 'pglite' ? 'PGlite in .data/pglite' : 'DATABASE_URL'})
     AssemblyAI     ${stack.assemblyai.url}   OpenAI ${stack.openai.url}   Twilio media ${stack.twilio.url}   (stand-ins)
+    Email          ${stack.mail.url}   (Resend stand-in; every message is a file in ${stack.mail.outbox}, printed below as [mail])
 
   Demo logins (password dev-password), tenant_id in brackets:
     root@platform.test (platform)     super_admin

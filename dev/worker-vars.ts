@@ -12,6 +12,7 @@ export function workerVars(urls: {
   assemblyaiUrl: string;
   openaiUrl: string;
   twilioUrl: string;
+  mailUrl: string;
   databaseUrl?: string;
 }): Record<string, string> {
   return {
@@ -23,6 +24,7 @@ export function workerVars(urls: {
     ASSEMBLYAI_BASE_URL: urls.assemblyaiUrl,
     OPENAI_BASE_URL: urls.openaiUrl,
     TWILIO_MEDIA_BASE_URL: urls.twilioUrl,
+    EMAIL_API_URL: urls.mailUrl,
     // The stand-ins that serve recordings listen on 127.0.0.1; production never sets this.
     ALLOW_LOOPBACK_MEDIA_ORIGINS: 'true',
     R2_S3_ENDPOINT: `${urls.apiUrl}/__r2`,

@@ -23,7 +23,7 @@ export interface UserActor {
 /** The platform's own work: a pipeline step or a cron job, named for the audit trail. */
 export interface SystemActor {
   kind: 'system';
-  job: 'pipeline' | 'sweeper' | 'readiness';
+  job: 'pipeline' | 'sweeper' | 'readiness' | 'scheduler';
 }
 
 /** A provider's callback, trusted for its tenant only once its signature checks out. */

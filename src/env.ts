@@ -78,6 +78,18 @@ const VARIABLES = {
       .default('false')
       .transform((flag) => flag === 'true'),
   ),
+  /** Report emails go through Resend's HTTP API (or the local stand-in speaking it, dev/mail). */
+  email: {
+    apiUrl: v('EMAIL_API_URL', optional(trimmedUrl).default('https://api.resend.com')),
+    apiKey: v('EMAIL_API_KEY', z.string().min(1)),
+    /** `reports@example.com` or `QA Reports <reports@example.com>`, on a domain verified at the provider. */
+    reportsFrom: v(
+      'REPORTS_EMAIL_FROM',
+      z
+        .string()
+        .regex(/^(?:[^<>]+ <[^\s@<>]+@[^\s@<>]+>|[^\s@<>]+@[^\s@<>]+)$/, 'must be an address or "Name <address>"'),
+    ),
+  },
   r2: {
     endpoint: v('R2_S3_ENDPOINT', trimmedUrl),
     bucket: v('R2_BUCKET_NAME', z.string().min(1)),

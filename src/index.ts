@@ -3,9 +3,10 @@ import type { Bindings } from './env';
 import { log } from './lib/log';
 import { handlePipelineBatch, sweepStuckCalls } from './pipeline/consumer';
 import type { PipelineMessage } from './pipeline/messages';
-import { serviceContext, SWEEPER_ACTOR } from './service-context';
+import { SCHEDULER_ACTOR, serviceContext, SWEEPER_ACTOR } from './service-context';
 import { sweepAbandonedUploads } from './services/presigned-upload';
 import { expireReports } from './services/reports/expiry';
+import { claimDueSchedules } from './services/reports/schedule-claim';
 
 export { TenantHub } from '../durable-objects/tenant-hub';
 
@@ -32,5 +33,11 @@ export default {
     job('stuck-call sweep', sweepStuckCalls(env));
     job('abandoned-upload sweep', sweepAbandonedUploads(sweeper));
     job('report expiry sweep', expireReports(sweeper));
+    const scheduler = serviceContext(env, {
+      actor: SCHEDULER_ACTOR,
+      tenantId: null,
+      requestId: `schedules-${started}`,
+    });
+    job('report schedule claim', claimDueSchedules(scheduler));
   },
 } satisfies ExportedHandler<Bindings, PipelineMessage>;

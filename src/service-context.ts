@@ -20,6 +20,8 @@ export function actorId(actor: Actor): string {
 export const PIPELINE_ACTOR = { kind: 'system', job: 'pipeline' } as const;
 export const SWEEPER_ACTOR = { kind: 'system', job: 'sweeper' } as const;
 export const READINESS_ACTOR = { kind: 'system', job: 'readiness' } as const;
+/** The cron trigger claiming due report schedules; scheduled reports are requested by `system:scheduler`. */
+export const SCHEDULER_ACTOR = { kind: 'system', job: 'scheduler' } as const;
 
 /**
  * The one factory of service contexts. Users and API clients act with their role; the platform

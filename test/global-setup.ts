@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestProject } from 'vitest/node';
 import { openBackend } from '../dev/db/backend.ts';
@@ -10,6 +13,7 @@ import { startAssemblyAI } from '../dev/assemblyai/index.ts';
 import { DEV_SECRETS } from '../dev/dev-secrets.ts';
 import { startOpenAI } from '../dev/openai/index.ts';
 import { startTwilio } from '../dev/twilio/server.ts';
+import { startMail } from '../dev/mail/server.ts';
 import { DEMO_ACCOUNT_SID, DEMO_AUTH_TOKEN } from '../dev/twilio/demo.ts';
 import { pcmWav } from '../dev/twilio/wav.ts';
 import { TEST_PORTS } from './stack.ts';
@@ -26,7 +30,8 @@ declare module 'vitest' {
 
 /**
  * Starts the database (in-memory PGlite, or the Postgres at DATABASE_URL, emptied first), the
- * Neon SQL-over-HTTP stand-in and the Keycloak stand-in, migrated and seeded like `npm run dev`.
+ * Neon SQL-over-HTTP stand-in and the vendors' stand-ins (Keycloak, AssemblyAI, OpenAI, Twilio,
+ * mail), migrated and seeded like `npm run dev`.
  */
 export default async function setup(project: TestProject) {
   const backend = await openBackend({ databaseUrl: process.env.DATABASE_URL });
@@ -48,6 +53,9 @@ export default async function setup(project: TestProject) {
     behaviour: { apiKey: DEV_SECRETS.OPENAI_API_KEY, latencyMs: 0 },
   });
   const twilio = await startTwilio({ port: TEST_PORTS.twilio });
+  // Each run writes its emails to a directory of its own; tests read them through GET /__messages.
+  const outbox = await mkdtemp(join(tmpdir(), 'qa-platform-test-mail-'));
+  const mail = await startMail({ port: TEST_PORTS.mail, apiKey: DEV_SECRETS.EMAIL_API_KEY, outbox });
   const signingKeys: Record<string, { kid: string; privateJwk: JsonWebKey & { kid: string } }> = {};
   for (const realm of ['qa-acme', 'qa-globex', 'qa-platform'])
     signingKeys[realm] = await keycloak.activeSigningKey(realm);
@@ -70,7 +78,15 @@ export default async function setup(project: TestProject) {
   project.provide('twilioRecordings', recordings);
 
   return async () => {
-    await Promise.allSettled([keycloak.close(), neon.close(), assemblyai.close(), openai.close(), twilio.close()]);
+    await Promise.allSettled([
+      keycloak.close(),
+      neon.close(),
+      assemblyai.close(),
+      openai.close(),
+      twilio.close(),
+      mail.close(),
+    ]);
     await backend.close();
+    await rm(outbox, { recursive: true, force: true });
   };
 }

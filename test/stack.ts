@@ -12,6 +12,7 @@ export const TEST_PORTS = {
   assemblyai: 18081 + offset,
   openai: 18082 + offset,
   twilio: 18083 + offset,
+  mail: 18084 + offset,
 } as const;
 
 /** Inside the test runner the Worker has no listening socket; this is only the name it answers to. */
@@ -25,6 +26,7 @@ export function testWorkerVars(databaseUrl: string | undefined): Record<string, 
     assemblyaiUrl: `http://127.0.0.1:${TEST_PORTS.assemblyai}`,
     openaiUrl: `http://127.0.0.1:${TEST_PORTS.openai}/v1`,
     twilioUrl: `http://127.0.0.1:${TEST_PORTS.twilio}`,
+    mailUrl: `http://127.0.0.1:${TEST_PORTS.mail}`,
     databaseUrl,
   });
 }

@@ -7,7 +7,9 @@ import type { Config } from '../env';
  * Every header given is signed (`X-Amz-SignedHeaders`), so the request must carry it with exactly
  * that value: a signed `content-length` binds the size of a PUT, a signed `content-type` its type.
  * The headers go to the signer as they are, not through a `Request`, which may drop
- * `content-length` from a bodiless request.
+ * `content-length` from a bodiless request. `signedAt` (default now) starts the validity: signing
+ * the same object at the same instant gives the same URL, which a message sent with an idempotency
+ * key needs to stay the same message when it is tried again.
  */
 export async function presignR2(
   config: Config,
@@ -15,6 +17,7 @@ export async function presignR2(
   key: string,
   expiresSeconds: number,
   headers: Record<string, string> = {},
+  signedAt?: Date,
 ): Promise<string> {
   const client = new AwsClient({
     accessKeyId: config.r2.accessKeyId,
@@ -27,10 +30,17 @@ export async function presignR2(
   const signed = await client.sign(url.toString(), {
     method,
     headers,
-    aws: { signQuery: true, allHeaders: Object.keys(headers).length > 0 },
+    aws: {
+      signQuery: true,
+      allHeaders: Object.keys(headers).length > 0,
+      ...(signedAt ? { datetime: signedAt.toISOString().replace(/[:-]|\.\d{3}/g, '') } : {}),
+    },
   });
   return signed.url;
 }
+
+/** The longest validity a presigned URL may have (SigV4's limit, which R2 applies too). */
+export const MAX_PRESIGN_SECONDS = 7 * 24 * 3600;
 
 /** The object key of a call's audio: tenant first, so a tenant's objects can be listed or purged together. */
 export const audioKey = (tenantId: string, callId: string) => `${tenantId}/calls/${callId}/audio`;

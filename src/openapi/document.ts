@@ -49,6 +49,11 @@ const TAGS = [
       "Human review beside the model's score, never over it: per criterion scores, the effective score that analytics count, and the queue of calls waiting for a human.",
   },
   {
+    name: 'Reports',
+    description:
+      "Reports generated into R2 and downloaded by link, and schedules that generate them on a cron expression in the tenant's time zone and email the link.",
+  },
+  {
     name: 'Webhooks',
     description: 'Callbacks from providers, authenticated by their signature or shared secret, not by a token.',
   },

@@ -26,8 +26,8 @@ export const BATCH_CONCURRENCY = 6;
 
 /**
  * A batch at a time, its messages concurrently (at most BATCH_CONCURRENCY), each acked or retried
- * on its own: one failing message never retries the others. Messages about the same call run one
- * after another in arrival order, so a duplicate in the same batch finds the work done (steps
+ * on its own: one failing message never retries the others. Messages about the same call (or the
+ * same report) run one after another in arrival order, so a duplicate in the same batch finds the work done (steps
  * claim their work by conditional update, so duplicates across batches are harmless too).
  * A permanent failure marks the call failed with its reason; anything else is retried with
  * backoff until the queue's max_retries sends it to the dead-letter queue, whose consumer marks
@@ -38,7 +38,13 @@ export async function handlePipelineBatch(batch: MessageBatch<PipelineMessage>, 
   const deadLetter = batch.queue === DEAD_LETTER_QUEUE;
   const lanes = new Map<string, Message<PipelineMessage>[]>();
   for (const message of batch.messages) {
-    const key = 'call_id' in message.body ? `${message.body.tenant_id}/${message.body.call_id}` : message.id;
+    const b = message.body;
+    const key =
+      'call_id' in b
+        ? `${b.tenant_id}/${b.call_id}`
+        : 'report_id' in b
+          ? `${b.tenant_id}/report/${b.report_id}`
+          : message.id;
     const lane = lanes.get(key);
     if (lane) lane.push(message);
     else lanes.set(key, [message]);

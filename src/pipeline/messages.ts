@@ -35,7 +35,11 @@ export type PipelineMessage =
   /** Email a scheduled report's recipients a link to it, once each (services/reports/delivery.ts). */
   | { step: 'report-deliver'; tenant_id: string; report_id: string }
   /** Remove an object whose row is gone (a delete whose storage cleanup failed). */
-  | { step: 'purge'; tenant_id: string; key: string };
+  | { step: 'purge'; tenant_id: string; key: string }
+  /** Generate a queued report's file into R2. */
+  | { step: 'report'; tenant_id: string; report_id: string }
+  /** Email a ready scheduled report's link to the schedule's recipients, once each. */
+  | { step: 'report-deliver'; tenant_id: string; report_id: string };
 
 export const MAX_POLLS = 20;
 

@@ -21,6 +21,7 @@ import { fetchTranscript, submitTranscription, type Transcript } from '../integr
 import { evaluateTranscript, EvaluationRejected, type CriterionForScoring } from '../integrations/openai-evaluator';
 import { presignR2 } from '../integrations/r2-presign';
 import { CRITERIA_TEMPLATES } from '../services/criteria-templates';
+import { deliverReport } from '../services/reports/delivery';
 import { raiseAlerts } from '../services/alerts';
 import { alertForFailedCall, alertsForScoredCall } from './alert-rules';
 import { complianceItems, requirementsFor } from './compliance';
@@ -63,6 +64,9 @@ export async function runStep(ctx: StepContext, msg: PipelineMessage): Promise<v
       return;
     case 'report':
       return generateReport(ctx, msg);
+    case 'report-deliver':
+      await deliverReport(ctx, msg);
+      return;
   }
 }
 

@@ -16,6 +16,7 @@ import { criteriaRouter } from './criteria';
 import { integrationsRouter } from './integrations';
 import { organizationsRouter } from './organizations';
 import { reviewsRouter } from './reviews';
+import { reportSchedulesRouter } from './reports/schedules';
 import { tenantsRouter } from './tenants';
 import { usersRouter } from './users';
 
@@ -40,5 +41,7 @@ export const protectedRoutes = createRouter()
   .route('/command-center', commandCenterRouter)
   .route('/ai-coach', aiCoachRouter)
   .route('/analytics', analyticsRouter)
+  // Before any /reports/{report_id} route, which would take `scheduled` for an id.
+  .route('/reports/scheduled', reportSchedulesRouter)
   .route('/reports', reportsRouter)
   .route('/', reviewsRouter);

@@ -23,17 +23,17 @@ function parseCsv(text: string): string[][] {
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
     if (quoted) {
-      if (ch === '"' && s[i + 1] === '"') (cell += '"'), i++;
+      if (ch === '"' && s[i + 1] === '"') ((cell += '"'), i++);
       else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(cell), (cell = '');
+    else if (ch === ',') (row.push(cell), (cell = ''));
     else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && s[i + 1] === '\n') i++;
-      row.push(cell), rows.push(row), (row = []), (cell = '');
+      (row.push(cell), rows.push(row), (row = []), (cell = ''));
     } else cell += ch;
   }
-  if (cell || row.length) row.push(cell), rows.push(row);
+  if (cell || row.length) (row.push(cell), rows.push(row));
   return rows;
 }
 
@@ -73,7 +73,11 @@ async function seeded() {
 describe('reports: contents agree with analytics', () => {
   it('call_scores CSV: one row per scored call, a column per criterion, figures equal to the summary, formulas escaped', async () => {
     const { t, ids } = await seeded();
-    const id = await requestReport(t, { type: 'call_scores', format: 'csv', filters: { from_date: FROM, to_date: TO } });
+    const id = await requestReport(t, {
+      type: 'call_scores',
+      format: 'csv',
+      filters: { from_date: FROM, to_date: TO },
+    });
     const report = await ready(t, id);
     expect(report.status).toBe('ready');
     expect(report.filename).toBe(`call-scores_${FROM}_${TO}.csv`);
@@ -120,9 +124,7 @@ describe('reports: contents agree with analytics', () => {
     });
     expect((await ready(t, id)).status).toBe('ready');
     const res = await download(t, id);
-    expect(res.headers.get('content-type')).toBe(
-      'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet',
-    );
+    expect(res.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
     const wb = new Workbook();
     await wb.xlsx.load(await res.arrayBuffer());
     const names = wb.worksheets.map((w: { name: string }) => w.name);
@@ -136,7 +138,11 @@ describe('reports: contents agree with analytics', () => {
     const sheet = new Map<string, { calls: number; scored: number; average: number | null }>();
     for (let r = 2; r <= data.rowCount; r++) {
       const v = data.getRow(r).values as unknown[];
-      sheet.set(String(v[1]), { calls: Number(v[3]), scored: Number(v[4]), average: v[5] == null ? null : Number(v[5]) });
+      sheet.set(String(v[1]), {
+        calls: Number(v[3]),
+        scored: Number(v[4]),
+        average: v[5] == null ? null : Number(v[5]),
+      });
     }
     expect(sheet.size).toBe(perf.agents.length);
     for (const a of perf.agents) {
@@ -207,7 +213,11 @@ describe('reports: contents agree with analytics', () => {
 
   it('a PDF is generated and served as application/pdf', async () => {
     const { t } = await seeded();
-    const id = await requestReport(t, { type: 'call_scores', format: 'pdf', filters: { from_date: FROM, to_date: TO } });
+    const id = await requestReport(t, {
+      type: 'call_scores',
+      format: 'pdf',
+      filters: { from_date: FROM, to_date: TO },
+    });
     expect((await ready(t, id)).status).toBe('ready');
     const res = await download(t, id);
     expect(res.headers.get('content-type')).toBe('application/pdf');
@@ -229,7 +239,11 @@ describe('reports: states, expiry and failures', () => {
     const problem = (await expectProblem(notReady, 409)) as { report_status?: string };
     expect(problem.report_status).toBe('queued');
 
-    const id = await requestReport(t, { type: 'call_scores', format: 'csv', filters: { from_date: FROM, to_date: TO } });
+    const id = await requestReport(t, {
+      type: 'call_scores',
+      format: 'csv',
+      filters: { from_date: FROM, to_date: TO },
+    });
     expect((await ready(t, id)).status).toBe('ready');
     const key = `reports/${t.id}/${id}.csv`;
     expect(await env.AUDIO.head(key)).not.toBeNull();
@@ -364,8 +378,14 @@ describe('reports: bad input', () => {
       [{ type: 'nope', format: 'csv' }, 'type'],
       [{ type: 'call_scores', format: 'docx' }, 'format'],
       [{ format: 'csv' }, 'type'],
-      [{ type: 'call_scores', format: 'csv', filters: { from_date: '2026-13-01', to_date: '2026-12-01' } }, 'filters.from_date'],
-      [{ type: 'call_scores', format: 'csv', filters: { from_date: '2026-11-02', to_date: '2026-11-01' } }, 'filters.from_date'],
+      [
+        { type: 'call_scores', format: 'csv', filters: { from_date: '2026-13-01', to_date: '2026-12-01' } },
+        'filters.from_date',
+      ],
+      [
+        { type: 'call_scores', format: 'csv', filters: { from_date: '2026-11-02', to_date: '2026-11-01' } },
+        'filters.from_date',
+      ],
       [{ type: 'call_scores', format: 'csv', filters: { from_date: '2026-11-02' } }, 'filters.to_date'],
       [{ type: 'call_scores', format: 'csv', filters: { team_id: crypto.randomUUID() } }, 'filters.team_id'],
       [{ type: 'call_scores', format: 'csv', filters: { agent_id: IDS['agent@globex.test'] } }, 'filters.agent_id'],
@@ -392,4 +412,3 @@ describe('reports: bad input', () => {
     expect(after.pagination.total).toBe(0);
   });
 });
-

@@ -5,6 +5,8 @@
 import { describe, expect, it } from 'vitest';
 import { asTenant, IDS, runtimeSql } from './helpers';
 
+const uniq = () => crypto.randomUUID().slice(0, 8);
+
 const acmeManager = IDS['manager@acme.test']!;
 const acmeAgent = IDS['agent@acme.test']!;
 const acmeAgent2 = IDS['agent2@acme.test']!;
@@ -41,6 +43,9 @@ describe('row-level security as the runtime role', () => {
       'compliance_template_versions',
       'evaluation_reviews',
       'evaluation_review_items',
+      'report_schedules',
+      'reports',
+      'report_deliveries',
     ]) {
       const [row] = await sql.query(`select count(*)::int as n from ${table}`);
       expect(row, `${table} without context`).toEqual({ n: 0 });
@@ -223,5 +228,153 @@ describe('row-level security as the runtime role', () => {
     await asTenant('acme', 'system:pipeline', 'system', [
       { query: 'delete from calls where id = $1', params: [callId] },
     ]);
+  });
+});
+
+describe('row-level security of scheduled reports', () => {
+  const acmeAgent = IDS['agent@acme.test']!;
+  const globexManager = IDS['manager@globex.test']!;
+  /** The cron trigger's context: role 'system' and no tenant. */
+  const platform = (queries: { query: string; params?: unknown[] }[]) =>
+    asTenant('', 'system:scheduler', 'system', queries);
+
+  /** A schedule in `tenant` with one ready report and one delivery of it. */
+  async function fixture(tenant: string) {
+    const [scheduleRows] = await asTenant(tenant, 'system:pipeline', 'system', [
+      {
+        query: `insert into report_schedules (tenant_id, name, type, format, schedule, recipients, next_run_at)
+                values ($1, $2, 'call_scores', 'csv', '0 6 1 1 *', '{x@example.com}', now() + interval '300 days') returning id`,
+        params: [tenant, `RLS ${uniq()}`],
+      },
+    ]);
+    const [reportRows] = await asTenant(tenant, 'system:pipeline', 'system', [
+      {
+        query: `insert into reports (tenant_id, type, format, filters, status, requested_by, schedule_id, scheduled_for)
+                values ($1, 'call_scores', 'csv', '{}', 'ready', 'system:scheduler', $2, now()) returning id`,
+        params: [tenant, scheduleRows![0]!.id],
+      },
+      {
+        query: `insert into report_deliveries (tenant_id, report_id, recipient)
+                select $1, id, 'x@example.com' from reports where schedule_id = $2`,
+        params: [tenant, scheduleRows![0]!.id],
+      },
+    ]);
+    return { schedule: scheduleRows![0]!.id as string, report: reportRows![0]!.id as string };
+  }
+
+  it("confines an agent to its tenant's schedules and deliveries and to the reports it asked for", async () => {
+    const acme = await fixture('acme');
+    const globex = await fixture('globex');
+    const [schedules, reports, deliveries] = await asTenant('acme', acmeAgent, 'agent', [
+      {
+        query: 'select id, tenant_id from report_schedules where id = any($1::uuid[])',
+        params: [[acme.schedule, globex.schedule]],
+      },
+      { query: 'select id from reports where id = any($1::uuid[])', params: [[acme.report, globex.report]] },
+      {
+        query: 'select tenant_id from report_deliveries where report_id = any($1::uuid[])',
+        params: [[acme.report, globex.report]],
+      },
+    ]);
+    expect(schedules).toEqual([{ id: acme.schedule, tenant_id: 'acme' }]);
+    expect(reports, "a scheduled report is not the agent's own").toEqual([]);
+    expect(deliveries).toEqual([{ tenant_id: 'acme' }]);
+    await expect(
+      asTenant('acme', acmeAgent, 'agent', [
+        {
+          query: `insert into reports (tenant_id, type, format, filters, requested_by) values ('acme', 'call_scores', 'csv', '{}', $1)`,
+          params: [IDS['agent2@acme.test']],
+        },
+      ]),
+      "an agent cannot ask for a report in another user's name",
+    ).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it("gives another tenant nothing of a tenant's schedules, reports or deliveries", async () => {
+    const acme = await fixture('acme');
+    const [seen, moved, removed, cleared] = await asTenant('globex', globexManager, 'manager', [
+      { query: 'select id from report_schedules where id = $1', params: [acme.schedule] },
+      {
+        query: "update report_schedules set recipients = '{spy@globex.test}' where id = $1 returning id",
+        params: [acme.schedule],
+      },
+      { query: 'delete from reports where id = $1 returning id', params: [acme.report] },
+      {
+        query: 'update report_deliveries set sent_at = now() where report_id = $1 returning report_id',
+        params: [acme.report],
+      },
+    ]);
+    expect([seen, moved, removed, cleared]).toEqual([[], [], [], []]);
+    await expect(
+      asTenant('globex', globexManager, 'manager', [
+        {
+          query: `insert into report_schedules (tenant_id, name, type, format, schedule, recipients, next_run_at)
+                  values ('acme', 'Smuggled', 'call_scores', 'csv', '0 6 1 1 *', '{spy@globex.test}', now())`,
+        },
+      ]),
+    ).rejects.toMatchObject({ code: '42501' });
+  });
+
+  it('lets the platform job read and move schedules and start queued scheduled reports, and nothing more', async () => {
+    const acme = await fixture('acme');
+    const globex = await fixture('globex');
+    const [schedules, deliveries, users, audit, settings] = await platform([
+      {
+        query: 'select tenant_id from report_schedules where id = any($1::uuid[]) order by tenant_id',
+        params: [[acme.schedule, globex.schedule]],
+      },
+      { query: 'select count(*)::int as n from report_deliveries' },
+      { query: 'select count(*)::int as n from users' },
+      { query: 'select count(*)::int as n from audit_logs' },
+      { query: 'select distinct category from settings order by category' },
+    ]);
+    expect(schedules, "it reads every tenant's schedules").toEqual([{ tenant_id: 'acme' }, { tenant_id: 'globex' }]);
+    expect(deliveries, 'not who got which report').toEqual([{ n: 0 }]);
+    expect(users).toEqual([{ n: 0 }]);
+    expect(audit).toEqual([{ n: 0 }]);
+    // acme has 'qa' and 'notifications' settings: of the settings, only the general ones (the time
+    // zone) are the platform's to read.
+    expect(settings!.map((r) => r.category).filter((c) => c !== 'general')).toEqual([]);
+
+    const [moved, deleted, started] = await platform([
+      {
+        query: "update report_schedules set next_run_at = now() + interval '301 days' where id = $1 returning id",
+        params: [acme.schedule],
+      },
+      { query: 'delete from report_schedules where id = $1 returning id', params: [acme.schedule] },
+      {
+        query: `insert into reports (tenant_id, type, format, filters, status, requested_by, schedule_id, scheduled_for)
+                values ('acme', 'call_scores', 'csv', '{}', 'queued', 'system:scheduler', $1, now()) returning id`,
+        params: [acme.schedule],
+      },
+    ]);
+    expect(moved).toHaveLength(1);
+    expect(deleted, 'it cannot remove a schedule').toEqual([]);
+    expect(started).toHaveLength(1);
+
+    for (const [query, why] of [
+      [
+        "insert into reports (tenant_id, type, format, filters, status, requested_by) values ('acme', 'call_scores', 'csv', '{}', 'queued', 'system:scheduler')",
+        'a report that belongs to no schedule',
+      ],
+      [
+        `insert into reports (tenant_id, type, format, filters, status, requested_by, schedule_id, scheduled_for)
+         values ('acme', 'call_scores', 'csv', '{}', 'ready', 'system:scheduler', '${acme.schedule}', now() - interval '1 day')`,
+        'a report already ready',
+      ],
+      [
+        `insert into report_deliveries (tenant_id, report_id, recipient) values ('acme', '${acme.report}', 'spy@example.com')`,
+        'a delivery',
+      ],
+      [
+        "insert into audit_logs (tenant_id, action, entity_type) values ('acme', 'calls.update', 'calls')",
+        'an audit row about anything but schedules and reports',
+      ],
+    ] as const)
+      await expect(platform([{ query }]), why).rejects.toMatchObject({ code: '42501' });
+    const [updatedReports] = await platform([
+      { query: "update reports set status = 'failed' where id = $1 returning id", params: [acme.report] },
+    ]);
+    expect(updatedReports, 'it changes no report but to expire it').toEqual([]);
   });
 });

@@ -161,6 +161,8 @@ const ENDPOINTS: Endpoint[] = [
     ok: 201,
     body: () => ({ from_system: 'hipaa_identity', name: `Matrix HIPAA ${uniq()}` }),
   },
+  { method: 'GET', path: '/api/reports/scheduled', min: 'manager', ok: 200 },
+  { method: 'POST', path: '/api/reports/scheduled', min: 'manager', ok: 201, body: () => reportScheduleBody() },
   { method: 'GET', path: '/api/integrations', min: 'tenant_admin', ok: 200 },
   {
     method: 'PUT',
@@ -251,6 +253,29 @@ const RULE_ENDPOINTS: ((id: string) => Endpoint)[] = [
     body: () => ({ cooldown_days: 3 }),
   }),
   (id) => ({ method: 'DELETE', path: `/api/ai-coach/rules/${id}`, min: 'manager', ok: 204 }),
+];
+
+/** Yearly on January 1st, so the matrix's schedules never fall due while tests run. */
+function reportScheduleBody() {
+  return {
+    name: `Matrix ${uniq()}`,
+    type: 'agent_performance',
+    format: 'xlsx',
+    schedule: '0 6 1 1 *',
+    recipients: ['manager@acme.test'],
+  };
+}
+
+/** Per-schedule endpoints, on a schedule a manager made; DELETE last. */
+const REPORT_SCHEDULE_ENDPOINTS: ((id: string) => Endpoint)[] = [
+  (id) => ({
+    method: 'PUT',
+    path: `/api/reports/scheduled/${id}`,
+    min: 'manager',
+    ok: 200,
+    body: () => ({ period_days: 30 }),
+  }),
+  (id) => ({ method: 'DELETE', path: `/api/reports/scheduled/${id}`, min: 'manager', ok: 204 }),
 ];
 
 /** Per-template endpoints, on a copy of a system template made for the case. */
@@ -348,6 +373,20 @@ describe('role matrix', () => {
     const { id } = await json(created);
     const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
     for (const make of RULE_ENDPOINTS) {
+      const e = make(id);
+      const res = await as(who, e.path, { method: e.method, headers, ...(e.body ? { body: e.body() } : {}) });
+      expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(
+        atLeast(role, e.min) ? e.ok : 403,
+      );
+    }
+  });
+
+  it.each(CALLERS)('per-report-schedule endpoints as $role', async ({ who, role }) => {
+    const created = await as('acme_manager', '/api/reports/scheduled', { method: 'POST', body: reportScheduleBody() });
+    expect(created.status).toBe(201);
+    const { id } = await json(created);
+    const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
+    for (const make of REPORT_SCHEDULE_ENDPOINTS) {
       const e = make(id);
       const res = await as(who, e.path, { method: e.method, headers, ...(e.body ? { body: e.body() } : {}) });
       expect(res.status, `${e.method} ${e.path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(

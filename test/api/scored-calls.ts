@@ -60,7 +60,16 @@ export async function reportTenant(opts: { formulaAgent?: boolean }) {
       params: [agents.ny1, agents.utc, id, orgs![0]!.id, team, opts.formulaAgent ? formulaName : 'Uma'],
     },
   ]);
-  return { id, token, send, agents, team, formulaName, managerId: JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).sub as string, transcripts: TRANSCRIPTS };
+  return {
+    id,
+    token,
+    send,
+    agents,
+    team,
+    formulaName,
+    managerId: JSON.parse(atob(token.split('.')[1]!.replace(/-/g, '+').replace(/_/g, '/'))).sub as string,
+    transcripts: TRANSCRIPTS,
+  };
 }
 export type ReportTenant = Awaited<ReturnType<typeof reportTenant>>;
 

@@ -18,6 +18,7 @@ export function e2ePorts(slot = 0) {
     assemblyai: 28081 + base,
     openai: 28082 + base,
     twilio: 28083 + base,
+    mail: 28084 + base,
   };
 }
 export const E2E_PORTS = e2ePorts();

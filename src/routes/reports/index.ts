@@ -34,7 +34,8 @@ export const reportsRouter = createRouter()
       operationId: 'listReports',
       tags,
       security: bearer,
-      summary: 'The report types the caller may ask for, and generated reports: a manager’s tenant’s, anyone else’s own',
+      summary:
+        'The report types the caller may ask for, and generated reports: a manager’s tenant’s, anyone else’s own',
       request: { query: PaginationQuery.extend(ListReportsQuery.shape) },
       responses: { 200: jsonResponse(ReportList, 'Reports'), ...problemResponses },
     }),

@@ -19,7 +19,8 @@ export const ReportType = z.enum(REPORT_TYPES).openapi({
 });
 export const ReportFormat = z.enum(REPORT_FORMATS);
 export const ReportStatus = z.enum(REPORT_STATUSES).openapi({
-  description: 'queued → generating → ready, or failed (with failure_reason); ready becomes expired when the file is removed',
+  description:
+    'queued → generating → ready, or failed (with failure_reason); ready becomes expired when the file is removed',
 });
 
 export const ReportFiltersInput = z
@@ -67,7 +68,9 @@ export const Report = z
     download_url: orNull(z.string()).openapi({ description: 'Set once ready' }),
     created_at: Timestamp,
     completed_at: orNull(Timestamp),
-    expires_at: orNull(Timestamp).openapi({ description: 'When the file is removed (tenant setting reports.expiry_days, default 7)' }),
+    expires_at: orNull(Timestamp).openapi({
+      description: 'When the file is removed (tenant setting reports.expiry_days, default 7)',
+    }),
   })
   .openapi('Report');
 

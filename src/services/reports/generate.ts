@@ -97,7 +97,8 @@ export async function generateReport(ctx: StepContext, msg: { tenant_id: string;
   ]);
   // Finished by another try meanwhile (a duplicated message): its file is the same, keep one.
   if (!ready) return;
-  if (ready.scheduleId) await ctx.pipeline.send({ step: 'report-deliver', tenant_id: msg.tenant_id, report_id: report.id });
+  if (ready.scheduleId)
+    await ctx.pipeline.send({ step: 'report-deliver', tenant_id: msg.tenant_id, report_id: report.id });
 }
 
 const objectKey = (tenantId: string, reportId: string, format: string) => `reports/${tenantId}/${reportId}.${format}`;

@@ -207,22 +207,26 @@ async function callScores(ctx: ServiceContext, f: ReportFilters): Promise<Report
     ],
     trend: { title: `Average score per ${trendUnit(f)}`, unit: 'points', points: roundPoints(trend.rows) },
     columns,
-    rows: pages(fetchPage, (r) => ({ day: r.day, call_id: r.call_id }), PAGE_ROWS, (page) =>
-      page.map((r) => {
-        const row: Row = {
-          call_id: r.call_id,
-          started_at: new Date(r.started_at).toISOString(),
-          day: r.day,
-          agent: r.agent,
-          team: r.team,
-          duration_seconds: r.duration_seconds,
-          score: r.score,
-          passed: r.passed,
-          auto_failed: r.auto_failed,
-        };
-        for (const c of criteria.rows) row[criterionKey(c.criterion_id)] = r.criteria?.[c.criterion_id] ?? null;
-        return row;
-      }),
+    rows: pages(
+      fetchPage,
+      (r) => ({ day: r.day, call_id: r.call_id }),
+      PAGE_ROWS,
+      (page) =>
+        page.map((r) => {
+          const row: Row = {
+            call_id: r.call_id,
+            started_at: new Date(r.started_at).toISOString(),
+            day: r.day,
+            agent: r.agent,
+            team: r.team,
+            duration_seconds: r.duration_seconds,
+            score: r.score,
+            passed: r.passed,
+            auto_failed: r.auto_failed,
+          };
+          for (const c of criteria.rows) row[criterionKey(c.criterion_id)] = r.criteria?.[c.criterion_id] ?? null;
+          return row;
+        }),
     ),
   };
 }
@@ -262,7 +266,11 @@ async function agentPerformanceReport(ctx: ServiceContext, f: ReportFilters): Pr
     { key: 'team_rank', header: 'Team rank', kind: 'integer' },
     { key: 'tenant_rank', header: 'Rank', kind: 'integer' },
     { key: 'average_change', header: 'Change', kind: 'number' },
-    ...criteria.rows.map((c) => ({ key: criterionKey(c.criterion_id), header: `${c.name} %`, kind: 'percent' as const })),
+    ...criteria.rows.map((c) => ({
+      key: criterionKey(c.criterion_id),
+      header: `${c.name} %`,
+      kind: 'percent' as const,
+    })),
   ];
   async function* rows(): AsyncGenerator<Row[]> {
     yield agents.map((a) => {
@@ -313,9 +321,7 @@ type ComplianceRow = {
 };
 
 const clock = (seconds: number | null) =>
-  seconds === null
-    ? null
-    : `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
+  seconds === null ? null : `${Math.floor(seconds / 60)}:${String(Math.floor(seconds % 60)).padStart(2, '0')}`;
 
 async function complianceReport(ctx: ServiceContext, f: ReportFilters): Promise<ReportDocument> {
   const [names, totals, requirements, trend] = await ctx.db.run((q) => [
@@ -521,4 +527,3 @@ export function reportDocument(ctx: ServiceContext, type: ReportType, f: ReportF
       return coachingProgress(ctx, f);
   }
 }
-
