@@ -19,12 +19,12 @@ export default {
     const started = Date.now();
     const sweepLog = log.with({ actor: 'system:sweeper' });
     // Each job runs on its own: one failing leaves the others to finish, and each logs its outcome.
-    const job = (name: string, work: Promise<object>) =>
+    const job = (name: string, work: Promise<object>, jobLog = sweepLog) =>
       ctx.waitUntil(
         work.then(
-          (r) => sweepLog.info(name, { ...r, duration_ms: Date.now() - started }),
+          (r) => jobLog.info(name, { ...r, duration_ms: Date.now() - started }),
           (err) => {
-            sweepLog.error(`${name} failed`, { error: err, duration_ms: Date.now() - started });
+            jobLog.error(`${name} failed`, { error: err, duration_ms: Date.now() - started });
             throw err;
           },
         ),
@@ -38,6 +38,6 @@ export default {
       tenantId: null,
       requestId: `schedules-${started}`,
     });
-    job('report schedule claim', claimDueSchedules(scheduler));
+    job('report schedule claim', claimDueSchedules(scheduler), scheduler.log);
   },
 } satisfies ExportedHandler<Bindings, PipelineMessage>;
