@@ -14,7 +14,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { ROOT } from '../dev/stack.ts';
-import { machine } from './results.ts';
+import { machine, writeSection } from './results.ts';
 
 const ROWS = Number(process.argv[2] ?? 100_000);
 const CRITERIA = Number(process.argv[3] ?? 7);
@@ -110,15 +110,26 @@ for (const format of ['csv', 'xlsx', 'pdf']) {
   results.push({ ...workerd, heap: heapPeak(format, ROWS), heapBase: heapPeak(format, 100) });
   console.error(JSON.stringify(results.at(-1)));
 }
-console.log(
-  `Report writers, ${ROWS.toLocaleString('en-US')} rows x ${8 + CRITERIA} columns, in workerd (${machine()})\n`,
-);
 const heap = (v: number | null) => (v === null ? `over ${HEAP_CAP_MIB} MiB` : `${v.toFixed(0)} MiB`);
-console.log(
+const table = [
   `| format | time | size | workerd peak RSS | workerd RSS before (100 rows) | Node heap + buffers, peak (cap ${HEAP_CAP_MIB} MiB) | same, 100 rows |`,
-);
-console.log('|---|---|---|---|---|---|---|');
-for (const r of results)
-  console.log(
-    `| ${r.format} | ${(r.ms / 1000).toFixed(1)} s | ${(r.bytes / 1024 / 1024).toFixed(1)} MiB | ${mib(r.peak)} | ${mib(r.baseline)} | ${heap(r.heap)} | ${heap(r.heapBase)} |`,
-  );
+  '|---|---|---|---|---|---|---|',
+  ...results.map(
+    (r) =>
+      `| ${r.format} | ${(r.ms / 1000).toFixed(1)} s | ${(r.bytes / 1024 / 1024).toFixed(1)} MiB | ${mib(r.peak)} | ${mib(r.baseline)} | ${heap(r.heap)} | ${heap(r.heapBase)} |`,
+  ),
+].join('\n');
+const markdown = `## Reports: ${ROWS.toLocaleString('en-US')}-row files per format
+
+Command: \`npm run bench:reports\` (bench/report-writers.ts; arguments: rows, criteria), ${new Date().toISOString().slice(0, 10)}.
+Machine: ${machine()}. A synthetic call-scores report of ${ROWS.toLocaleString('en-US')} rows x ${8 + CRITERIA} columns rendered
+by the product's writers in workerd (\`wrangler dev\` of bench/report-writers-worker.ts), the CSV and XLSX streamed
+as the R2 upload consumes them. The time is measured inside the Worker and excludes the database reads (the
+report step reads 2,000 rows per round trip). workerd exposes no per-isolate heap figure: "workerd peak RSS" is
+the Worker process's peak resident set (runtime and uncollected garbage included: an upper bound); the Node
+columns run the same code under a ${HEAP_CAP_MIB} MiB old-space cap and report what the JavaScript keeps alive.
+
+${table}
+`;
+console.log(markdown);
+await writeSection('reports', markdown);

@@ -121,8 +121,9 @@ export async function evaluationOf(baseUrl: string, token: string, callId: strin
   return {
     run,
     score: current.overall_score,
-    churnRisk: current.customer_behavior.churn_risk,
-    sentiment: current.sentiment.overall,
+    // Null for a call scored by hand (a manual criteria set): no model judged the conversation.
+    churnRisk: current.customer_behavior?.churn_risk ?? null,
+    sentiment: current.sentiment?.overall ?? null,
     compliant: current.compliance.every((item: Item<typeof current.compliance>) => item.met),
     criteria: current.criteria.map((c: Item<typeof current.criteria>) => ({
       name: c.name,
