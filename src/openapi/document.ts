@@ -44,6 +44,11 @@ const TAGS = [
       "Summaries, trends and agent performance over the tenant's days, read from daily rollups written with each evaluation.",
   },
   {
+    name: 'Calibration',
+    description:
+      'Sessions where several managers score the same calls blind to the AI and to each other, then compare: consensus (median), spread, Krippendorff’s alpha, the AI beside them.',
+  },
+  {
     name: 'Webhooks',
     description: 'Callbacks from providers, authenticated by their signature or shared secret, not by a token.',
   },

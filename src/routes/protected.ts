@@ -9,6 +9,7 @@ import { adminRouter } from './admin';
 import { aiCoachRouter } from './ai-coach';
 import { analyticsRouter } from './analytics';
 import { authRouter } from './auth';
+import { calibrationRouter } from './calibration';
 import { callsRouter, streamsItsBody } from './calls';
 import { commandCenterRouter } from './command-center';
 import { criteriaRouter } from './criteria';
@@ -37,4 +38,5 @@ export const protectedRoutes = createRouter()
   .route('/integrations', integrationsRouter)
   .route('/command-center', commandCenterRouter)
   .route('/ai-coach', aiCoachRouter)
-  .route('/analytics', analyticsRouter);
+  .route('/analytics', analyticsRouter)
+  .route('/calibration', calibrationRouter);
