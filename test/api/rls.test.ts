@@ -37,6 +37,10 @@ describe('row-level security as the runtime role', () => {
       'analytics_daily_requirements',
       'compliance_templates',
       'compliance_template_versions',
+      'calibration_sessions',
+      'calibration_session_calls',
+      'calibration_session_graders',
+      'calibration_scores',
     ]) {
       const [row] = await sql.query(`select count(*)::int as n from ${table}`);
       expect(row, `${table} without context`).toEqual({ n: 0 });

@@ -142,6 +142,19 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/api/analytics/summary', min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/analytics/trends?metric=volume', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/analytics/agent-performance', min: 'manager', ok: 200 },
+  // Calibration is for managers and up; 422: the guard answers first, then the unknown call is refused.
+  { method: 'GET', path: '/api/calibration/sessions', min: 'manager', ok: 200 },
+  {
+    method: 'POST',
+    path: '/api/calibration/sessions',
+    min: 'manager',
+    ok: 422,
+    body: () => ({
+      name: `Matrix ${uniq()}`,
+      call_ids: [crypto.randomUUID()],
+      grader_ids: [IDS['manager@acme.test'], IDS['admin@acme.test']],
+    }),
+  },
   { method: 'GET', path: '/api/admin/compliance-templates', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/admin/compliance-templates/pci_dss', min: 'manager', ok: 200 },
   {

@@ -83,9 +83,9 @@ export function sessionJson(s: SQL): SQL {
     'id', ${s}.id, 'name', ${s}.name, 'description', ${s}.description, 'status', ${s}.status,
     'created_by', ${s}.created_by, 'created_at', ${s}.created_at, 'updated_at', ${s}.updated_at,
     'closed_by', ${s}.closed_by, 'closed_at', ${s}.closed_at,
-    'calls', (select count(*)::int from calibration_session_calls c where c.session_id = ${s}.id),
-    'graders', (select count(*)::int from calibration_session_graders g where g.session_id = ${s}.id),
-    'scored', (select coalesce(sum(g.scored), 0)::int from calibration_session_graders g where g.session_id = ${s}.id))`;
+    'call_count', (select count(*)::int from calibration_session_calls c where c.session_id = ${s}.id),
+    'grader_count', (select count(*)::int from calibration_session_graders g where g.session_id = ${s}.id),
+    'scores_given', (select coalesce(sum(g.scored), 0)::int from calibration_session_graders g where g.session_id = ${s}.id))`;
 }
 
 export type SessionJson = {
@@ -98,9 +98,9 @@ export type SessionJson = {
   updated_at: string;
   closed_by: string | null;
   closed_at: string | null;
-  calls: number;
-  graders: number;
-  scored: number;
+  call_count: number;
+  grader_count: number;
+  scores_given: number;
 };
 
 export const sessionById = (sessionId: string) =>

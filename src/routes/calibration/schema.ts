@@ -76,9 +76,12 @@ export const CalibrationSession = z
     updated_at: Timestamp,
     closed_by: orNull(z.string()),
     closed_at: orNull(Timestamp),
-    calls: z.number().int(),
-    graders: z.number().int(),
-    scored: z.number().int().openapi({ description: 'Scores given so far, all graders together (no values)' }),
+    call_count: z.number().int(),
+    grader_count: z.number().int(),
+    scores_given: z
+      .number()
+      .int()
+      .openapi({ description: '(call, criterion) scores given so far, all graders together (no values)' }),
   })
   .openapi('CalibrationSession');
 
