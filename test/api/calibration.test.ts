@@ -7,143 +7,36 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { naiveAlpha } from './agreement-naive';
-import { as, asTenant, call, expectProblem, forgeToken, IDS, json, type Who } from './helpers';
-
-const run = crypto.randomUUID().slice(0, 8);
-const SYSTEM = ['system:pipeline', 'system'] as const;
-const M = IDS['manager@acme.test']!;
-const A = IDS['admin@acme.test']!;
-const AGENT = IDS['agent@acme.test']!;
-const GLOBEX_MANAGER = IDS['manager@globex.test']!;
-/** A third acme manager, and one who is inactive; both made here. */
-const G3 = crypto.randomUUID();
-const INACTIVE = crypto.randomUUID();
-let g3Token: string;
-
-/** A marker in the AI's reasoning: finding it in a blind view would be a leak. */
-const AI_MARKER = `ai-reasoning-${run}`;
-
-// The criteria as the calls were scored with them (version 2 of each), ids unique to this run.
-const GREET = { id: `cal-${run}-greet`, name: 'Greeting', category: 'soft', max_points: 5 };
-const VERIFY = { id: `cal-${run}-verify`, name: 'Verification', category: 'compliance', max_points: 10 };
-const snapshot = [GREET, VERIFY].map((c) => ({
-  ...c,
-  description: `${c.name} as scored`,
-  auto_fail: false,
-  evaluation_prompts: [],
-  version: 2,
-}));
-
-type Ai = Record<'greet' | 'verify', [score: number, passed: boolean]>;
-
-/** Writes an evaluation of a call as the pipeline does (evaluation row plus criterion results); `current` retires the earlier ones. */
-async function evaluate(callId: string, ai: Ai, tenant = 'acme') {
-  const evaluationId = crypto.randomUUID();
-  const rows = [
-    { ...GREET, score: ai.greet[0], passed: ai.greet[1] },
-    { ...VERIFY, score: ai.verify[0], passed: ai.verify[1] },
-  ];
-  await asTenant(tenant, ...SYSTEM, [
-    { query: 'update criterion_results set current = false where call_id = $1', params: [callId] },
-    {
-      query: `insert into evaluations (id, tenant_id, call_id, run_key, criteria_snapshot, overall_score, auto_failed, results,
-                                       compliance, sentiment, customer_behavior, summary, model)
-              select $1::uuid, $2, $3::uuid, 'reanalysis:' || $1::text, $4::jsonb, 70, false,
-                     (select jsonb_agg(jsonb_build_object('criterion_id', x.id, 'score', x.score, 'passed', x.passed, 'reasoning', $6::text))
-                        from jsonb_to_recordset($5::jsonb) as x(id text, score int, passed boolean)),
-                     '[]', '{}', '{}', 'seeded', 'test'`,
-      params: [evaluationId, tenant, callId, JSON.stringify(snapshot), JSON.stringify(rows), AI_MARKER],
-    },
-    {
-      query: `insert into criterion_results (tenant_id, evaluation_id, call_id, agent_id, criterion_id, criterion_name, category,
-                                             score, max_points, passed)
-              select $1, $2, $3, (select agent_id from calls where id = $3), x.id, x.name, x.category, x.score, x.max_points, x.passed
-              from jsonb_to_recordset($4::jsonb) as x(id text, name text, category text, score int, max_points int, passed boolean)`,
-      params: [tenant, evaluationId, callId, JSON.stringify(rows)],
-    },
-  ]);
-  return evaluationId;
-}
-
-async function newCall(tenant = 'acme', status = 'completed', agentId: string | null = AGENT) {
-  const id = crypto.randomUUID();
-  await asTenant(tenant, ...SYSTEM, [
-    {
-      query: `insert into calls (id, tenant_id, agent_id, source, status, audio_key) values ($1::uuid, $2, $3, 'upload', $4, $2 || '/calls/' || $1::text)`,
-      params: [id, tenant, agentId, status],
-    },
-  ]);
-  return id;
-}
-
-async function scoredCall(ai: Ai) {
-  const id = await newCall();
-  const evaluationId = await evaluate(id, ai);
-  return { id, evaluationId };
-}
-
-type Grader = Who | 'g3';
-function asGrader(
-  who: Grader,
-  path: string,
-  init: { method?: string; body?: unknown; headers?: Record<string, string> } = {},
-) {
-  if (who === 'g3') return call(path, { ...init, headers: { authorization: `Bearer ${g3Token}`, ...init.headers } });
-  return as(who, path, init);
-}
-
-const sessions = '/api/calibration/sessions';
-
-async function createSession(
-  callIds: string[],
-  graderIds: string[],
-  who: Grader = 'acme_manager',
-  name = `Calibration ${run} ${crypto.randomUUID().slice(0, 4)}`,
-) {
-  const res = await asGrader(who, sessions, {
-    method: 'POST',
-    body: { name, call_ids: callIds, grader_ids: graderIds },
-  });
-  expect(res.status, await res.clone().text()).toBe(201);
-  return json(res);
-}
-
-function put(who: Grader, sessionId: string, callId: string, scores: unknown[]) {
-  return asGrader(who, `${sessions}/${sessionId}/calls/${callId}/scores`, { method: 'PUT', body: { scores } });
-}
-
-const score = (criterion: { id: string }, points: number, passed: boolean, comment?: string) => ({
-  criterion_id: criterion.id,
-  score: points,
-  passed,
-  ...(comment === undefined ? {} : { comment }),
-});
-
-async function putOk(who: Grader, sessionId: string, callId: string, scores: unknown[]) {
-  const res = await put(who, sessionId, callId, scores);
-  expect(res.status, `${who}: ${await res.clone().text()}`).toBe(200);
-  return json(res);
-}
+import {
+  A,
+  AGENT,
+  AI_MARKER,
+  asGrader,
+  createSession,
+  evaluate,
+  G3,
+  GLOBEX_MANAGER,
+  GREET,
+  INACTIVE,
+  M,
+  newCall,
+  put,
+  putOk,
+  run,
+  score,
+  scoredCall,
+  sessions,
+  setUpGraders,
+  SYSTEM,
+  VERIFY,
+} from './calibration-fixtures';
+import { as, asTenant, expectProblem, json } from './helpers';
 
 let call1: { id: string; evaluationId: string };
 let call2: { id: string; evaluationId: string };
 
 beforeAll(async () => {
-  await asTenant('acme', ...SYSTEM, [
-    {
-      query: `insert into users (id, tenant_id, email, first_name, role, status) values
-                ($1::uuid, 'acme', 'cal-' || $3 || '-g3@acme.test', 'Third', 'manager', 'active'),
-                ($2::uuid, 'acme', 'cal-' || $3 || '-off@acme.test', 'Off', 'manager', 'inactive')`,
-      params: [G3, INACTIVE, run],
-    },
-  ]);
-  // Signed with the realm's own key, like the stand-in's tokens: a real manager of acme.
-  g3Token = await forgeToken('qa-acme', {
-    sub: G3,
-    realm_access: { roles: ['manager'] },
-    email: `cal-${run}-g3@acme.test`,
-    tenant_id: 'acme',
-  });
+  await setUpGraders();
   call1 = await scoredCall({ greet: [5, true], verify: [9, true] });
   call2 = await scoredCall({ greet: [2, false], verify: [4, false] });
 });
@@ -200,7 +93,7 @@ describe('creating a session', () => {
   it('refuses, per field, calls that are not scored calls of the tenant and graders who may not grade; writes nothing', async () => {
     const queued = await newCall('acme', 'queued');
     const foreign = await newCall('globex', 'completed', null);
-    await evaluate(foreign, { greet: [1, false], verify: [1, false] }, 'globex');
+    await evaluate(foreign, { greet: [1, false], verify: [1, false] }, { tenant: 'globex' });
     const name = `Refused ${run}`;
     const res = await as('acme_manager', sessions, {
       method: 'POST',

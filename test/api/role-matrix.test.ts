@@ -142,6 +142,7 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'GET', path: '/api/analytics/summary', min: 'agent', ok: 200 },
   { method: 'GET', path: '/api/analytics/trends?metric=volume', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/analytics/agent-performance', min: 'manager', ok: 200 },
+  { method: 'GET', path: '/api/analytics/ai-agreement', min: 'manager', ok: 200 },
   // Calibration is for managers and up; 422: the guard answers first, then the unknown call is refused.
   { method: 'GET', path: '/api/calibration/sessions', min: 'manager', ok: 200 },
   {

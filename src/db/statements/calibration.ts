@@ -329,9 +329,10 @@ export const sessionRatings = (sessionId: string) => sql`
 /** Krippendorff's coincidence matrix between a session's graders, per criterion. */
 export const sessionCoincidence = (sessionId: string) => coincidenceCells(sessionRatings(sessionId));
 
+/** First and last day (inclusive) as SQL date expressions, evaluated once per statement. */
 export interface DayRange {
-  from: string;
-  to: string;
+  from: SQL;
+  to: SQL;
 }
 
 /** The AI's criterion results of closed sessions' evaluations scored on a day of `range` (the tenant's days). */
@@ -342,7 +343,7 @@ const closedInRange = (range: DayRange) => sql`
   join calibration_session_calls sc on sc.tenant_id = s.tenant_id and sc.session_id = s.id
   join criterion_results r on r.tenant_id = sc.tenant_id and r.evaluation_id = sc.evaluation_id
   where s.status = 'closed'
-    and analytics_day(r.tenant_id, r.agent_id, r.scored_at) between ${range.from}::date and ${range.to}::date`;
+    and analytics_day(r.tenant_id, r.agent_id, r.scored_at) between ${range.from} and ${range.to}`;
 
 /**
  * The pairs of AI score and calibration consensus of closed sessions, for the agreement figures:

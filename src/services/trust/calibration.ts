@@ -42,14 +42,7 @@ import { CALIBRATION_STATUSES } from '../../db/schema';
 import { Conflict, type FieldError, Forbidden, Invalid, NotFound } from '../../lib/errors';
 import type { Pagination } from '../pagination';
 import { iso, tenantOf } from '../scope';
-import {
-  ALPHA_METRICS,
-  krippendorffAlpha,
-  passFailAgreement,
-  pointsAgreement,
-  type ScoreCell,
-  type Statistic,
-} from './agreement-stats';
+import { agreementFigures, alphasOf, round } from './agreement-figures';
 
 export type SessionStatus = (typeof CALIBRATION_STATUSES)[number];
 
@@ -68,12 +61,6 @@ export interface NewSession {
 export interface SessionFilter extends Pagination {
   status?: SessionStatus;
 }
-
-const round = (v: number | null, digits: number) =>
-  v === null || !Number.isFinite(v) ? null : Math.round(v * 10 ** digits) / 10 ** digits;
-
-/** A statistic as the API shows it: three decimals, or null with its reason. */
-export const shown = (s: Statistic) => ({ value: round(s.value, 3), reason: s.reason });
 
 function presentSession(s: SessionJson) {
   return {
@@ -282,49 +269,6 @@ function graderDeviations(items: ResultRow[]) {
   }));
 }
 
-/** The AI against the consensus over a criterion's calls: the same figures as the agreement report. */
-export function aiAgainstHumans(cells: ScoreCell[], pf: { pp: number; pf: number; fp: number; ff: number }) {
-  const points = pointsAgreement(cells);
-  const passFail = passFailAgreement(pf);
-  return {
-    n: points.n,
-    pass_fail: {
-      n: passFail.n,
-      exact_agreement: round(passFail.exact_agreement, 3),
-      ai_pass_rate: round(passFail.a_pass_rate, 3),
-      human_pass_rate: round(passFail.b_pass_rate, 3),
-      kappa: shown(passFail.kappa),
-      note: passFail.note,
-    },
-    points: {
-      n: points.n,
-      exact_agreement: round(points.exact_agreement, 3),
-      mean_absolute_difference: round(points.mean_absolute_difference, 2),
-      mean_difference: round(points.mean_difference, 2),
-      weighted_kappa: shown(points.weighted_kappa),
-    },
-  };
-}
-
-/** Krippendorff's alpha in each metric from one coincidence row. */
-export function alphasOf(row: CoincidenceRow | undefined) {
-  const cells = row?.cells ?? [];
-  const results = ALPHA_METRICS.map((m) => krippendorffAlpha(cells, m));
-  return {
-    units: row?.units ?? 0,
-    raters: row?.raters ?? 0,
-    pairable_ratings: round(results[0]!.n, 3),
-    ...Object.fromEntries(results.map((r) => [r.metric, shown(r.alpha)])),
-  } as {
-    units: number;
-    raters: number;
-    pairable_ratings: number;
-    nominal: ReturnType<typeof shown>;
-    ordinal: ReturnType<typeof shown>;
-    interval: ReturnType<typeof shown>;
-  };
-}
-
 /** One call and criterion of a closed session: the AI, the consensus, the spread, every grader. */
 function itemResult(it: ResultRow) {
   return {
@@ -363,10 +307,6 @@ export async function getResults(ctx: UserContext, sessionId: string) {
   }
   const criteria = [...groups].map(([k, rows]) => {
     const scored = rows.filter((r) => r.consensus_score !== null);
-    const cells = scored.map((r) => ({ a: r.ai_score, b: r.consensus_score!, n: 1 }));
-    const decided = scored.filter((r) => r.consensus_passed !== null);
-    const count = (ai: boolean, human: boolean) =>
-      decided.filter((r) => r.ai_passed === ai && r.consensus_passed === human).length;
     const last = rows[rows.length - 1]!;
     return {
       criterion_id: last.criterion_id,
@@ -378,12 +318,9 @@ export async function getResults(ctx: UserContext, sessionId: string) {
       mean_sd: round(mean(scored.map((r) => r.sd!)), 2),
       alpha: alphasOf(matrices.get(k)),
       graders: graderDeviations(scored),
-      ai: aiAgainstHumans(cells, {
-        pp: count(true, true),
-        pf: count(true, false),
-        fp: count(false, true),
-        ff: count(false, false),
-      }),
+      ai: agreementFigures(
+        scored.map((r) => ({ a: r.ai_score, b: r.consensus_score!, ap: r.ai_passed, bp: r.consensus_passed, n: 1 })),
+      ),
     };
   });
 
