@@ -30,7 +30,18 @@ import {
   SYSTEM,
   VERIFY,
 } from './calibration-fixtures';
-import { as, asTenant, expectProblem, json } from './helpers';
+import {
+  as,
+  asTenant,
+  callForm,
+  deliver,
+  eventually,
+  expectProblem,
+  json,
+  runtimeSql,
+  uploadCall,
+  wavBytes,
+} from './helpers';
 
 let call1: { id: string; evaluationId: string };
 let call2: { id: string; evaluationId: string };
@@ -239,6 +250,21 @@ describe('scoring', () => {
     expect(notGrader.detail).toMatch(/graders/);
     await expectProblem(await put('acme_agent', s.id, call1.id, [score(GREET, 1, true)]), 403);
     await expectProblem(await put('globex_manager', s.id, call1.id, [score(GREET, 1, true)]), 404);
+  });
+});
+
+describe('the tables', () => {
+  it('have row-level security enabled and forced, and an audit trigger', async () => {
+    const rows = await runtimeSql().query(
+      `select c.relname as table, c.relrowsecurity as enabled, c.relforcerowsecurity as forced,
+              exists (select 1 from pg_trigger t where t.tgrelid = c.oid and t.tgname = c.relname || '_audit') as audited
+         from pg_class c where c.relkind = 'r' and c.relname like 'calibration\\_%' order by c.relname`,
+    );
+    expect(rows).toEqual(
+      ['calibration_scores', 'calibration_session_calls', 'calibration_session_graders', 'calibration_sessions'].map(
+        (table) => ({ table, enabled: true, forced: true, audited: true }),
+      ),
+    );
   });
 });
 
@@ -498,4 +524,71 @@ describe('roles and tenants', () => {
     expect(asSuper.status, 'a super admin naming the tenant reads it').toBe(200);
     expect((await json(asSuper)).calls[0].my_scores).toEqual([]);
   });
+});
+
+describe('a call scored by the pipeline', () => {
+  it(
+    'is calibrated against the criteria snapshot the pipeline recorded, beside its AI results',
+    { timeout: 60_000 },
+    async () => {
+      const uploaded = await uploadCall(
+        'acme_agent',
+        callForm({ metadata: { direction: 'inbound' }, audio: wavBytes() }),
+      );
+      expect(uploaded.status).toBe(202);
+      const { call_id } = await json(uploaded);
+      // The stand-in cannot fetch audio from inside the test runner: the call fails, then gets a transcript.
+      await eventually(async () => {
+        const [rows] = await asTenant('acme', ...SYSTEM, [
+          { query: 'select status from calls where id = $1', params: [call_id] },
+        ]);
+        return rows?.[0]?.status === 'failed';
+      });
+      const text = 'Good morning, thanks for calling, may I have your account number to verify you?';
+      await asTenant('acme', ...SYSTEM, [
+        {
+          query: `insert into transcripts (call_id, tenant_id, provider_id, text, utterances, speaker_roles)
+                values ($1, 'acme', $2, $3, $4::jsonb, '{"A":"agent"}'::jsonb)`,
+          params: [
+            call_id,
+            `cal-${call_id}`,
+            text,
+            JSON.stringify([{ speaker: 'A', role: 'agent', text, start_ms: 0, end_ms: 3000, confidence: 0.9 }]),
+          ],
+        },
+      ]);
+      const { result } = await deliver('qa-pipeline', [
+        { step: 'evaluate', tenant_id: 'acme', call_id, run_key: `reanalysis:${crypto.randomUUID()}` },
+      ]);
+      expect(result.retryMessages).toEqual([]);
+      const [ai] = await asTenant('acme', ...SYSTEM, [
+        {
+          query:
+            'select criterion_id, score, max_points, passed from criterion_results where call_id = $1 and current order by criterion_id',
+          params: [call_id],
+        },
+      ]);
+      expect(ai!.length).toBeGreaterThan(0);
+
+      const s = await createSession([call_id], [M, A]);
+      const criteria = s.calls[0].criteria as { criterion_id: string; max_points: number }[];
+      expect(criteria.map((c) => [c.criterion_id, c.max_points]).sort()).toEqual(
+        ai!.map((r) => [r.criterion_id, r.max_points]).sort(),
+      );
+      const first = criteria[0]!;
+      await expectProblem(
+        await put('acme_manager', s.id, call_id, [score({ id: first.criterion_id }, first.max_points + 1, true)]),
+        422,
+      );
+      await putOk('acme_manager', s.id, call_id, [score({ id: first.criterion_id }, first.max_points, true)]);
+      await putOk('acme_admin', s.id, call_id, [score({ id: first.criterion_id }, 0, false)]);
+      expect((await as('acme_manager', `${sessions}/${s.id}/close`, { method: 'POST' })).status).toBe(200);
+      const results = await json(await as('acme_manager', `${sessions}/${s.id}/results`));
+      const shown = results.calls[0].criteria.map((c: any) => [c.criterion_id, c.ai.score, c.ai.passed]).sort();
+      expect(shown).toEqual(ai!.map((r) => [r.criterion_id, r.score, r.passed]).sort());
+      const scoredOne = results.calls[0].criteria.find((c: any) => c.criterion_id === first.criterion_id);
+      expect(scoredOne.consensus.score).toBe(first.max_points / 2);
+      expect(scoredOne.consensus.passed, 'one pass, one fail: a tie').toBeNull();
+    },
+  );
 });
