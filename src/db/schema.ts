@@ -310,6 +310,18 @@ export const auditLogs = pgTable(
       to: appRole,
       withCheck: sql`${t.tenantId} = ${currentTenant} or ${isSuperAdmin}`,
     }),
+    // A calibration score's trail is as blind as the score itself: it shows to those who may read
+    // the score (its grader; everyone once the session closed), so the trail cannot be used to peek.
+    // Insert and delete rows carry the session; a deleted score of a closed session stays readable.
+    pgPolicy('calibration_scores_blind', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`case when ${t.entityType} = 'calibration_scores'
+        then exists (select 1 from calibration_scores s where s.id = ${t.entityId}::uuid)
+          or exists (select 1 from calibration_sessions s where s.id = (${t.changes} ->> 'session_id')::uuid and s.status = 'closed')
+        else true end`,
+    }),
   ],
 );
 
@@ -1587,5 +1599,205 @@ export const reportDeliveries = pgTable(
       foreignColumns: [reports.tenantId, reports.id],
     }).onDelete('cascade'),
     isolatedBy(t.tenantId),
+  ],
+);
+
+// ---- calibration: several graders score the same calls blind, then compare -------------------
+
+export const CALIBRATION_STATUSES = ['open', 'closed'] as const;
+
+/** Calibration is a managers' exercise: agents see none of it, in the database too. */
+const notForAgents = (name: string) =>
+  pgPolicy(name, {
+    as: 'restrictive',
+    for: 'all',
+    to: appRole,
+    using: sql`${currentRole} is distinct from 'agent'`,
+    withCheck: sql`${currentRole} is distinct from 'agent'`,
+  });
+
+const isSessionOpen = (tenantColumn: AnyPgColumn, sessionColumn: AnyPgColumn) =>
+  sql`exists (select 1 from calibration_sessions s where s.tenant_id = ${tenantColumn} and s.id = ${sessionColumn} and s.status = 'open')`;
+
+/**
+ * A calibration session: calls and graders (managers and tenant admins of the tenant). `open`
+ * while graders score; `closed` is final. Only the creator or a tenant admin closes it.
+ */
+export const calibrationSessions = pgTable(
+  'calibration_sessions',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    name: text('name').notNull(),
+    description: text('description'),
+    status: text('status', { enum: CALIBRATION_STATUSES }).notNull().default('open'),
+    createdBy: text('created_by').notNull(),
+    closedBy: text('closed_by'),
+    closedAt: timestamp('closed_at', { withTimezone: true, mode: 'string' }),
+    ...timestamps,
+  },
+  (t) => [
+    unique('calibration_sessions_tenant_id_id').on(t.tenantId, t.id),
+    index('calibration_sessions_tenant_status').on(t.tenantId, t.status, t.createdAt.desc()),
+    check('calibration_sessions_status', sql`${t.status} in ('open', 'closed')`),
+    check(
+      'calibration_sessions_closed',
+      sql`(${t.status} = 'closed') = (${t.closedAt} is not null and ${t.closedBy} is not null)`,
+    ),
+    isolatedBy(t.tenantId),
+    notForAgents('calibration_sessions_not_agents'),
+    // Closed is final, and only the creator or a tenant admin changes an open session.
+    pgPolicy('calibration_sessions_changes', {
+      as: 'restrictive',
+      for: 'update',
+      to: appRole,
+      using: sql`${t.status} = 'open' and (${t.createdBy} = (select current_actor_id()) or ${currentRole} in ('tenant_admin', 'super_admin'))`,
+      withCheck: sql`${t.createdBy} = (select current_actor_id()) or ${currentRole} in ('tenant_admin', 'super_admin')`,
+    }),
+  ],
+);
+
+/** A call of a session, with the evaluation being calibrated: the call's current one when the session was made. */
+export const calibrationSessionCalls = pgTable(
+  'calibration_session_calls',
+  {
+    tenantId: text('tenant_id').notNull(),
+    sessionId: uuid('session_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    evaluationId: uuid('evaluation_id').notNull(),
+    position: integer('position').notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.sessionId, t.callId] }),
+    foreignKey({
+      name: 'calibration_session_calls_session_fk',
+      columns: [t.tenantId, t.sessionId],
+      foreignColumns: [calibrationSessions.tenantId, calibrationSessions.id],
+    }).onDelete('cascade'),
+    // A deleted call leaves every session it was in, scores and all.
+    foreignKey({
+      name: 'calibration_session_calls_call_fk',
+      columns: [t.tenantId, t.callId],
+      foreignColumns: [calls.tenantId, calls.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'calibration_session_calls_evaluation_fk',
+      columns: [t.tenantId, t.evaluationId],
+      foreignColumns: [evaluations.tenantId, evaluations.id],
+    }).onDelete('cascade'),
+    index('calibration_session_calls_evaluation').on(t.tenantId, t.evaluationId),
+    isolatedBy(t.tenantId),
+    notForAgents('calibration_session_calls_not_agents'),
+  ],
+);
+
+/**
+ * A grader of a session. `scored` counts the (call, criterion) scores the grader has given: the
+ * one view of others' progress that reveals no score, kept by the statement that saves scores.
+ */
+export const calibrationSessionGraders = pgTable(
+  'calibration_session_graders',
+  {
+    tenantId: text('tenant_id').notNull(),
+    sessionId: uuid('session_id').notNull(),
+    graderId: uuid('grader_id').notNull(),
+    scored: integer('scored').notNull().default(0),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.sessionId, t.graderId] }),
+    foreignKey({
+      name: 'calibration_session_graders_session_fk',
+      columns: [t.tenantId, t.sessionId],
+      foreignColumns: [calibrationSessions.tenantId, calibrationSessions.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'calibration_session_graders_grader_fk',
+      columns: [t.tenantId, t.graderId],
+      foreignColumns: [users.tenantId, users.id],
+    }),
+    index('calibration_session_graders_grader').on(t.tenantId, t.graderId),
+    check('calibration_session_graders_scored', sql`${t.scored} >= 0`),
+    isolatedBy(t.tenantId),
+    notForAgents('calibration_session_graders_not_agents'),
+    pgPolicy('calibration_session_graders_own_progress', {
+      as: 'restrictive',
+      for: 'update',
+      to: appRole,
+      using: sql`${t.graderId}::text = (select current_actor_id()) and ${isSessionOpen(t.tenantId, t.sessionId)}`,
+      withCheck: sql`${t.graderId}::text = (select current_actor_id())`,
+    }),
+  ],
+);
+
+/**
+ * One grader's score of one criterion of one call in a session, judged against the criterion as
+ * the call was scored (`max_points` copied from the evaluation's criteria snapshot).
+ *
+ * The blind rule lives here: until the session closes a grader reads only its own rows (nobody
+ * else reads any), and rows are written only by their grader while the session is open.
+ */
+export const calibrationScores = pgTable(
+  'calibration_scores',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    sessionId: uuid('session_id').notNull(),
+    callId: uuid('call_id').notNull(),
+    graderId: uuid('grader_id').notNull(),
+    criterionId: text('criterion_id').notNull(),
+    score: integer('score').notNull(),
+    maxPoints: integer('max_points').notNull(),
+    passed: boolean('passed').notNull(),
+    comment: text('comment'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('calibration_scores_one').on(t.tenantId, t.sessionId, t.callId, t.graderId, t.criterionId),
+    foreignKey({
+      name: 'calibration_scores_call_fk',
+      columns: [t.tenantId, t.sessionId, t.callId],
+      foreignColumns: [
+        calibrationSessionCalls.tenantId,
+        calibrationSessionCalls.sessionId,
+        calibrationSessionCalls.callId,
+      ],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'calibration_scores_grader_fk',
+      columns: [t.tenantId, t.sessionId, t.graderId],
+      foreignColumns: [
+        calibrationSessionGraders.tenantId,
+        calibrationSessionGraders.sessionId,
+        calibrationSessionGraders.graderId,
+      ],
+    }).onDelete('cascade'),
+    check(
+      'calibration_scores_points',
+      sql`${t.maxPoints} between 1 and 100 and ${t.score} between 0 and ${t.maxPoints}`,
+    ),
+    check('calibration_scores_comment', sql`${t.comment} is null or length(${t.comment}) <= 2000`),
+    isolatedBy(t.tenantId),
+    notForAgents('calibration_scores_not_agents'),
+    pgPolicy('calibration_scores_blind', {
+      as: 'restrictive',
+      for: 'select',
+      to: appRole,
+      using: sql`${t.graderId}::text = (select current_actor_id()) or exists (select 1 from calibration_sessions s where s.tenant_id = ${t.tenantId} and s.id = ${t.sessionId} and s.status = 'closed')`,
+    }),
+    pgPolicy('calibration_scores_own_insert', {
+      as: 'restrictive',
+      for: 'insert',
+      to: appRole,
+      withCheck: sql`${t.graderId}::text = (select current_actor_id()) and ${isSessionOpen(t.tenantId, t.sessionId)}`,
+    }),
+    pgPolicy('calibration_scores_own_update', {
+      as: 'restrictive',
+      for: 'update',
+      to: appRole,
+      using: sql`${t.graderId}::text = (select current_actor_id()) and ${isSessionOpen(t.tenantId, t.sessionId)}`,
+      withCheck: sql`${t.graderId}::text = (select current_actor_id()) and ${isSessionOpen(t.tenantId, t.sessionId)}`,
+    }),
   ],
 );

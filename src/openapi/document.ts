@@ -54,6 +54,11 @@ const TAGS = [
       "Reports generated into R2 and downloaded by link, and schedules that generate them on a cron expression in the tenant's time zone and email the link.",
   },
   {
+    name: 'Calibration',
+    description:
+      'Sessions where several managers score the same calls blind to the AI and to each other, then compare: consensus (median), spread, Krippendorff’s alpha, the AI beside them.',
+  },
+  {
     name: 'Webhooks',
     description: 'Callbacks from providers, authenticated by their signature or shared secret, not by a token.',
   },

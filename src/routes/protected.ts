@@ -10,6 +10,7 @@ import { aiCoachRouter } from './ai-coach';
 import { reportsRouter } from './reports';
 import { analyticsRouter } from './analytics';
 import { authRouter } from './auth';
+import { calibrationRouter } from './calibration';
 import { callsRouter, streamsItsBody } from './calls';
 import { commandCenterRouter } from './command-center';
 import { criteriaRouter } from './criteria';
@@ -44,4 +45,5 @@ export const protectedRoutes = createRouter()
   // Before any /reports/{report_id} route, which would take `scheduled` for an id.
   .route('/reports/scheduled', reportSchedulesRouter)
   .route('/reports', reportsRouter)
-  .route('/', reviewsRouter);
+  .route('/', reviewsRouter)
+  .route('/calibration', calibrationRouter);

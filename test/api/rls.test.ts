@@ -46,6 +46,10 @@ describe('row-level security as the runtime role', () => {
       'report_schedules',
       'reports',
       'report_deliveries',
+      'calibration_sessions',
+      'calibration_session_calls',
+      'calibration_session_graders',
+      'calibration_scores',
     ]) {
       const [row] = await sql.query(`select count(*)::int as n from ${table}`);
       expect(row, `${table} without context`).toEqual({ n: 0 });

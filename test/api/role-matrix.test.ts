@@ -150,7 +150,25 @@ const ENDPOINTS: Endpoint[] = [
     path: '/api/reports',
     min: 'manager',
     ok: 202,
-    body: () => ({ type: 'agent_performance', format: 'csv', filters: { from_date: '2026-11-01', to_date: '2026-11-07' } }),
+    body: () => ({
+      type: 'agent_performance',
+      format: 'csv',
+      filters: { from_date: '2026-11-01', to_date: '2026-11-07' },
+    }),
+  },
+  { method: 'GET', path: '/api/analytics/ai-agreement', min: 'manager', ok: 200 },
+  // Calibration is for managers and up; 422: the guard answers first, then the unknown call is refused.
+  { method: 'GET', path: '/api/calibration/sessions', min: 'manager', ok: 200 },
+  {
+    method: 'POST',
+    path: '/api/calibration/sessions',
+    min: 'manager',
+    ok: 422,
+    body: () => ({
+      name: `Matrix ${uniq()}`,
+      call_ids: [crypto.randomUUID()],
+      grader_ids: [IDS['manager@acme.test'], IDS['admin@acme.test']],
+    }),
   },
   { method: 'GET', path: '/api/admin/compliance-templates', min: 'manager', ok: 200 },
   { method: 'GET', path: '/api/admin/compliance-templates/pci_dss', min: 'manager', ok: 200 },

@@ -2,6 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { requireRole } from '../../auth/middleware';
 import { createRouter } from '../../lib/create-app';
 import * as analytics from '../../services/analytics';
+import { aiAgreement } from '../../services/trust/ai-agreement';
 import { bearer, jsonResponse, problemResponses } from '../shared/schemas';
 import {
   AgentPerformance,
@@ -12,6 +13,7 @@ import {
   Trends,
   TrendsQuery,
 } from './schema';
+import { AiAgreement, AiAgreementQuery } from './ai-agreement-schema';
 
 const tags = ['Analytics'];
 const fromRollups =
@@ -67,4 +69,21 @@ export const analyticsRouter = createRouter()
       responses: { 200: jsonResponse(AgentPerformance, 'Agent performance'), ...problemResponses },
     }),
     async (c) => c.json(await analytics.agentPerformance(c.get('ctx'), c.req.valid('query')), 200),
+  )
+  .openapi(
+    createRoute({
+      method: 'get',
+      path: '/ai-agreement',
+      operationId: 'getAnalyticsAiAgreement',
+      tags,
+      security: bearer,
+      middleware: [requireRole('manager')],
+      summary:
+        "The AI's agreement with humans per criterion and week: n, exact agreement, mean difference, Cohen's and quadratic kappa, humans' alpha (manager)",
+      description:
+        'Counted in SQL per criterion, scale and week; the statistics run over the counts. Kappas are null with a reason below 30 pairs or without variation.',
+      request: { query: AiAgreementQuery },
+      responses: { 200: jsonResponse(AiAgreement, 'Agreement'), ...problemResponses },
+    }),
+    async (c) => c.json(await aiAgreement(c.get('ctx'), c.req.valid('query')), 200),
   );
