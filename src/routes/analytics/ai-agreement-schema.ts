@@ -17,12 +17,9 @@ const Day = (name: string, what: string) =>
 export const AiAgreementQuery = z.object({
   from_date: Day('from_date', 'First day'),
   to_date: Day('to_date', 'Last day'),
-  group_by: z
-    .enum(AGREEMENT_GROUPS, { message: "must be 'criterion' or 'week'" })
-    .optional()
-    .openapi({
-      description: 'criterion (default): each criterion with its weekly series; week: each week with its criteria',
-    }),
+  group_by: z.enum(AGREEMENT_GROUPS, { message: "must be 'criterion' or 'week'" }).optional().openapi({
+    description: 'criterion (default): each criterion with its weekly series; week: each week with its criteria',
+  }),
   criterion_id: z
     .string()
     .min(1, 'must not be empty')
