@@ -8,6 +8,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { between, naiveAlpha, naiveKappa, naiveQuadraticKappa, random } from './agreement-naive';
 import { A, createSession, GREET, M, putOk, score, scoredCall, sessions, VERIFY } from './calibration-fixtures';
 import { as, expectProblem, json } from './helpers';
+import { reportTenant, score as scoreCalls, TRANSCRIPTS, upload } from './scored-calls';
 
 const WEEKS = [
   { monday: '2026-10-12', scoredAt: '2026-10-14T12:00:00Z' },
@@ -164,5 +165,40 @@ describe('AI agreement from calibration consensus', () => {
     const defaults = await json(await as('acme_manager', endpoint));
     const span = (Date.parse(defaults.to_date) - Date.parse(defaults.from_date)) / 86_400_000 + 1;
     expect(span, 'twelve weeks by default').toBe(84);
+  });
+});
+
+describe('ai-agreement: reviews are a source of pairs', () => {
+  it('a reviewed (or confirmed) criterion pairs the model’s score with the reviewer’s, in the week of the scoring', async () => {
+    const t = await reportTenant({});
+    const callId = await upload(t, t.agents.utc, '2026-10-14T12:00:00Z', TRANSCRIPTS.good);
+    await scoreCalls(t, [callId]);
+    const before = await json(await t.send(`/api/calls/${callId}/review`));
+    const [first, second] = before.criteria as { criterion_id: string; max_points: number }[];
+    const saved = await t.send(`/api/calls/${callId}/review`, {
+      method: 'PUT',
+      body: {
+        criteria: [
+          { criterion_id: first!.criterion_id, score: 0, passed: false, comment: 'Missed it' },
+          { criterion_id: second!.criterion_id, confirm: true },
+        ],
+      },
+    });
+    expect(saved.status, await saved.clone().text()).toBe(200);
+    // The period and week are the AI's scoring's (today), as for calibration.
+    const res = await t.send('/api/analytics/ai-agreement');
+    expect(res.status, await res.clone().text()).toBe(200);
+    const body = await json(res);
+    const reviewed = body.criteria.filter((c: { sources: { source: string }[] }) =>
+      c.sources.some((s) => s.source === 'review'),
+    );
+    expect(reviewed.map((c: { criterion_id: string }) => c.criterion_id).sort()).toEqual(
+      [first!.criterion_id, second!.criterion_id].sort(),
+    );
+    for (const c of reviewed) {
+      expect(c.n).toBe(1);
+      expect(c.pass_fail.kappa.value, 'one pair is far too few').toBeNull();
+      expect(c.weeks, 'one week: the scoring’s').toHaveLength(1);
+    }
   });
 });

@@ -17,6 +17,7 @@ import {
   type CoincidenceRow,
 } from '../../db/statements/agreement';
 import { calibrationConsensusPairs, calibrationRatings, type DayRange } from '../../db/statements/calibration';
+import { reviewPairs } from '../../db/statements/review-pairs';
 import { checkRange, type DateRange } from '../analytics';
 import { tenantOf } from '../scope';
 import { agreementFigures, alphasOf } from './agreement-figures';
@@ -32,6 +33,7 @@ export interface PairSource {
 
 export const PAIR_SOURCES: readonly PairSource[] = [
   { name: 'calibration', pairs: calibrationConsensusPairs, ratings: calibrationRatings },
+  { name: 'review', pairs: reviewPairs },
 ];
 
 export const AGREEMENT_GROUPS = ['criterion', 'week'] as const;
