@@ -1,5 +1,6 @@
 import { cloudflareTest } from '@cloudflare/vitest-plugin';
 import { defineConfig } from 'vitest/config';
+import { boundedWarmModules } from './test/bounded-warm-modules.ts';
 import { testWorkerVars } from './test/stack.ts';
 
 export default defineConfig({
@@ -24,6 +25,8 @@ export default defineConfig({
               },
             },
           }),
+          // After the pool is configured: it wraps the pool's workers.
+          boundedWarmModules(),
         ],
         test: {
           name: 'api',
