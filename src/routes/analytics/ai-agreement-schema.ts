@@ -75,5 +75,5 @@ export const AiAgreement = z
       .openapi({ description: 'With group_by=week: the weeks that have pairs, oldest first (else empty)' }),
   })
   .openapi('AiAgreement', {
-    description: `Pairs of AI and human results (calibration consensus) of the AI's scorings in the range (default: ${DEFAULT_AGREEMENT_DAYS} days up to today).`,
+    description: `Pairs of AI and human results (calibration consensus, reviews and resolved disputes) of the AI's scorings in the range (default: ${DEFAULT_AGREEMENT_DAYS} days up to today).`,
   });

@@ -1,10 +1,10 @@
 /**
  * How well the AI grader agrees with humans, per criterion and per week, from every source of
  * paired AI and human results. A source is SQL yielding `ai_score, ai_passed, human_score,
- * human_passed, criterion_id, criterion_name, max_points, week, source` for a range of days;
- * calibration consensus is the first (human reviews and resolved disputes join the list as they
- * come). One statement counts the pairs of all sources by value, per criterion, scale and week
- * (agreementCells); the statistics run here over those counts, never over one row per pair.
+ * human_passed, criterion_id, criterion_name, max_points, week, source` for a range of days:
+ * calibration consensus, and the items of human reviews (a resolved dispute's decisions are review
+ * items of source `dispute`). One statement counts the pairs of all sources by value, per
+ * criterion, scale and week (agreementCells); the statistics run here over those counts, never over one row per pair.
  * Where humans overlap (calibration graders), their own agreement is beside it: the AI cannot be
  * asked to agree with humans better than they agree with each other.
  */
