@@ -276,6 +276,16 @@ describe('the state machine and the limit', () => {
     const listed = await json(await t.manager.req(`/api/disputes?status=withdrawn&agent_id=${t.agent.id}&limit=100`));
     expect(listed.data.map((x: { id: string }) => x.id)).toEqual(expect.arrayContaining([first.id, second.id]));
     expect(listed.data.every((x: { status: string }) => x.status === 'withdrawn')).toBe(true);
+    const ids = async (qs: string) =>
+      (await json(await t.manager.req(`/api/disputes?limit=100&${qs}`))).data.map((x: { id: string }) => x.id);
+    expect(await ids(`team_id=${t.team}`)).toContain(first.id);
+    expect(await ids('older_than_hours=0')).toContain(first.id);
+    expect(await ids('older_than_hours=1'), 'opened just now').not.toContain(first.id);
+    expect(await ids(`agent_id=${t.agent2.id}`)).not.toContain(first.id);
+    const page = await json(await t.manager.req('/api/disputes?limit=1&page=2'));
+    expect(page.data).toHaveLength(1);
+    expect(page.pagination.total).toBeGreaterThanOrEqual(3);
+    await expectProblem(await t.manager.req(`/api/disputes?agent_id=${crypto.randomUUID()}`), 422);
   });
 
   it('refuses out-of-range dispute settings with 422 naming the key', async () => {
