@@ -19,6 +19,8 @@ export type HubEventType =
   | 'call.scored'
   | 'call.reviewed'
   | 'coaching.assigned'
+  | 'dispute.opened'
+  | 'dispute.resolved'
   | 'metrics';
 
 export interface HubEvent {

@@ -7,6 +7,7 @@ import { SCHEDULER_ACTOR, serviceContext, SWEEPER_ACTOR } from './service-contex
 import { sweepAbandonedUploads } from './services/presigned-upload';
 import { expireReports } from './services/reports/expiry';
 import { claimDueSchedules } from './services/reports/schedule-claim';
+import { expireDisputes } from './services/trust/disputes';
 
 export { TenantHub } from '../durable-objects/tenant-hub';
 
@@ -33,6 +34,7 @@ export default {
     job('stuck-call sweep', sweepStuckCalls(env));
     job('abandoned-upload sweep', sweepAbandonedUploads(sweeper));
     job('report expiry sweep', expireReports(sweeper));
+    job('dispute expiry sweep', expireDisputes(sweeper));
     const scheduler = serviceContext(env, {
       actor: SCHEDULER_ACTOR,
       tenantId: null,

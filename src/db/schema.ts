@@ -1801,3 +1801,155 @@ export const calibrationScores = pgTable(
     }),
   ],
 );
+
+// ---- disputes: an agent contests criteria of its released evaluation ---------------------------
+
+export const DISPUTE_STATUSES = ['open', 'in_review', 'resolved', 'withdrawn', 'expired'] as const;
+export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+/** Still to be decided: counts against the tenant's limit per evaluation. */
+export const PENDING_DISPUTE_STATUSES = ['open', 'in_review'] as const;
+export const DISPUTE_DECISIONS = ['upheld', 'overturned', 'modified'] as const;
+export type DisputeDecision = (typeof DISPUTE_DECISIONS)[number];
+
+const currentActor = sql`(select current_actor_id())`;
+
+/**
+ * A dispute of the call's agent against criteria of one released evaluation of its call.
+ * `open → in_review → resolved`, or `withdrawn` by its agent (open or in review), or `expired` by
+ * the cron sweep once `window_ends_at` passed while it was still open. Final states are final:
+ * the policies refuse any change to a resolved, withdrawn or expired dispute, the agent moves its
+ * own dispute only to `withdrawn`, and nobody decides a dispute of their own call.
+ * `window_ends_at` is fixed when it is opened: the evaluation's `released_at` plus the tenant's
+ * `disputes.window_days`.
+ */
+export const disputes = pgTable(
+  'disputes',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id')
+      .notNull()
+      .references(() => tenants.id, { onDelete: 'cascade' }),
+    callId: uuid('call_id').notNull(),
+    evaluationId: uuid('evaluation_id').notNull(),
+    /** The call's agent, who opened it. */
+    agentId: uuid('agent_id').notNull(),
+    status: text('status', { enum: DISPUTE_STATUSES }).notNull().default('open'),
+    comment: text('comment'),
+    windowEndsAt: timestamp('window_ends_at', { withTimezone: true, mode: 'string' }).notNull(),
+    reviewerId: text('reviewer_id'),
+    reviewStartedAt: timestamp('review_started_at', { withTimezone: true, mode: 'string' }),
+    resolvedBy: text('resolved_by'),
+    resolutionComment: text('resolution_comment'),
+    /** When it reached its final state (resolved, withdrawn or expired). */
+    closedAt: timestamp('closed_at', { withTimezone: true, mode: 'string' }),
+    ...timestamps,
+  },
+  (t) => [
+    unique('disputes_tenant_id_id').on(t.tenantId, t.id),
+    index('disputes_tenant_status').on(t.tenantId, t.status, t.createdAt.desc()),
+    index('disputes_evaluation').on(t.tenantId, t.evaluationId),
+    index('disputes_agent').on(t.tenantId, t.agentId, t.createdAt.desc()),
+    // The expiry sweep: open disputes by the end of their window, across tenants.
+    index('disputes_window')
+      .on(t.windowEndsAt)
+      .where(sql`${t.status} = 'open'`),
+    foreignKey({
+      name: 'disputes_call_fk',
+      columns: [t.tenantId, t.callId],
+      foreignColumns: [calls.tenantId, calls.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'disputes_evaluation_fk',
+      columns: [t.tenantId, t.evaluationId],
+      foreignColumns: [evaluations.tenantId, evaluations.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'disputes_agent_fk',
+      columns: [t.tenantId, t.agentId],
+      foreignColumns: [users.tenantId, users.id],
+    }),
+    check('disputes_status', sql`${t.status} in ('open', 'in_review', 'resolved', 'withdrawn', 'expired')`),
+    check('disputes_closed', sql`(${t.status} in ('resolved', 'withdrawn', 'expired')) = (${t.closedAt} is not null)`),
+    check('disputes_comment', sql`${t.comment} is null or length(${t.comment}) <= 2000`),
+    isolatedBy(t.tenantId),
+    agentsOwnRows('disputes_agents_own', t.agentId),
+    // Opened by the call's agent only, and open.
+    pgPolicy('disputes_opened_by_agent', {
+      as: 'restrictive',
+      for: 'insert',
+      to: appRole,
+      withCheck: sql`${t.status} = 'open' and ${t.agentId}::text = ${currentActor}`,
+    }),
+    // Only a pending dispute changes; its agent only withdraws it, and only someone else takes it in
+    // review or resolves it; only the platform's sweep expires it.
+    pgPolicy('disputes_moves', {
+      as: 'restrictive',
+      for: 'update',
+      to: appRole,
+      using: sql`${t.status} in ('open', 'in_review')`,
+      withCheck: sql`case ${t.status}
+        when 'withdrawn' then ${t.agentId}::text = ${currentActor}
+        when 'in_review' then ${t.agentId}::text <> ${currentActor} and ${currentRole} is distinct from 'agent'
+        when 'resolved' then ${t.agentId}::text <> ${currentActor} and ${currentRole} is distinct from 'agent'
+        when 'expired' then (select is_platform_job())
+        else false end`,
+    }),
+  ],
+);
+
+/**
+ * One contested criterion of a dispute: what was in force when it was opened (`original_*`), the
+ * agent's proposal and reason, and the manager's decision once resolved. `max_points` is the
+ * criterion's as the call was scored, which bounds both scores.
+ */
+export const disputeItems = pgTable(
+  'dispute_items',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    tenantId: text('tenant_id').notNull(),
+    disputeId: uuid('dispute_id').notNull(),
+    /** The dispute's agent, copied so the agents' policy needs no join. */
+    agentId: uuid('agent_id').notNull(),
+    position: integer('position').notNull(),
+    criterionId: text('criterion_id').notNull(),
+    criterionName: text('criterion_name').notNull(),
+    maxPoints: integer('max_points').notNull(),
+    originalScore: integer('original_score').notNull(),
+    originalPassed: boolean('original_passed').notNull(),
+    proposedScore: integer('proposed_score').notNull(),
+    reason: text('reason').notNull(),
+    decision: text('decision', { enum: DISPUTE_DECISIONS }),
+    decidedScore: integer('decided_score'),
+    decidedPassed: boolean('decided_passed'),
+    decisionComment: text('decision_comment'),
+    ...timestamps,
+  },
+  (t) => [
+    unique('dispute_items_criterion').on(t.tenantId, t.disputeId, t.criterionId),
+    foreignKey({
+      name: 'dispute_items_dispute_fk',
+      columns: [t.tenantId, t.disputeId],
+      foreignColumns: [disputes.tenantId, disputes.id],
+    }).onDelete('cascade'),
+    check(
+      'dispute_items_points',
+      sql`${t.proposedScore} between 0 and ${t.maxPoints} and ${t.originalScore} between 0 and ${t.maxPoints}
+        and (${t.decidedScore} is null or ${t.decidedScore} between 0 and ${t.maxPoints})`,
+    ),
+    check(
+      'dispute_items_decision',
+      sql`${t.decision} is null or ${t.decision} in ('upheld', 'overturned', 'modified')`,
+    ),
+    check('dispute_items_decided', sql`(${t.decision} is null) = (${t.decidedScore} is null)`),
+    isolatedBy(t.tenantId),
+    agentsOwnRows('dispute_items_agents_own', t.agentId),
+    // Decisions are a manager's: an agent writes its items only when it opens the dispute.
+    pgPolicy('dispute_items_decided_by_others', {
+      as: 'restrictive',
+      for: 'update',
+      to: appRole,
+      using: sql`${currentRole} is distinct from 'agent' and ${t.agentId}::text <> ${currentActor}`,
+      withCheck: sql`${currentRole} is distinct from 'agent' and ${t.agentId}::text <> ${currentActor}`,
+    }),
+  ],
+);

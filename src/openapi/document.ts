@@ -59,6 +59,11 @@ const TAGS = [
       'Sessions where several managers score the same calls blind to the AI and to each other, then compare: consensus (median), spread, Krippendorff’s alpha, the AI beside them.',
   },
   {
+    name: 'Disputes',
+    description:
+      "An agent contests criteria of its released evaluation within the tenant's window (disputes.window_days); a manager who is not that agent decides each item, and the resolution becomes the human review of those criteria.",
+  },
+  {
     name: 'Webhooks',
     description: 'Callbacks from providers, authenticated by their signature or shared secret, not by a token.',
   },

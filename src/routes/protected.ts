@@ -14,6 +14,7 @@ import { calibrationRouter } from './calibration';
 import { callsRouter, streamsItsBody } from './calls';
 import { commandCenterRouter } from './command-center';
 import { criteriaRouter } from './criteria';
+import { disputesRouter } from './disputes';
 import { integrationsRouter } from './integrations';
 import { organizationsRouter } from './organizations';
 import { reviewsRouter } from './reviews';
@@ -46,4 +47,5 @@ export const protectedRoutes = createRouter()
   .route('/reports/scheduled', reportSchedulesRouter)
   .route('/reports', reportsRouter)
   .route('/', reviewsRouter)
+  .route('/', disputesRouter)
   .route('/calibration', calibrationRouter);

@@ -4,6 +4,7 @@ import { auditLogs, featureFlags, settings, type JsonObject } from '../db/schema
 import type { Role } from '../auth/roles';
 import type { Pagination } from './pagination';
 import { iso, tenantOf } from './scope';
+import { Invalid } from '../lib/errors';
 
 function presentFlag(row: typeof featureFlags.$inferSelect) {
   return {
@@ -71,9 +72,28 @@ export async function getSettings(ctx: UserContext, category?: string) {
   return rows.map(presentSettings);
 }
 
+/** Whole-number settings the platform reads, with their bounds: a value outside them is refused, not clamped. */
+const BOUNDED: Record<string, Record<string, [min: number, max: number]>> = {
+  disputes: { window_days: [0, 365], max_open_per_evaluation: [1, 20] },
+};
+
+function checkBounded(category: string, values: JsonObject) {
+  const bounds = BOUNDED[category];
+  if (!bounds) return;
+  const errors = Object.entries(bounds).flatMap(([key, [min, max]]) => {
+    const v = values[key];
+    if (v === undefined || v === null) return [];
+    if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
+      return [{ field: `settings.${key}`, message: `must be a whole number from ${min} to ${max}` }];
+    return [];
+  });
+  if (errors.length) throw new Invalid(`Some ${category} settings are out of range.`, errors);
+}
+
 /** Merges the given keys into the category (jsonb ||); a key set to null is removed. */
 export async function putSettings(ctx: UserContext, input: { category: string; settings: JsonObject }) {
   const tenantId = tenantOf(ctx);
+  checkBounded(input.category, input.settings);
   const removed = Object.entries(input.settings)
     .filter(([, v]) => v === null)
     .map(([k]) => k);

@@ -50,6 +50,8 @@ describe('row-level security as the runtime role', () => {
       'calibration_session_calls',
       'calibration_session_graders',
       'calibration_scores',
+      'disputes',
+      'dispute_items',
     ]) {
       const [row] = await sql.query(`select count(*)::int as n from ${table}`);
       expect(row, `${table} without context`).toEqual({ n: 0 });

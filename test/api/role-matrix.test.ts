@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { atLeast, type Role } from '../../src/auth/roles';
 import { DEMO } from '../../dev/db/demo-ids';
+import { evaluate, GREET, newCall } from './calibration-fixtures';
 import { as, callForm, IDS, json, uploadCall, wavBytes, type Who } from './helpers';
 
 const uniq = () => crypto.randomUUID().slice(0, 8);
@@ -157,6 +158,8 @@ const ENDPOINTS: Endpoint[] = [
     }),
   },
   { method: 'GET', path: '/api/analytics/ai-agreement', min: 'manager', ok: 200 },
+  // Every user lists disputes (an agent: its own).
+  { method: 'GET', path: '/api/disputes', min: 'agent', ok: 200 },
   // Calibration is for managers and up; 422: the guard answers first, then the unknown call is refused.
   { method: 'GET', path: '/api/calibration/sessions', min: 'manager', ok: 200 },
   {
@@ -437,6 +440,37 @@ describe('role matrix', () => {
       body: { module_id: course.modules[0].id, lesson_id: course.modules[0].lessons[0].id, progress_type: 'started' },
     });
     expect(progress.status, `record progress as ${role}`).toBe(role === 'agent' ? 200 : 403);
+  });
+
+  it.each(CALLERS)('per-dispute endpoints as $role', async ({ who, role }) => {
+    // A scored, released call of the agent, and a dispute the agent opened on it.
+    const callId = await newCall();
+    await evaluate(callId, { greet: [2, false], verify: [10, true] });
+    const disputeBody = { items: [{ criterion_id: GREET.id, proposed_score: 5, reason: 'I greeted the customer' }] };
+    const opened = await as('acme_agent', `/api/calls/${callId}/disputes`, { method: 'POST', body: disputeBody });
+    expect(opened.status, await opened.clone().text()).toBe(201);
+    const { id } = await json(opened);
+    const headers: Record<string, string> = who === 'super_admin' ? { 'x-tenant-id': 'acme' } : {};
+    const manager = atLeast(role, 'manager');
+    const steps: [string, string, unknown, number][] = [
+      // Only the call's agent opens one: everyone else is refused (the agent's second is over the limit).
+      ['POST', `/api/calls/${callId}/disputes`, disputeBody, manager ? 403 : 409],
+      ['GET', `/api/disputes/${id}`, undefined, 200],
+      ['POST', `/api/disputes/${id}/review`, undefined, manager ? 200 : 403],
+      // 422: the guard answers first, then the criterion that is not in the dispute is refused.
+      [
+        'POST',
+        `/api/disputes/${id}/resolve`,
+        { items: [{ criterion_id: 'not-disputed', decision: 'upheld', comment: 'x' }] },
+        manager ? 422 : 403,
+      ],
+      // Only the dispute's agent withdraws it.
+      ['POST', `/api/disputes/${id}/withdraw`, undefined, manager ? 403 : 200],
+    ];
+    for (const [method, path, body, status] of steps) {
+      const res = await as(who, path, { method, headers, ...(body ? { body } : {}) });
+      expect(res.status, `${method} ${path} as ${role}: ${(await res.text()).slice(0, 200)}`).toBe(status);
+    }
   });
 
   it('lets an agent read only its own user record and permissions', async () => {

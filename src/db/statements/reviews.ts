@@ -22,6 +22,11 @@ export interface HumanScore {
   auto_fail?: boolean | null;
   comment?: string | null;
   confirm?: boolean;
+  /**
+   * Confirm the value in force as it is: an earlier human's score where one exists, else the
+   * model's (an upheld dispute item). Recorded as confirmed; no score, passed or auto_fail with it.
+   */
+  keep?: boolean;
 }
 
 export interface HumanScoresInput {
@@ -37,6 +42,11 @@ export interface HumanScoresInput {
   actorId: string;
   /** The review's overall comment; undefined keeps the one it has. */
   comment?: string | null;
+  /**
+   * A further condition, in SQL, for the scores to apply at all (a dispute still in review): when
+   * false nothing is written, as when a check fails.
+   */
+  guard?: SQL;
 }
 
 /** What the statement found and did; `applied` only when every check passed. */
@@ -87,11 +97,12 @@ function humanScores(input: HumanScoresInput): SQL {
   const items = JSON.stringify(
     input.items.map((i) => ({
       criterion_id: i.criterion_id,
-      score: i.confirm ? null : (i.score ?? null),
-      passed: i.confirm ? null : (i.passed ?? null),
-      auto_fail: i.confirm ? null : (i.auto_fail ?? null),
+      score: i.confirm || i.keep ? null : (i.score ?? null),
+      passed: i.confirm || i.keep ? null : (i.passed ?? null),
+      auto_fail: i.confirm || i.keep ? null : (i.auto_fail ?? null),
       comment: i.comment ?? null,
-      confirm: !!i.confirm,
+      confirm: !!i.confirm && !i.keep,
+      keep: !!i.keep,
     })),
   );
   const keepComment = input.comment === undefined;
@@ -105,9 +116,9 @@ function humanScores(input: HumanScoresInput): SQL {
         and case when ${input.evaluationId ?? null}::uuid is null then e.current else e.id = ${input.evaluationId ?? null}::uuid end
     ),
     input as (
-      select x.criterion_id, x.score, x.passed, x.auto_fail, x.comment, x.confirm
+      select x.criterion_id, x.score, x.passed, x.auto_fail, x.comment, x.confirm, x.keep
       from jsonb_to_recordset(${items}::jsonb)
-        as x(criterion_id text, score int, passed boolean, auto_fail boolean, comment text, confirm boolean)
+        as x(criterion_id text, score int, passed boolean, auto_fail boolean, comment text, confirm boolean, keep boolean)
     ),
     -- The evaluation's results as this statement found them, with each criterion as it was scored.
     before as materialized (
@@ -123,13 +134,16 @@ function humanScores(input: HumanScoresInput): SQL {
     -- Each criterion's value after this write: the human's where given, the model's on confirm,
     -- else what is in force now (the model's, or an earlier human's).
     judged as materialized (
-      select b.*, i.criterion_id is not null as given, coalesce(i.confirm, false) as confirm, i.comment,
-             case when i.confirm then b.score when i.criterion_id is not null then i.score else b.effective_score end as new_score,
-             case when i.confirm then b.passed
+      select b.*, i.criterion_id is not null as given, coalesce(i.confirm, false) as confirm,
+             coalesce(i.keep, false) as keep, i.comment,
+             case when i.keep then b.effective_score when i.confirm then b.score
+                  when i.criterion_id is not null then i.score else b.effective_score end as new_score,
+             case when i.keep then b.effective_passed when i.confirm then b.passed
                   when i.criterion_id is not null
                     then coalesce(i.passed, i.score * 100 >= b.max_points * analytics_passing_score(${tenantId}))
                   else b.effective_passed end as new_passed,
-             case when i.confirm then coalesce(b.auto_failed, false)
+             case when i.keep then coalesce(b.effective_auto_failed, false)
+                  when i.confirm then coalesce(b.auto_failed, false)
                   when i.criterion_id is not null then coalesce(i.auto_fail, false)
                   else coalesce(b.effective_auto_failed, false) end as new_auto_failed
       from before b left join input i on i.criterion_id = b.criterion_id
@@ -140,17 +154,18 @@ function humanScores(input: HumanScoresInput): SQL {
                   where not exists (select 1 from before b where b.criterion_id = i.criterion_id)), '{}') as unknown,
         coalesce((select jsonb_agg(jsonb_build_object('criterion_id', j.criterion_id, 'name', j.criterion_name,
                                                       'max_points', j.max_points, 'version', j.version))
-                  from judged j where j.given and not j.confirm and j.new_score > j.max_points), '[]') as over_max,
+                  from judged j where j.given and not j.confirm and not j.keep and j.new_score > j.max_points), '[]') as over_max,
         coalesce((select array_agg(j.criterion_id) from judged j
-                  where j.given and not j.confirm and j.new_auto_failed and not j.auto_fail_kind), '{}') as not_auto_fail,
+                  where j.given and not j.confirm and not j.keep and j.new_auto_failed and not j.auto_fail_kind), '{}') as not_auto_fail,
         coalesce((select array_agg(j.criterion_id) from judged j where j.confirm and j.score is null), '{}') as no_model_result,
         coalesce((select jsonb_agg(jsonb_build_object('criterion_id', j.criterion_id, 'name', j.criterion_name))
-                  from judged j where j.new_score is null and not j.confirm), '[]') as missing
+                  from judged j where j.new_score is null and not j.confirm), '[]') as missing,
+        ${input.guard ?? sql`true`} as guard
     ),
     ok as (
       select exists (select 1 from target) and cardinality(p.unknown) = 0 and jsonb_array_length(p.over_max) = 0
              and cardinality(p.not_auto_fail) = 0 and cardinality(p.no_model_result) = 0
-             and jsonb_array_length(p.missing) = 0 as ok
+             and jsonb_array_length(p.missing) = 0 and coalesce(p.guard, false) as ok
       from problems p
     ),
     -- The effective overall score, by the formula the evaluate step scores with. Empty unless every check passed.
@@ -175,7 +190,7 @@ function humanScores(input: HumanScoresInput): SQL {
       insert into evaluation_review_items (tenant_id, review_id, evaluation_id, call_id, agent_id, criterion_id, max_points,
                                            score, passed, auto_failed, comment, confirmed, source, source_id, reviewed_by)
       select ${tenantId}, r.id, t.id, t.call_id, c.agent_id, j.criterion_id, j.max_points, j.new_score, j.new_passed,
-             j.new_auto_failed, j.comment, j.confirm, ${input.source}, ${input.sourceId ?? null}::uuid, ${input.actorId}
+             j.new_auto_failed, j.comment, j.confirm or j.keep, ${input.source}, ${input.sourceId ?? null}::uuid, ${input.actorId}
       from judged j cross join review r cross join target t join calls c on c.id = t.call_id
       where j.given
       on conflict (tenant_id, evaluation_id, criterion_id) do update

@@ -37,7 +37,10 @@ export const SettingsCategory = z
   })
   .openapi('SettingsCategory');
 
-export const PutSettings = z.strictObject({ category: key, settings: JsonObject }).openapi('PutSettings');
+export const PutSettings = z.strictObject({ category: key, settings: JsonObject }).openapi('PutSettings', {
+  description:
+    'Settings the platform reads (others are kept for the tenant): qa.passing_score (70), qa.alert_below_score (60), reports.expiry_days (7, 1-90), disputes.window_days (7, 0-365: days after an evaluation is released that its agent may dispute it), disputes.max_open_per_evaluation (1, 1-20: pending disputes per evaluation)',
+});
 
 export const AuditLog = z
   .object({
