@@ -6,6 +6,7 @@ import type { PipelineMessage } from './pipeline/messages';
 import { SCHEDULER_ACTOR, serviceContext, SWEEPER_ACTOR } from './service-context';
 import { sweepAbandonedUploads } from './services/presigned-upload';
 import { expireReports } from './services/reports/expiry';
+import { recoverLostReports } from './services/reports/recovery';
 import { claimDueSchedules } from './services/reports/schedule-claim';
 import { expireDisputes } from './services/trust/disputes';
 
@@ -34,6 +35,7 @@ export default {
     job('stuck-call sweep', sweepStuckCalls(env));
     job('abandoned-upload sweep', sweepAbandonedUploads(sweeper));
     job('report expiry sweep', expireReports(sweeper));
+    job('lost report recovery', recoverLostReports(sweeper));
     job('dispute expiry sweep', expireDisputes(sweeper));
     const scheduler = serviceContext(env, {
       actor: SCHEDULER_ACTOR,

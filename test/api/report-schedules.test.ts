@@ -530,6 +530,22 @@ describe('delivery by email', () => {
     expect(rows.every((r) => r.sent_at && r.message_id && r.error === null)).toBe(true);
   });
 
+  it('the cron emails a scheduled report whose delivery message was lost', async () => {
+    const s = await createSchedule(t, { name: `Lost ${uniq()}`, recipients: [t.email('ben')] });
+    const { reportId } = await readyReport(t, s.id);
+    await rowsOf(t, `update reports set completed_at = now() - interval '11 minutes' where id = $1`, [reportId]);
+    await runCron();
+    const mail = await eventually(
+      async () => (await mailTo(t.email('ben'))).find((m) => m.subject.includes(s.name)) ?? null,
+      30_000,
+    );
+    expect(mail.text).toContain(`/api/reports/${reportId}/download`);
+    await runCron();
+    const rows = await rowsOf(t, 'select recipient from report_deliveries where report_id = $1', [reportId]);
+    expect(rows, 'delivered once; the next sweep leaves it').toHaveLength(1);
+    expect((await mailTo(t.email('ben'))).filter((m) => m.subject.includes(s.name))).toHaveLength(1);
+  });
+
   it('sends once when two deliveries of one report run at the same time', async () => {
     const s = await createSchedule(t, { name: `Twice ${uniq()}`, recipients: [t.email('ana'), t.email('ben')] });
     const { reportId } = await readyReport(t, s.id);

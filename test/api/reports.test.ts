@@ -258,6 +258,30 @@ describe('reports: states, expiry and failures', () => {
     await expectProblem(await t.send(`/api/reports/${id}/download`), 410);
   });
 
+  it('the cron sends a lost generation message again, and fails a report still queued after a day', async () => {
+    const t = await reportTenant({});
+    // Rows as a Worker that stopped between writing the report and queueing it would leave them.
+    const [lost, stale] = await asTenant(t.id, SYSTEM, 'system', [
+      {
+        query: `insert into reports (tenant_id, type, format, filters, requested_by, created_at)
+                values ($1, 'agent_performance', 'csv', $2::jsonb, $3, now() - interval '11 minutes') returning id`,
+        params: [t.id, JSON.stringify({ from: FROM, to: TO }), t.managerId],
+      },
+      {
+        query: `insert into reports (tenant_id, type, format, filters, requested_by, created_at)
+                values ($1, 'agent_performance', 'csv', $2::jsonb, $3, now() - interval '25 hours') returning id`,
+        params: [t.id, JSON.stringify({ from: FROM, to: TO }), t.managerId],
+      },
+    ]);
+    const lostId = lost![0]!.id as string;
+    const staleId = stale![0]!.id as string;
+    await runCron();
+    expect((await ready(t, lostId)).status, 'generated once its message was sent again').toBe('ready');
+    const failed = await json(await t.send(`/api/reports/${staleId}`));
+    expect(failed).toMatchObject({ status: 'failed', failure_reason: expect.stringMatching(/never started/) });
+    await expectProblem(await t.send(`/api/reports/${staleId}/download`), 409);
+  });
+
   it('the tenant setting reports.expiry_days sets the expiry', async () => {
     const t = await reportTenant({});
     const put = await t.send('/api/admin/settings', {
