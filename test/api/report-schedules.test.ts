@@ -92,6 +92,21 @@ async function dueAt(t: Tenant, scheduleId: string, at: string) {
   await rowsOf(t, 'update report_schedules set next_run_at = $2::timestamptz where id = $1', [scheduleId, at]);
 }
 
+/**
+ * An active user of the tenant with an address of its own: a provider fault set for it cannot be
+ * taken by another test's email (queued deliveries run in the background).
+ */
+async function ownRecipient(t: Tenant, role = 'agent') {
+  const email = `only-${uniq()}@${t.id}.test`;
+  await rowsOf(t, `insert into users (id, tenant_id, email, role, status) values ($1, $2, $3, $4, 'active')`, [
+    crypto.randomUUID(),
+    t.id,
+    email,
+    role,
+  ]);
+  return email;
+}
+
 const claim = () =>
   claimDueSchedules(serviceContext(env, { actor: SCHEDULER_ACTOR, tenantId: null, requestId: `test-${uniq()}` }));
 
@@ -581,35 +596,37 @@ describe('delivery by email', () => {
   });
 
   it('retries a recipient the provider could not take, and sends to the others only once', async () => {
-    const s = await createSchedule(t, { name: `Retry ${uniq()}`, recipients: [t.email('ana'), t.email('ben')] });
+    const [flaky, steady] = [await ownRecipient(t), await ownRecipient(t)];
+    const s = await createSchedule(t, { name: `Retry ${uniq()}`, recipients: [steady, flaky] });
     const { reportId } = await readyReport(t, s.id);
     await fetch(`${env.EMAIL_API_URL}/__faults`, {
       method: 'POST',
-      body: JSON.stringify({ to: t.email('ben'), status: 503, times: 1 }),
+      body: JSON.stringify({ to: flaky, status: 503, times: 1 }),
     });
     const failed = await deliver('qa-pipeline', [deliverMessage(t, reportId)]);
     expect(failed.result.retryMessages, 'the step is retried').toHaveLength(1);
     const [pending] = await rowsOf(
       t,
       'select error, sent_at from report_deliveries where report_id = $1 and recipient = $2',
-      [reportId, t.email('ben')],
+      [reportId, flaky],
     );
     expect(pending).toMatchObject({ sent_at: null });
     expect(pending!.error).toMatch(/503|application_error/);
     await deliver('qa-pipeline', [deliverMessage(t, reportId)]);
-    for (const who of ['ana', 'ben'])
+    for (const who of [steady, flaky])
       expect(
-        (await mailTo(t.email(who))).filter((m) => m.subject.includes(s.name)),
+        (await mailTo(who)).filter((m) => m.subject.includes(s.name)),
         who,
       ).toHaveLength(1);
   });
 
   it('records a refusal the provider will not change, and does not retry it', async () => {
-    const s = await createSchedule(t, { name: `Refused ${uniq()}` });
+    const refused = await ownRecipient(t);
+    const s = await createSchedule(t, { name: `Refused ${uniq()}`, recipients: [refused] });
     const { reportId } = await readyReport(t, s.id);
     await fetch(`${env.EMAIL_API_URL}/__faults`, {
       method: 'POST',
-      body: JSON.stringify({ to: t.email('ana'), status: 422, times: 1 }),
+      body: JSON.stringify({ to: refused, status: 422, times: 1 }),
     });
     const run = await deliver('qa-pipeline', [deliverMessage(t, reportId)]);
     expect(run.result.retryMessages).toEqual([]);
@@ -617,7 +634,7 @@ describe('delivery by email', () => {
     expect(row).toMatchObject({ sent_at: null });
     expect(row!.error).toMatch(/^refused: /);
     await deliver('qa-pipeline', [deliverMessage(t, reportId)]);
-    expect((await mailTo(t.email('ana'))).filter((m) => m.subject.includes(s.name))).toEqual([]);
+    expect((await mailTo(refused)).filter((m) => m.subject.includes(s.name))).toEqual([]);
   });
 
   it('skips recipients who left, and pauses the schedule with a reason when all have', async () => {
