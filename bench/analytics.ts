@@ -22,6 +22,8 @@ const AGENTS = 50;
 const TEAMS = 5;
 const CRITERIA = 10;
 const HISTORY_DAYS = 365;
+/** One call in this many has a human review of every criterion. */
+const REVIEWED_EVERY = 10;
 const ports = { api: 9847, keycloak: 19160, neon: 14505, assemblyai: 19161, openai: 19162, twilio: 19163 };
 
 const databaseUrl = process.env.DATABASE_URL;
@@ -72,9 +74,12 @@ async function seedCalls(db: pg.Client, count: number) {
   );
   await db.query(
     `create temporary table bench_scores on commit drop as
-     select c.id, c.agent_id, c.at, k, (random() < 0.6 + k * 0.03) as passed
-     from bench_new c, generate_series(1, $1::int) k`,
-    [CRITERIA],
+     select id, agent_id, at, n, k, passed, reviewed,
+            -- The human's verdict where the call is reviewed: it differs from the AI's one time in eight.
+            passed <> (reviewed and (hashtext(id::text || k) & 7) = 0) as effective
+     from (select c.id, c.agent_id, c.at, c.n, k, (random() < 0.6 + k * 0.03) as passed, c.n % $2::int = 0 as reviewed
+           from bench_new c, generate_series(1, $1::int) k) s`,
+    [CRITERIA, REVIEWED_EVERY],
   );
   await db.query(
     `insert into calls (id, tenant_id, agent_id, source, status, audio_key, started_at, created_at, status_changed_at, overall_score)
@@ -82,9 +87,9 @@ async function seedCalls(db: pg.Client, count: number) {
             null
      from bench_new c`,
   );
-  // Scores: 8 of 10 points for a pass, 3 for a fail; the overall is their share.
+  // Scores: 8 of 10 points for a pass, 3 for a fail; the overall is their share (the effective ones).
   await db.query(
-    `with o as (select id, (sum(case when passed then 8 else 3 end) * 100 / (10 * $1::int))::int as score
+    `with o as (select id, (sum(case when effective then 8 else 3 end) * 100 / (10 * $1::int))::int as score
                 from bench_scores group by id)
      update calls c set overall_score = o.score from o where c.id = o.id`,
     [CRITERIA],
@@ -101,10 +106,28 @@ async function seedCalls(db: pg.Client, count: number) {
   );
   await db.query(
     `insert into criterion_results (tenant_id, evaluation_id, call_id, agent_id, criterion_id, criterion_name, category,
-                                    score, max_points, passed, scored_at, current)
+                                    score, max_points, passed, scored_at, current,
+                                    effective_score, effective_passed, effective_auto_failed)
      select 'acme', id, id, agent_id, 'bench-criterion-' || k, 'Criterion ' || k, 'process',
-            case when passed then 8 else 3 end, 10, passed, at, true
+            case when passed then 8 else 3 end, 10, passed, at, true,
+            case when effective then 8 else 3 end, effective, false
      from bench_scores`,
+  );
+  // Every tenth call reviewed by a manager, criterion by criterion: the pairs the AI agreement
+  // figures count.
+  await db.query(
+    `insert into evaluation_reviews (id, tenant_id, evaluation_id, call_id, agent_id, overall_score, auto_failed,
+                                     created_by, updated_by, created_at, updated_at)
+     select c.id, 'acme', c.id, c.id, c.agent_id, c.overall_score, false, 'bench', 'bench', c.created_at, c.created_at
+     from calls c join bench_new n on n.id = c.id where n.n % $1::int = 0`,
+    [REVIEWED_EVERY],
+  );
+  await db.query(
+    `insert into evaluation_review_items (tenant_id, review_id, evaluation_id, call_id, agent_id, criterion_id, max_points,
+                                          score, passed, auto_failed, source, reviewed_by)
+     select 'acme', id, id, id, agent_id, 'bench-criterion-' || k, 10,
+            case when effective then 8 else 3 end, effective, false, 'review', 'bench'
+     from bench_scores where reviewed`,
   );
   await db.query(
     `insert into analytics_call_facts (tenant_id, call_id, day, agent_id, scored, failed, score, passed, auto_failed, compliant, sentiment)
@@ -128,18 +151,26 @@ async function seedCalls(db: pg.Client, count: number) {
   );
   await db.query(
     `insert into analytics_daily_criteria (tenant_id, day, agent_id, criterion_id, criterion_name, n, points, max_points, passed)
-     select r.tenant_id, f.day, f.agent_id, r.criterion_id, max(r.criterion_name), count(*), sum(r.score), sum(r.max_points),
-            count(*) filter (where r.passed)
+     select r.tenant_id, f.day, f.agent_id, r.criterion_id, max(r.criterion_name), count(*), sum(r.effective_score),
+            sum(r.max_points), count(*) filter (where r.effective_passed)
      from criterion_results r join analytics_call_facts f on f.tenant_id = r.tenant_id and f.call_id = r.call_id
      where r.tenant_id = 'acme' and r.current
      group by r.tenant_id, f.day, f.agent_id, r.criterion_id`,
   );
   await db.query('commit');
   await db.query(
-    'vacuum analyze calls, evaluations, criterion_results, analytics_call_facts, analytics_daily, analytics_daily_criteria',
+    'vacuum analyze calls, evaluations, criterion_results, analytics_call_facts, analytics_daily, analytics_daily_criteria, evaluation_reviews, evaluation_review_items',
   );
-  const { rows } = await db.query<{ calls: number; results: number; daily: number; criteria: number; size: string }>(
+  const { rows } = await db.query<{
+    calls: number;
+    results: number;
+    reviewed: number;
+    daily: number;
+    criteria: number;
+    size: string;
+  }>(
     `select (select count(*)::int from calls where tenant_id = 'acme') as calls,
+            (select count(*)::int from evaluation_review_items where tenant_id = 'acme') as reviewed,
             (select count(*)::int from criterion_results where tenant_id = 'acme') as results,
             (select count(*)::int from analytics_daily where tenant_id = 'acme') as daily,
             (select count(*)::int from analytics_daily_criteria where tenant_id = 'acme') as criteria,
@@ -184,6 +215,11 @@ try {
     ],
     ['agent-performance, month', '/api/analytics/agent-performance?period=month'],
     ['command-center metrics, quarter, by agent', '/api/command-center/metrics?period=quarter&group_by=agent'],
+    ['ai-agreement by criterion, 12 weeks', '/api/analytics/ai-agreement'],
+    [
+      'ai-agreement by week, 365 days',
+      `/api/analytics/ai-agreement?group_by=week&from_date=${daysBack(364)}&to_date=${today}`,
+    ],
   ];
   const time = async (url: string, headers: Record<string, string>) => {
     const latencies: number[] = [];
@@ -238,11 +274,12 @@ Load average (1/5/15 min) at the end: ${loadavg()
       .join(' / ')} (other work shares the 2 cores, so absolute times are noisy).
 
 Seeded in SQL, tenant acme: ${AGENTS} agents in ${TEAMS} teams, calls spread over ${HISTORY_DAYS} days, ${CRITERIA} criteria each; calls,
-evaluations, criterion results and the rollups built from them.
+evaluations, criterion results and the rollups built from them; one call in ${REVIEWED_EVERY} reviewed on every criterion (the
+human disagreeing on one verdict in eight), the pairs the AI agreement figures count.
 
-| size | calls | criterion results | analytics_daily rows | analytics_daily_criteria rows | seed time | database size |
-| ---: | ---: | ---: | ---: | ---: | ---: | ---: |
-${runs.map((r) => `| ${fmt(r.size)} | ${fmt(r.counts.calls)} | ${fmt(r.counts.results)} | ${fmt(r.counts.daily)} | ${fmt(r.counts.criteria)} | ${r.seedSeconds.toFixed(0)} s | ${r.counts.size} |`).join('\n')}
+| size | calls | criterion results | reviewed criteria | analytics_daily rows | analytics_daily_criteria rows | seed time | database size |
+| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |
+${runs.map((r) => `| ${fmt(r.size)} | ${fmt(r.counts.calls)} | ${fmt(r.counts.results)} | ${fmt(r.counts.reviewed)} | ${fmt(r.counts.daily)} | ${fmt(r.counts.criteria)} | ${r.seedSeconds.toFixed(0)} s | ${r.counts.size} |`).join('\n')}
 
 ${REQUESTS} sequential requests each, manager token. DB = database HTTP requests per API request (at the Neon stand-in).
 
@@ -256,11 +293,16 @@ ${small.rows
   })
   .join('\n')}
 
-Reads touch only the rollups: at most days × agents rows of \`analytics_daily\` (and × criteria of
+The dashboards read only the rollups: at most days × agents rows of \`analytics_daily\` (and × criteria of
 \`analytics_daily_criteria\`) through their primary keys (tenant, day, agent[, criterion]) or the (tenant, agent, day)
 indexes. Once every agent has a row for every day (about 50 × 365 rows here), more calls add no rows to read: from
 ${fmt(small.size)} to ${fmt(large.size)} calls (×${(large.size / small.size).toFixed(0)}) the daily rollup grew ×${(large.counts.daily / small.counts.daily).toFixed(1)} (not every agent had a call every day at the
-small size), and the slowest ratios above follow that, not the calls.`,
+small size), and the slowest ratios above follow that, not the calls.
+
+The AI agreement reads the review items of the range (no rollup holds them): one statement counts
+them by value per criterion, scale and week, and the statistics run over those counts. Its time
+follows the reviewed criteria in the range (${fmt(large.counts.reviewed)} reviewed criteria in all at the large size), not
+the calls.`,
   );
 } finally {
   await admin.end().catch(() => undefined);

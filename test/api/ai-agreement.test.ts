@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { between, naiveAlpha, naiveKappa, naiveQuadraticKappa, random } from './agreement-naive';
 import { A, createSession, GREET, M, putOk, score, scoredCall, sessions, VERIFY } from './calibration-fixtures';
-import { as, expectProblem, json } from './helpers';
+import { as, asTenant, expectProblem, json } from './helpers';
 import { reportTenant, score as scoreCalls, TRANSCRIPTS, upload } from './scored-calls';
 
 const WEEKS = [
@@ -200,5 +200,31 @@ describe('ai-agreement: reviews are a source of pairs', () => {
       expect(c.pass_fail.kappa.value, 'one pair is far too few').toBeNull();
       expect(c.weeks, 'one week: the scoring’s').toHaveLength(1);
     }
+  });
+
+  it('dates a pair by the day of the scoring in the agent’s time zone', async () => {
+    const t = await reportTenant({});
+    const callId = await upload(t, t.agents.ny1, '2026-10-18T20:00:00Z', TRANSCRIPTS.good);
+    await scoreCalls(t, [callId]);
+    // Monday 02:00 UTC is still Sunday evening in New York: the week before, by the agent's clock.
+    await asTenant(t.id, 'system:pipeline', 'system', [
+      {
+        query: `update criterion_results set scored_at = '2026-10-19T02:00:00Z' where call_id = $1`,
+        params: [callId],
+      },
+    ]);
+    const before = await json(await t.send(`/api/calls/${callId}/review`));
+    const [first] = before.criteria as { criterion_id: string }[];
+    const saved = await t.send(`/api/calls/${callId}/review`, {
+      method: 'PUT',
+      body: { criteria: [{ criterion_id: first!.criterion_id, confirm: true }] },
+    });
+    expect(saved.status, await saved.clone().text()).toBe(200);
+    const sunday = await json(await t.send('/api/analytics/ai-agreement?from_date=2026-10-18&to_date=2026-10-18'));
+    const pair = sunday.criteria.find((c: { criterion_id: string }) => c.criterion_id === first!.criterion_id);
+    expect(pair, 'counted on the Sunday').toMatchObject({ n: 1 });
+    expect(pair.weeks.map((w: { week: string }) => w.week)).toEqual(['2026-10-12']);
+    const monday = await json(await t.send('/api/analytics/ai-agreement?from_date=2026-10-19&to_date=2026-10-19'));
+    expect(monday.criteria.filter((c: { criterion_id: string }) => c.criterion_id === first!.criterion_id)).toEqual([]);
   });
 });
