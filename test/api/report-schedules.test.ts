@@ -545,20 +545,28 @@ describe('delivery by email', () => {
     expect(rows.every((r) => r.sent_at && r.message_id && r.error === null)).toBe(true);
   });
 
-  it('the cron emails a scheduled report whose delivery message was lost', async () => {
-    const s = await createSchedule(t, { name: `Lost ${uniq()}`, recipients: [t.email('ben')] });
+  it('a generation retried after the file was made hands the report to delivery, and it is emailed once', async () => {
+    const to = await ownRecipient(t);
+    const s = await createSchedule(t, { name: `Handed ${uniq()}`, recipients: [to] });
+    // As a try leaves it that stopped after recording the file and before queueing the delivery.
     const { reportId } = await readyReport(t, s.id);
-    await rowsOf(t, `update reports set completed_at = now() - interval '11 minutes' where id = $1`, [reportId]);
-    await runCron();
+    const retried = { step: 'report', tenant_id: t.id, report_id: reportId } as const;
+    await deliver('qa-pipeline', [retried]);
     const mail = await eventually(
-      async () => (await mailTo(t.email('ben'))).find((m) => m.subject.includes(s.name)) ?? null,
+      async () => (await mailTo(to)).find((m) => m.subject.includes(s.name)) ?? null,
       30_000,
     );
     expect(mail.text).toContain(`/api/reports/${reportId}/download`);
-    await runCron();
-    const rows = await rowsOf(t, 'select recipient from report_deliveries where report_id = $1', [reportId]);
-    expect(rows, 'delivered once; the next sweep leaves it').toHaveLength(1);
-    expect((await mailTo(t.email('ben'))).filter((m) => m.subject.includes(s.name))).toHaveLength(1);
+    await deliver('qa-pipeline', [retried]);
+    await eventually(async () => {
+      const rows = await rowsOf(t, 'select sent_at from report_deliveries where report_id = $1', [reportId]);
+      return rows.length === 1 && rows[0]!.sent_at;
+    });
+    await new Promise((r) => setTimeout(r, 1_000));
+    expect(
+      (await mailTo(to)).filter((m) => m.subject.includes(s.name)),
+      'one email',
+    ).toHaveLength(1);
   });
 
   it('sends once when two deliveries of one report run at the same time', async () => {

@@ -41,8 +41,8 @@ function counted(doc: ReportDocument): { doc: ReportDocument; rows: () => number
 }
 
 export async function generateReport(ctx: StepContext, msg: { tenant_id: string; report_id: string }) {
-  // Claimed by conditional update: a report already ready, failed or expired is left alone.
-  const [[report]] = await ctx.db.run((q) => [
+  // Claimed by conditional update: a report already ready, failed or expired is not made again.
+  const [[report], [after]] = await ctx.db.run((q) => [
     q
       .update(reports)
       .set({
@@ -52,8 +52,17 @@ export async function generateReport(ctx: StepContext, msg: { tenant_id: string;
       })
       .where(and(eq(reports.id, msg.report_id), inArray(reports.status, ['queued', 'generating'])))
       .returning(),
+    q
+      .select({ status: reports.status, scheduleId: reports.scheduleId })
+      .from(reports)
+      .where(eq(reports.id, msg.report_id)),
   ]);
-  if (!report) return;
+  if (!report) {
+    // A try that made the file and stopped before handing it to delivery is retried by the queue,
+    // and lands here: hand it over now (delivery sends once per recipient however often it runs).
+    if (after?.status === 'ready' && after.scheduleId) await handToDelivery(ctx, msg);
+    return;
+  }
   const key = objectKey(msg.tenant_id, report.id, report.format);
   const filename = `${FILE_STEMS[report.type]}_${report.filters.from}_${report.filters.to}.${report.format}`;
   let bytes: number;
@@ -97,9 +106,11 @@ export async function generateReport(ctx: StepContext, msg: { tenant_id: string;
   ]);
   // Finished by another try meanwhile (a duplicated message): its file is the same, keep one.
   if (!ready) return;
-  if (ready.scheduleId)
-    await ctx.pipeline.send({ step: 'report-deliver', tenant_id: msg.tenant_id, report_id: report.id });
+  if (ready.scheduleId) await handToDelivery(ctx, msg);
 }
+
+const handToDelivery = (ctx: StepContext, msg: { tenant_id: string; report_id: string }) =>
+  ctx.pipeline.send({ step: 'report-deliver', tenant_id: msg.tenant_id, report_id: msg.report_id });
 
 const objectKey = (tenantId: string, reportId: string, format: string) => `reports/${tenantId}/${reportId}.${format}`;
 
