@@ -6,7 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Stack } from '../../dev/stack.ts';
 import { loadSampleAudio } from '../../dev/samples/index.ts';
-import { api, login, ownerQuery, settle, startE2EStack, uploadAudio } from './stack.ts';
+import { acmeManagerAndAgent, api, json, ownerQuery, settle, startE2EStack, uploadAudio } from './stack.ts';
 
 let stack: Stack;
 let manager: string;
@@ -15,22 +15,12 @@ let agentId: string;
 
 beforeAll(async () => {
   stack = await startE2EStack(1);
-  manager = await login(stack, 'manager@acme.test', 'acme');
-  agent = await login(stack, 'agent@acme.test', 'acme');
-  const [row] = await ownerQuery<{ id: string }>(stack, `select id from users where email = 'agent@acme.test'`);
-  agentId = row!.id;
+  ({ manager, agent, agentId } = await acmeManagerAndAgent(stack));
 }, 120_000);
 
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function json<T = any>(res: Response | Promise<Response>, status: number): Promise<T> {
-  const r = await res;
-  const body = await r.text();
-  expect(r.status, body).toBe(status);
-  return JSON.parse(body) as T;
-}
 
 /** Uploads a sample call of the agent's and waits until it is scored. */
 async function scoredCall(sample: string) {

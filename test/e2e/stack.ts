@@ -5,6 +5,7 @@
  * races the API suite's database.
  */
 import pg from 'pg';
+import { expect } from 'vitest';
 import { startStack, type Stack } from '../../dev/stack.ts';
 
 const offset = Number(process.env.QA_TEST_PORT_OFFSET ?? 0);
@@ -66,6 +67,22 @@ export async function login(stack: Stack, username: string, tenant: string): Pro
   });
   if (!res.ok) throw new Error(`login failed: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+/** The body of a response as JSON, once its status is the one expected (else the body says why). */
+export async function json<T = any>(res: Response | Promise<Response>, status: number): Promise<T> {
+  const r = await res;
+  const body = await r.text();
+  expect(r.status, body).toBe(status);
+  return JSON.parse(body) as T;
+}
+
+/** Tokens of acme's demo manager and agent, and the agent's id. */
+export async function acmeManagerAndAgent(stack: Stack) {
+  const manager = await login(stack, 'manager@acme.test', 'acme');
+  const agent = await login(stack, 'agent@acme.test', 'acme');
+  const [row] = await ownerQuery<{ id: string }>(stack, `select id from users where email = 'agent@acme.test'`);
+  return { manager, agent, agentId: row!.id };
 }
 
 export async function uploadAudio(

@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { DISPUTE_DECISIONS, DISPUTE_STATUSES } from '../../db/schema';
-import { orNull, Timestamp } from '../shared/schemas';
+import { OlderThanHours, orNull, Timestamp } from '../shared/schemas';
 
 const Text = (max: number) =>
   z.string().trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
@@ -70,13 +70,7 @@ export const ListDisputesQuery = z.object({
   status: z.enum(DISPUTE_STATUSES).optional(),
   agent_id: z.uuid('must be a UUID').optional(),
   team_id: z.uuid('must be a UUID').optional(),
-  older_than_hours: z.coerce
-    .number()
-    .int('must be a whole number of hours')
-    .min(0)
-    .max(24 * 366)
-    .optional()
-    .openapi({ description: 'Opened at least this many hours ago' }),
+  older_than_hours: OlderThanHours('Opened'),
 });
 
 const Value = z.object({ score: z.number().int(), passed: z.boolean() });

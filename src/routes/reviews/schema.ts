@@ -1,6 +1,6 @@
 import { z } from '@hono/zod-openapi';
 import { GRADING_MODES, REVIEW_SOURCES } from '../../db/schema';
-import { orNull, Timestamp } from '../shared/schemas';
+import { OlderThanHours, orNull, Timestamp } from '../shared/schemas';
 
 const Comment = z.string().trim().max(2000, 'must be at most 2000 characters');
 
@@ -151,13 +151,7 @@ export const QueueQuery = z.object({
   status: z.enum(['waiting', 'reviewed']).default('waiting'),
   team_id: z.uuid('must be a UUID').optional(),
   criteria_set_id: z.uuid('must be a UUID').optional(),
-  older_than_hours: z.coerce
-    .number()
-    .int('must be a whole number of hours')
-    .min(0)
-    .max(24 * 366)
-    .optional()
-    .openapi({ description: 'Scored at least this many hours ago' }),
+  older_than_hours: OlderThanHours('Scored'),
 });
 
 export const QueueEntry = z

@@ -65,3 +65,13 @@ export const TenantJsonMap = (description: string) => z.record(z.string(), z.unk
 export const JsonObject = z
   .record(z.string().max(100), z.unknown())
   .refine((v) => JSON.stringify(v).length <= 16_384, 'must be at most 16 KB of JSON');
+
+/** An age filter of a list: at least this many hours old, up to a year (`what` says of what). */
+export const OlderThanHours = (what: string) =>
+  z.coerce
+    .number()
+    .int('must be a whole number of hours')
+    .min(0)
+    .max(24 * 366)
+    .optional()
+    .openapi({ description: `${what} at least this many hours ago` });
